@@ -1,0 +1,144 @@
+// Shapes shared by the injection engine and its callers. The engine is pure: it takes
+// these values and returns new ones; nothing here does I/O.
+
+export type StringMap = Record<string, string>;
+
+/** The parts of Kubernetes ObjectMeta the engine reads or writes. */
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  labels?: StringMap;
+  annotations?: StringMap;
+  ownerReferences?: Array<{ kind?: string; name?: string; [k: string]: unknown }>;
+  [k: string]: unknown;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  [k: string]: unknown;
+}
+
+export interface Volume {
+  name: string;
+  [k: string]: unknown;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: Volume[];
+  imagePullSecrets?: Array<{ name: string }>;
+  hostNetwork?: boolean;
+  [k: string]: unknown;
+}
+
+/** A Pod, or the pod template of a workload (same metadata + spec shape). */
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: PodSpec;
+  [k: string]: unknown;
+}
+
+/** What the engine knows about the pod's namespace: from the cache, or CLI flags. */
+export interface NamespaceView {
+  name: string;
+  labels: StringMap;
+  annotations: StringMap;
+}
+
+/** What kind of admission the pod arrives in; the CLI treats every pod as a CREATE. */
+export interface RequestInfo {
+  kind: string; // e.g. "Pod", "Deployment"
+  operation: string; // CREATE | UPDATE | DELETE | CONNECT
+}
+
+/** Reason codes (INTERFACE.md §2). Stable: used in logs, metrics, explain and warnings. */
+export const REASONS = [
+  'not-a-pod-create',
+  'ignored-namespace',
+  'host-network',
+  'already-injected',
+  'namespace-disabled',
+  'pod-opted-out',
+  'pod-opted-in',
+  'never-inject-selector',
+  'always-inject-selector',
+  'namespace-enabled',
+  'policy-disabled',
+  'not-opted-in',
+] as const;
+export type ReasonCode = (typeof REASONS)[number];
+
+export interface Decision {
+  inject: boolean;
+  reason: ReasonCode;
+}
+
+/** Where an effective setting came from. */
+export type SettingSource = 'pod' | 'namespace' | 'config';
+
+/** One resolved per-pod setting, for `explain` and the template context. */
+export interface EffectiveSetting {
+  /** The setting's name in the template context (`settings.<name>`), e.g. "proxyCPU". */
+  name: string;
+  /** Its native annotation key without the prefix, e.g. "proxy-cpu". */
+  annotation: string;
+  /** The parsed value the templates see. */
+  value: unknown;
+  source: SettingSource;
+  /** The exact key that supplied it (e.g. "sidecar.istio.io/proxyCPU"); absent for config. */
+  key?: string;
+}
+
+/** A Kubernetes LabelSelector (matchLabels + matchExpressions). */
+export interface LabelSelector {
+  matchLabels?: StringMap;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+/** A template: its name and its parsed JSON-e source (parsed once per config version). */
+export interface Template {
+  readonly name: string;
+  readonly source: unknown;
+}
+
+/**
+ * A fully validated, immutable configuration. Built by src/config from config.yaml and
+ * the *.template.yaml files; the engine never sees raw text.
+ */
+export interface Snapshot {
+  /** Short content hash of the files it was built from; written to the status annotation. */
+  readonly revision: string;
+  readonly policy: 'enabled' | 'disabled';
+  readonly defaultTemplates: readonly string[];
+  readonly neverInjectSelector: readonly LabelSelector[];
+  readonly alwaysInjectSelector: readonly LabelSelector[];
+  readonly ignoredNamespaces: ReadonlySet<string>;
+  /** Extra annotations written on every injected pod (pod's own value wins). */
+  readonly injectedAnnotations: Readonly<StringMap>;
+  readonly compat: { readonly istio: boolean };
+  /** The data templates see as `values` (deep-frozen). */
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly templates: ReadonlyMap<string, Template>;
+}
+
+/** What a rendered template adds to the pod. */
+export interface Fragment {
+  containers: Container[];
+  initContainers: Container[];
+  volumes: Volume[];
+  imagePullSecrets: Array<{ name: string }>;
+  annotations: StringMap;
+  labels: StringMap;
+}
+
+/** One RFC 6902 operation; the engine only ever emits `add`. */
+export interface PatchOperation {
+  op: 'add';
+  path: string;
+  value: unknown;
+}
