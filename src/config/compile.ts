@@ -1,10 +1,17 @@
 // Parses, validates and compiles one configuration version into an immutable Snapshot.
-import type { Snapshot } from '../injection/types.js';
+// Everything that can be checked is checked here, once per version, so a request never
+// meets a half-valid config: templates are parsed once and trial-rendered with the defaults.
+import { createHash } from 'node:crypto';
+import { parseDocument } from 'yaml';
+import { FragmentError } from '../injection/fragment.js';
+import { renderTemplates, templateContext } from '../injection/render.js';
+import { resolveSettings } from '../injection/settings.js';
+import type { LabelSelector, Snapshot, StringMap, Template } from '../injection/types.js';
 
 /** A configuration that cannot be used: names the file and field at fault. */
 export class ConfigError extends Error {
   constructor(message: string, readonly file?: string, readonly field?: string) {
-    super(message);
+    super([file, field].filter(Boolean).join(': ') + (file || field ? ': ' : '') + message);
     this.name = 'ConfigError';
   }
 }
@@ -14,10 +21,164 @@ export interface CompileOptions {
   ownNamespace?: string;
 }
 
+export const CONFIG_FILE = 'config.yaml';
+export const TEMPLATE_SUFFIX = '.template.yaml';
+const TEMPLATE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const CONFIG_KEYS = [
+  'policy', 'defaultTemplates', 'neverInjectSelector', 'alwaysInjectSelector', 'ignoredNamespaces',
+  'injectedAnnotations', 'compat', 'values',
+] as const;
+const DEFAULT_IGNORED = ['kube-system', 'kube-public', 'kube-node-lease'];
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(`invalid YAML: ${doc.errors[0].message}`, file);
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+function stringList(field: string, v: unknown, fallback: string[]): string[] {
+  if (v === undefined || v === null) return fallback;
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
+    throw new ConfigError('expected a list of non-empty strings', CONFIG_FILE, field);
+  }
+  return v as string[];
+}
+
+function stringMap(field: string, v: unknown): StringMap {
+  if (v === undefined || v === null) return {};
+  if (!isPlainObject(v) || Object.values(v).some((s) => typeof s !== 'string')) {
+    throw new ConfigError('expected a mapping of string keys to string values', CONFIG_FILE, field);
+  }
+  return v as StringMap;
+}
+
+function selectors(field: string, v: unknown): LabelSelector[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ConfigError('expected a list of label selectors', CONFIG_FILE, field);
+  return v.map((raw, i) => {
+    const at = `${field}[${i}]`;
+    if (!isPlainObject(raw)) throw new ConfigError('expected a label selector (matchLabels, matchExpressions)', CONFIG_FILE, at);
+    for (const key of Object.keys(raw)) {
+      if (key !== 'matchLabels' && key !== 'matchExpressions') {
+        throw new ConfigError(`unknown field "${key}"; a label selector has matchLabels and matchExpressions`, CONFIG_FILE, at);
+      }
+    }
+    const matchLabels = stringMap(`${at}.matchLabels`, raw.matchLabels);
+    const exprs = raw.matchExpressions ?? [];
+    if (!Array.isArray(exprs)) throw new ConfigError('expected a list', CONFIG_FILE, `${at}.matchExpressions`);
+    const matchExpressions = exprs.map((e: unknown, j) => {
+      const eat = `${at}.matchExpressions[${j}]`;
+      if (!isPlainObject(e) || typeof e.key !== 'string' || e.key === '') throw new ConfigError('expected {key, operator, values}', CONFIG_FILE, eat);
+      if (typeof e.operator !== 'string' || !SELECTOR_OPERATORS.includes(e.operator)) {
+        throw new ConfigError(`operator must be one of ${SELECTOR_OPERATORS.join(', ')}`, CONFIG_FILE, `${eat}.operator`);
+      }
+      const needsValues = e.operator === 'In' || e.operator === 'NotIn';
+      const values = e.values === undefined ? [] : stringList(`${eat}.values`, e.values, []);
+      if (needsValues && values.length === 0) throw new ConfigError(`${e.operator} needs a non-empty values list`, CONFIG_FILE, `${eat}.values`);
+      if (!needsValues && values.length > 0) throw new ConfigError(`${e.operator} takes no values`, CONFIG_FILE, `${eat}.values`);
+      return { key: e.key, operator: e.operator as 'In', values };
+    });
+    return { matchLabels, matchExpressions };
+  });
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const child of Object.values(v)) deepFreeze(child);
+  }
+  return v;
+}
+
+function revisionOf(files: Readonly<Record<string, string>>, names: string[]): string {
+  const hash = createHash('sha256');
+  for (const name of names) hash.update(name).update('\0').update(files[name]).update('\0');
+  return hash.digest('hex').slice(0, 12);
+}
+
+function parseTemplates(files: Readonly<Record<string, string>>, names: string[]): Map<string, Template> {
+  const templates = new Map<string, Template>();
+  for (const file of names) {
+    if (!file.endsWith(TEMPLATE_SUFFIX)) continue;
+    const name = file.slice(0, -TEMPLATE_SUFFIX.length);
+    if (!TEMPLATE_NAME.test(name)) {
+      throw new ConfigError(`template name "${name}" must be lowercase letters, digits and '-'`, file);
+    }
+    templates.set(name, deepFreeze({ name, source: parseYaml(file, files[file]) ?? {} }));
+  }
+  return templates;
+}
+
 /**
  * Builds a Snapshot from the files of a config directory or ConfigMap: key `config.yaml`
  * and keys `<name>.template.yaml`. Other keys are ignored. Throws ConfigError.
  */
-export function compileSnapshot(_files: Readonly<Record<string, string>>, _options: CompileOptions = {}): Snapshot {
-  throw new ConfigError('not implemented yet');
+export function compileSnapshot(files: Readonly<Record<string, string>>, options: CompileOptions = {}): Snapshot {
+  const names = Object.keys(files).filter((n) => n === CONFIG_FILE || n.endsWith(TEMPLATE_SUFFIX)).sort();
+  if (!Object.hasOwn(files, CONFIG_FILE)) throw new ConfigError('missing; the configuration needs config.yaml', CONFIG_FILE);
+  const raw = parseYaml(CONFIG_FILE, files[CONFIG_FILE]) ?? {};
+  if (!isPlainObject(raw)) throw new ConfigError('expected a mapping at the top level', CONFIG_FILE);
+  for (const key of Object.keys(raw)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      throw new ConfigError(`unknown field; accepted: ${CONFIG_KEYS.join(', ')}`, CONFIG_FILE, key);
+    }
+  }
+  const policy = raw.policy ?? 'enabled';
+  if (policy !== 'enabled' && policy !== 'disabled') {
+    throw new ConfigError(`must be "enabled" or "disabled", got ${JSON.stringify(policy)}`, CONFIG_FILE, 'policy');
+  }
+  const compat = raw.compat ?? {};
+  if (!isPlainObject(compat) || (compat.istio !== undefined && typeof compat.istio !== 'boolean')) {
+    throw new ConfigError('expected {istio: true|false}', CONFIG_FILE, 'compat');
+  }
+  const values = raw.values ?? {};
+  if (!isPlainObject(values)) throw new ConfigError('expected a mapping', CONFIG_FILE, 'values');
+
+  const templates = parseTemplates(files, names);
+  const defaultTemplates = stringList('defaultTemplates', raw.defaultTemplates, ['sidecar']);
+  for (const name of defaultTemplates) {
+    if (!templates.has(name)) {
+      throw new ConfigError(`no template "${name}" (known: ${[...templates.keys()].join(', ') || 'none'})`, CONFIG_FILE, 'defaultTemplates');
+    }
+  }
+  const ignored = new Set(stringList('ignoredNamespaces', raw.ignoredNamespaces, DEFAULT_IGNORED));
+  if (options.ownNamespace) ignored.add(options.ownNamespace);
+
+  const snapshot: Snapshot = Object.freeze({
+    revision: revisionOf(files, names),
+    policy,
+    defaultTemplates: Object.freeze(defaultTemplates),
+    neverInjectSelector: deepFreeze(selectors('neverInjectSelector', raw.neverInjectSelector)),
+    alwaysInjectSelector: deepFreeze(selectors('alwaysInjectSelector', raw.alwaysInjectSelector)),
+    ignoredNamespaces: ignored,
+    injectedAnnotations: deepFreeze(stringMap('injectedAnnotations', raw.injectedAnnotations)),
+    compat: Object.freeze({ istio: compat.istio !== false }),
+    values: deepFreeze(values),
+    templates,
+  });
+  checkDefaults(snapshot);
+  return snapshot;
+}
+
+const SAMPLE_NAMESPACE = { name: 'default', labels: {}, annotations: {} };
+const SAMPLE_POD = { metadata: { name: 'sample', labels: { app: 'sample' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } };
+
+/** The config's own setting defaults must be valid, and every template must render with them. */
+function checkDefaults(snapshot: Snapshot): void {
+  const resolution = resolveSettings(SAMPLE_POD.metadata, SAMPLE_NAMESPACE, snapshot);
+  if (resolution.denial) throw new ConfigError(resolution.denial, CONFIG_FILE, 'values');
+  const context = templateContext(SAMPLE_POD, SAMPLE_NAMESPACE, resolution.settings, snapshot);
+  for (const name of snapshot.templates.keys()) {
+    try {
+      renderTemplates([name], snapshot, context);
+    } catch (err) {
+      if (err instanceof FragmentError) throw new ConfigError(err.problem, `${name}${TEMPLATE_SUFFIX}`, err.field);
+      throw err;
+    }
+  }
 }

@@ -1,0 +1,44 @@
+// The injection decision (INTERFACE.md §2): nine ordered rules, first match wins.
+import { readableMetadata } from './pod-shape.js';
+import { anySelectorMatches } from './selectors.js';
+import { readNamespaceInjection, readPodInjectIntent } from './settings.js';
+import { STATUS_ANNOTATION } from './status.js';
+import type { Decision, NamespaceView, Pod, RequestInfo, Snapshot } from './types.js';
+
+export interface DecisionResult extends Decision {
+  warnings: string[];
+}
+
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+function decision(inject: boolean, reason: Decision['reason'], warnings: string[]): DecisionResult {
+  return { inject, reason, warnings };
+}
+
+export function decide(pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo): DecisionResult {
+  if (request.kind !== 'Pod' || request.operation !== 'CREATE') return decision(false, 'not-a-pod-create', []);
+  if (snapshot.ignoredNamespaces.has(namespace.name)) return decision(false, 'ignored-namespace', []);
+  if ((pod.spec as { hostNetwork?: unknown } | undefined)?.hostNetwork === true) return decision(false, 'host-network', []);
+  const meta = readableMetadata(pod);
+  if (meta.annotations?.[STATUS_ANNOTATION] !== undefined) return decision(false, 'already-injected', []);
+
+  const compat = snapshot.compat.istio;
+  const nsInjection = readNamespaceInjection(namespace, compat).value;
+  if (nsInjection === 'disabled') return decision(false, 'namespace-disabled', []);
+
+  const intent = readPodInjectIntent(meta, compat);
+  const warnings = intent.warnings;
+  if (intent.value === false) return decision(false, 'pod-opted-out', warnings);
+  if (intent.value === true) return decision(true, 'pod-opted-in', warnings);
+
+  const labels = meta.labels ?? EMPTY;
+  if (anySelectorMatches(snapshot.neverInjectSelector, labels)) return decision(false, 'never-inject-selector', warnings);
+  if (anySelectorMatches(snapshot.alwaysInjectSelector, labels)) return decision(true, 'always-inject-selector', warnings);
+
+  if (nsInjection === 'enabled') {
+    return snapshot.policy === 'enabled'
+      ? decision(true, 'namespace-enabled', warnings)
+      : decision(false, 'policy-disabled', warnings);
+  }
+  return decision(false, 'not-opted-in', warnings);
+}

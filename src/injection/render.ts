@@ -1,0 +1,64 @@
+// Renders templates with JSON-e. Values enter as data, never as text, so nothing a pod
+// says can add fields to the result: a hostile annotation stays a string.
+import jsone from 'json-e';
+import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
+import type { Fragment, NamespaceView, Pod, Snapshot, StringMap } from './types.js';
+
+/** What a template sees. Documented in the README (Templates). */
+export interface TemplateContext {
+  pod: {
+    name: string;
+    generateName: string;
+    namespace: string;
+    labels: StringMap;
+    annotations: StringMap;
+    serviceAccountName: string;
+    containers: string[];
+  };
+  namespace: { name: string; labels: StringMap; annotations: StringMap };
+  settings: Record<string, unknown>;
+  values: Readonly<Record<string, unknown>>;
+  revision: string;
+}
+
+export function templateContext(
+  pod: Pod, namespace: NamespaceView, settings: Record<string, unknown>, snapshot: Snapshot,
+): TemplateContext {
+  const meta = pod.metadata ?? {};
+  const spec = pod.spec;
+  return {
+    pod: {
+      name: typeof meta.name === 'string' ? meta.name : '',
+      generateName: typeof meta.generateName === 'string' ? meta.generateName : '',
+      namespace: namespace.name,
+      labels: meta.labels ?? {},
+      annotations: meta.annotations ?? {},
+      serviceAccountName: typeof spec?.serviceAccountName === 'string' ? spec.serviceAccountName : 'default',
+      containers: Array.isArray(spec?.containers) ? spec.containers.map((c) => String(c?.name)) : [],
+    },
+    namespace: { name: namespace.name, labels: namespace.labels, annotations: namespace.annotations },
+    settings,
+    values: snapshot.values,
+    revision: snapshot.revision,
+  };
+}
+
+/**
+ * Renders the named templates in order and merges their fragments. Throws FragmentError
+ * (naming the template) when a template fails or renders something that is not a fragment.
+ */
+export function renderTemplates(names: readonly string[], snapshot: Snapshot, context: TemplateContext): Fragment {
+  let fragment = emptyFragment();
+  for (const name of names) {
+    const template = snapshot.templates.get(name);
+    if (!template) throw new FragmentError(name, '(root)', 'no such template');
+    let rendered: unknown;
+    try {
+      rendered = jsone(template.source as object, context as unknown as Record<string, unknown>);
+    } catch (err) {
+      throw new FragmentError(name, '(render)', (err as Error).message);
+    }
+    fragment = mergeFragment(fragment, toFragment(name, rendered));
+  }
+  return fragment;
+}

@@ -1,0 +1,87 @@
+// Golden tests of the engine, in the style of Linkerd's fake/data: each case's input lives
+// in data/<case>.input.yaml (or a captured AdmissionReview), its expected result in
+// data/<case>.golden.yaml. Regenerate with `npm run golden` and review the diff.
+import t from 'tap';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fjp from 'fast-json-patch';
+import { parse, stringify } from 'yaml';
+import { applyOutcome, evaluatePod } from '../../src/injection/engine.js';
+import type { NamespaceView, Pod, RequestInfo } from '../../src/injection/types.js';
+import { FIXTURES_DIR, ROOT, snapshotWith } from '../support/config.js';
+
+const DATA = join(ROOT, 'test', 'golden', 'data');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+interface Case {
+  name: string;
+  pod: Pod;
+  namespace: NamespaceView;
+  request: RequestInfo;
+  config: Record<string, unknown>;
+  templates: string[];
+  /** Captured reviews are large: their golden holds the patch, not the whole object. */
+  withObject: boolean;
+}
+
+function reviewCases(): Case[] {
+  // The captures were made in namespace `shop`, labelled sidecar-injection=enabled.
+  return readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => {
+    const review = JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8'));
+    const req = review.request;
+    return {
+      name: `review-${file.replace(/\.json$/, '')}`,
+      pod: req.object,
+      namespace: { name: req.namespace, labels: { 'sidecar-injection': 'enabled' }, annotations: {} },
+      request: { kind: req.kind.kind, operation: req.operation },
+      config: {}, templates: [], withObject: false,
+    };
+  });
+}
+
+function inputCases(): Case[] {
+  return readdirSync(DATA).filter((f) => f.endsWith('.input.yaml')).sort().map((file) => {
+    const input = parse(readFileSync(join(DATA, file), 'utf8'));
+    return {
+      name: file.replace(/\.input\.yaml$/, ''),
+      pod: input.object,
+      namespace: { name: 'shop', labels: {}, annotations: {}, ...input.namespace },
+      request: { kind: 'Pod', operation: 'CREATE', ...input.request },
+      config: input.config ?? {}, templates: input.templates ?? [], withObject: true,
+    };
+  });
+}
+
+for (const c of [...reviewCases(), ...inputCases()]) {
+  t.test(c.name, async (t) => {
+    const snapshot = snapshotWith(c.config, c.templates);
+    const before = JSON.stringify(c.pod);
+    const outcome = evaluatePod(c.pod, c.namespace, snapshot, c.request);
+    const injected = applyOutcome(c.pod, outcome);
+    t.equal(JSON.stringify(c.pod), before, 'the input object is not modified');
+
+    const actual: Record<string, unknown> = {
+      decision: outcome.decision,
+      warnings: outcome.warnings,
+      ...(outcome.denial ? { denial: outcome.denial } : {}),
+      settings: outcome.settings,
+      patch: outcome.patch,
+      ...(c.withObject ? { injected } : {}),
+    };
+    const goldenFile = join(DATA, `${c.name}.golden.yaml`);
+    const text = stringify(actual, { lineWidth: 0 });
+    if (UPDATE) writeFileSync(goldenFile, text);
+    t.ok(existsSync(goldenFile), `golden file exists (run npm run golden): ${goldenFile}`);
+    if (existsSync(goldenFile)) t.same(actual, parse(readFileSync(goldenFile, 'utf8')), 'matches the golden file');
+
+    // The patch is the injected object, exactly, and uses only `add`.
+    const patched = fjp.applyPatch(structuredClone(c.pod), fjp.deepClone(outcome.patch), true, false).newDocument;
+    t.same(patched, injected, 'applying the patch gives the injected object');
+    t.ok(outcome.patch.every((op) => op.op === 'add'), 'only add operations');
+
+    // Injecting the result again changes nothing.
+    const again = evaluatePod(injected, c.namespace, snapshot, c.request);
+    t.same(again.patch, [], 're-injection is a no-op');
+    if (outcome.patch.length > 0) t.equal(again.decision.reason, 'already-injected');
+  });
+}
