@@ -1,0 +1,118 @@
+// One admission, HTTP-free: from a decoded request to a verdict plus what the logs and
+// metrics need. The engine, the configuration and the namespace view are passed in, so
+// the server wires the real ones and tests pass fakes. Nothing here throws: any failure
+// while handling a pod becomes `allowed: false` with the reason.
+import type { InjectionOutcome } from '../injection/engine.js';
+import type { NamespaceView, Pod, RequestInfo, Snapshot } from '../injection/types.js';
+import { isPodCreate, type AdmissionRequest } from './review.js';
+import { allowUnchanged, deny, type AdmissionVerdict } from './response.js';
+
+/** The metric `result` label of INTERFACE.md §5. */
+export type AdmissionResult = 'injected' | 'skipped' | 'denied' | 'error';
+
+/** The engine's entry point (src/injection/engine.ts `evaluatePod`). */
+export type PodEvaluator = (pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo) => InjectionOutcome;
+
+/** Any namespace view provider: the informer cache, or the standalone flags. */
+export interface NamespaceSource {
+  get(name: string): Promise<NamespaceView>;
+}
+
+export interface AdmitDeps {
+  /** The configuration in force; undefined until the first one is loaded. */
+  snapshot(): Snapshot | undefined;
+  namespaces: NamespaceSource;
+  evaluate: PodEvaluator;
+}
+
+/** What the logs say about the pod (never the pod itself). */
+export interface PodSummary {
+  /** metadata.name, else metadata.generateName (controllers' pods have no name yet). */
+  name?: string;
+  /** Kind of the controlling owner (ReplicaSet, Job, ...), else of the first owner. */
+  ownerKind?: string;
+}
+
+export interface Admission {
+  verdict: AdmissionVerdict;
+  result: AdmissionResult;
+  /** A reason code (INTERFACE.md §2) or, for failures, `invalid-request` / `internal-error` / `config-not-loaded`. */
+  reason: string;
+  /** The denial or error text, for the log line. */
+  message?: string;
+  namespace?: string;
+  pod: PodSummary;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Name and owner kind for the log line; tolerant of any object shape. */
+export function summarizePod(object: unknown): PodSummary {
+  const meta = isObject(object) && isObject(object.metadata) ? object.metadata : undefined;
+  if (!meta) return {};
+  const name = typeof meta.name === 'string' && meta.name !== '' ? meta.name
+    : typeof meta.generateName === 'string' && meta.generateName !== '' ? meta.generateName : undefined;
+  const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences.filter(isObject) : [];
+  const owner = owners.find((o) => o.controller === true) ?? owners[0];
+  const ownerKind = owner && typeof owner.kind === 'string' ? owner.kind : undefined;
+  return { name, ownerKind };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Decides what to answer for one AdmissionRequest. Never throws. */
+export async function admit(request: AdmissionRequest, deps: AdmitDeps): Promise<Admission> {
+  if (!isPodCreate(request)) {
+    return { verdict: allowUnchanged(), result: 'skipped', reason: 'not-a-pod-create', namespace: request.namespace, pod: { name: request.name } };
+  }
+  const pod = summarizePod(request.object);
+  const object = request.object;
+  if (!isObject(object)) {
+    const message = 'request.object must be the Pod being created (a JSON object)';
+    return { verdict: deny(400, 'BadRequest', message), result: 'error', reason: 'invalid-request', message, namespace: request.namespace, pod };
+  }
+  const objectNamespace = isObject(object.metadata) && typeof object.metadata.namespace === 'string' ? object.metadata.namespace : undefined;
+  const namespaceName = request.namespace ?? objectNamespace;
+  if (namespaceName === undefined || namespaceName === '') {
+    const message = 'request.namespace is missing: a Pod is always created in a namespace';
+    return { verdict: deny(400, 'BadRequest', message), result: 'error', reason: 'invalid-request', message, pod };
+  }
+  const failed = (code: number, statusReason: string, reason: string, message: string): Admission => ({
+    verdict: deny(code, statusReason, message), result: 'error', reason, message, namespace: namespaceName, pod,
+  });
+
+  const snapshot = deps.snapshot();
+  if (snapshot === undefined) {
+    return failed(503, 'ServiceUnavailable', 'config-not-loaded', 'sidecar-injector has not loaded its configuration yet; retry shortly');
+  }
+  let namespace: NamespaceView;
+  try {
+    namespace = await deps.namespaces.get(namespaceName);
+  } catch (err) {
+    return failed(500, 'InternalError', 'internal-error', `sidecar-injector could not read namespace "${namespaceName}": ${errorText(err)}`);
+  }
+  let outcome: InjectionOutcome;
+  try {
+    outcome = deps.evaluate(object as Pod, namespace, snapshot, { kind: request.kind.kind, operation: request.operation });
+  } catch (err) {
+    return failed(500, 'InternalError', 'internal-error', `sidecar-injector failed while injecting this pod: ${errorText(err)}`);
+  }
+  return verdictFromOutcome(outcome, namespaceName, pod);
+}
+
+/** Turns the engine's outcome into a verdict: denial, injection (patch) or skip. */
+export function verdictFromOutcome(outcome: InjectionOutcome, namespace: string | undefined, pod: PodSummary): Admission {
+  const warnings = outcome.warnings;
+  const reason = outcome.decision.reason;
+  if (outcome.denial !== undefined) {
+    return { verdict: deny(400, 'BadRequest', outcome.denial, warnings), result: 'denied', reason, message: outcome.denial, namespace, pod };
+  }
+  if (outcome.decision.inject && outcome.patch.length > 0) {
+    return { verdict: { allowed: true, patch: outcome.patch, warnings }, result: 'injected', reason, namespace, pod };
+  }
+  return { verdict: allowUnchanged(warnings), result: 'skipped', reason, namespace, pod };
+}

@@ -1,0 +1,180 @@
+// `sidecar-injector serve`: reads the settings, starts the health app, loads the
+// configuration and the certificate, serves the webhook, and shuts down gracefully on
+// SIGTERM/SIGINT. Resolves the process exit code (0 clean, 1 failure, 2 usage).
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { NamespaceSource } from '../admission/admit.js';
+import { compileSnapshot } from '../config/compile.js';
+import { evaluatePod } from '../injection/engine.js';
+import type { Snapshot } from '../injection/types.js';
+import { watchCertificates, type CertificateWatcher } from '../server/cert-watcher.js';
+import { createLogger } from '../server/logger.js';
+import { createMetrics, type Metrics } from '../server/metrics.js';
+import { Readiness } from '../server/readiness.js';
+import { generateSelfSigned, writeCaFile } from '../server/self-signed.js';
+import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
+import { checkKeyPair, readKeyPair, type KeyPair } from '../server/tls.js';
+import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
+
+export interface ServeIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Something to release when the server stops. */
+interface Closeable {
+  close(): void | Promise<void>;
+}
+
+/** The configuration in force, and how to stop following it. */
+interface ConfigHandle extends Closeable {
+  current(): Snapshot | undefined;
+}
+
+export async function runServe(argv: string[], io: ServeIo = process): Promise<number> {
+  let settings: ServeSettings;
+  try {
+    const parsed = loadServeSettings(argv);
+    if (parsed.help) {
+      io.stdout.write(SERVE_HELP);
+      return 0;
+    }
+    settings = parsed.settings;
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    io.stderr.write(`sidecar-injector serve: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const logger = createLogger(settings.logLevel);
+  return serve(settings, logger);
+}
+
+/** Runs the server with validated settings until a signal stops it. */
+export async function serve(settings: ServeSettings, logger: Logger): Promise<number> {
+  const metrics = createMetrics();
+  const readiness = new Readiness();
+  const toClose: Closeable[] = [];
+  let health: FastifyInstance | undefined;
+  let webhook: FastifyInstance | undefined;
+  try {
+    logger.info({ kube: settings.kube.mode, config: settings.config, namespace: settings.namespace }, 'starting');
+    const config = await openConfig(settings, logger, metrics);
+    toClose.push(config);
+    const parts: ServerParts = {
+      logger, metrics, readiness,
+      admit: { snapshot: () => config.current(), namespaces: openNamespaces(settings), evaluate: evaluatePod },
+    };
+    health = await startHealthServer(parts, settings);
+    logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
+    if (config.current()) readiness.satisfy('config');
+
+    const pair = await initialKeyPair(settings, logger);
+    readiness.satisfy('certificate');
+    const running = await startWebhookServer(parts, settings, pair);
+    webhook = running.app;
+    if (settings.tls) toClose.push(followCertificates(settings, pair, running.setKeyPair, logger));
+    logger.info({ url: `https://${settings.address}:${running.address.port}/inject` }, 'webhook listening');
+
+    const signal = await nextSignal().received;
+    logger.info({ signal }, 'signal received');
+    // A second signal does not wait for in-flight requests any more.
+    const force = new AbortController();
+    const second = nextSignal();
+    void second.received.then((again) => { logger.warn({ signal: again }, 'second signal'); force.abort(); });
+    try {
+      return await stopServers(parts, settings, webhook, health, force.signal);
+    } finally {
+      second.cancel();
+    }
+  } catch (err) {
+    logger.fatal({ err }, `cannot serve: ${(err as Error).message}`);
+    await Promise.allSettled([webhook?.close(), health?.close()]);
+    return 1;
+  } finally {
+    await Promise.allSettled(toClose.map((c) => c.close()));
+  }
+}
+
+function portOf(app: FastifyInstance): number | undefined {
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : undefined;
+}
+
+/** The next SIGTERM or SIGINT (while listening, they do not end the process). */
+function nextSignal(): { received: Promise<NodeJS.Signals>; cancel(): void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const cancel = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => { cancel(); resolve(signal); };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return { received, cancel };
+}
+
+/** The configured pair, checked; or a fresh self-signed one with its CA written out. */
+async function initialKeyPair(settings: ServeSettings, logger: Logger): Promise<KeyPair> {
+  if (settings.tls) {
+    const pair = await readKeyPair(settings.tls);
+    const info = checkKeyPair(pair);
+    logger.info({ certFile: settings.tls.certFile, ...info }, 'certificate loaded');
+    return pair;
+  }
+  const generated = await generateSelfSigned(settings.serviceName, settings.namespace);
+  await writeCaFile(settings.caOut, generated.caCertPem);
+  logger.info({ caFile: settings.caOut, ...checkKeyPair(generated.pair) },
+    'no --tls-cert-file: generated a self-signed certificate; its CA is in caFile (use it as the webhook caBundle)');
+  return generated.pair;
+}
+
+function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (pair: KeyPair) => void, logger: Logger): CertificateWatcher {
+  return watchCertificates({
+    files: settings.tls!,
+    initial,
+    pollIntervalMs: settings.certPollIntervalMs,
+    onReload(pair, info) {
+      apply(pair);
+      logger.info({ ...info }, 'certificate reloaded: new connections use it');
+    },
+    onRejected(error) {
+      logger.error({ reason: error.message }, 'certificate change rejected: keeping the current certificate');
+    },
+  });
+}
+
+// --- Wiring to src/config and src/cluster --------------------------------------------
+// Provisional until ConfigStore (src/config/store.ts) and the namespace cache
+// (src/cluster/namespace-cache.ts) land: the config directory is read once, and
+// namespaces are the standalone flags.
+
+async function openConfig(settings: ServeSettings, logger: Logger, metrics: Metrics): Promise<ConfigHandle> {
+  if (settings.config.kind !== 'dir') {
+    throw new Error(`reading configuration from ConfigMap ${settings.config.namespace}/${settings.config.name} is not available in this build; use --config-dir`);
+  }
+  const dir = settings.config.dir;
+  const files: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    if (name === 'config.yaml' || name.endsWith('.template.yaml')) files[name] = await readFile(path.join(dir, name), 'utf8');
+  }
+  let snapshot: Snapshot;
+  try {
+    snapshot = compileSnapshot(files, { ownNamespace: settings.namespace });
+  } catch (err) {
+    metrics.configReloads.inc({ result: 'failure' });
+    throw err;
+  }
+  metrics.configReloads.inc({ result: 'success' });
+  logger.info({ dir, revision: snapshot.revision }, 'configuration loaded');
+  return { current: () => snapshot, close() {} };
+}
+
+function openNamespaces(settings: ServeSettings): NamespaceSource {
+  return {
+    get: async (name) => ({ name, labels: { ...settings.namespaceLabels }, annotations: { ...settings.namespaceAnnotations } }),
+  };
+}

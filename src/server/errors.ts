@@ -1,0 +1,107 @@
+// Every HTTP error the servers answer, in one table: a stable code, its status, and the
+// JSON body `{ error: { code, message } }`. Fastify's own errors (content type, body size,
+// JSON parsing) are translated here too, so clients see one shape.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ReviewError } from '../admission/review.js';
+import { rootPlugin } from './plugin.js';
+
+export const ERROR_STATUS = {
+  'unsupported-media-type': 415,
+  'body-too-large': 413,
+  'invalid-json': 400,
+  'invalid-review': 400,
+  'bad-request': 400,
+  'not-found': 404,
+  'internal-error': 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    /** The JSON field at fault, for invalid reviews. */
+    field?: string;
+    /** What would have been accepted (content types). */
+    accepted?: string[];
+  };
+}
+
+export class HttpError extends Error {
+  readonly statusCode: number;
+  constructor(readonly code: ErrorCode, message: string, readonly details: { field?: string; accepted?: string[] } = {}) {
+    super(message);
+    this.name = 'HttpError';
+    this.statusCode = ERROR_STATUS[code];
+  }
+
+  body(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+export const ACCEPTED_CONTENT_TYPES = ['application/json'];
+
+export interface ErrorContext {
+  contentType?: string;
+  bodyLimit?: number;
+}
+
+/** Maps anything thrown while handling a request to an HttpError. */
+export function toHttpError(err: unknown, ctx: ErrorContext = {}): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ReviewError) {
+    return new HttpError('invalid-review', `not a valid AdmissionReview: ${err.message}`, { field: err.field });
+  }
+  const code = (err as FastifyError | undefined)?.code;
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError('unsupported-media-type',
+        `content type ${ctx.contentType ? `"${ctx.contentType}"` : '(none)'} is not accepted; send ${ACCEPTED_CONTENT_TYPES.join(' or ')}`,
+        { accepted: ACCEPTED_CONTENT_TYPES });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError('body-too-large',
+        `request body is larger than the limit${ctx.bodyLimit ? ` of ${ctx.bodyLimit} bytes` : ''} (--max-body-bytes)`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError('invalid-json', 'request body is empty; expected an AdmissionReview JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new HttpError('invalid-json', 'request body is not valid JSON (or has a __proto__/constructor key); expected an AdmissionReview JSON object');
+    default: {
+      const status = (err as FastifyError | undefined)?.statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        return new HttpError('bad-request', (err as Error).message);
+      }
+      return new HttpError('internal-error', 'internal error while handling the request');
+    }
+  }
+}
+
+/** Sends an HttpError in the common shape. */
+export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.body());
+}
+
+export interface ErrorHandlingOptions {
+  /** Called for every error answered (the webhook counts them as `error` results). */
+  onError?: (request: FastifyRequest, error: HttpError) => void;
+}
+
+/** Installs the error and not-found handlers on the app (not encapsulated). */
+export const errorHandling = rootPlugin('error-handling', async (app: FastifyInstance, opts: ErrorHandlingOptions) => {
+  app.setErrorHandler((err, request, reply) => {
+    const error = toHttpError(err, {
+      contentType: request.headers['content-type'],
+      bodyLimit: request.routeOptions.bodyLimit,
+    });
+    if (error.statusCode >= 500) {
+      request.log.error({ err }, 'request failed');
+    } else {
+      request.log.info({ code: error.code, detail: error.message, field: error.details.field }, 'request rejected');
+    }
+    opts.onError?.(request, error);
+    return sendError(reply, error);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    return sendError(reply, new HttpError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+});

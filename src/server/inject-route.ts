@@ -1,0 +1,55 @@
+// POST /inject: the admission webhook. Decodes the review (the body is parsed once by
+// fastify's JSON parser and never re-serialized), admits the pod, answers in the
+// request's version, and writes one log line and the metrics for it.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { admit, type Admission, type AdmitDeps } from '../admission/admit.js';
+import { decodeReview, type AdmissionRequest } from '../admission/review.js';
+import { encodeResponse } from '../admission/response.js';
+import type { Metrics } from './metrics.js';
+
+export const INJECT_PATH = '/inject';
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface InjectRouteOptions {
+  admit: AdmitDeps;
+  metrics: Metrics;
+  /** Largest accepted body (fastify's default of 1 MiB is too small for big pods). */
+  maxBodyBytes?: number;
+}
+
+function logAdmission(request: FastifyRequest, reply: FastifyReply, req: AdmissionRequest, admission: Admission): void {
+  const fields = {
+    uid: req.uid,
+    kind: req.kind.kind,
+    operation: req.operation,
+    namespace: admission.namespace,
+    pod: admission.pod.name,
+    owner: admission.pod.ownerKind,
+    decision: admission.result,
+    reason: admission.reason,
+    message: admission.message,
+    warnings: admission.verdict.warnings?.length || undefined,
+    dryRun: req.dryRun,
+    durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+  };
+  if (admission.result === 'error') request.log.error(fields, 'admission');
+  else request.log.info(fields, 'admission');
+}
+
+export function injectRoute(opts: InjectRouteOptions) {
+  const { metrics } = opts;
+  return async function injectRoutePlugin(app: FastifyInstance): Promise<void> {
+    app.post(INJECT_PATH, { bodyLimit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }, async (request, reply) => {
+      const review = decodeReview(request.body); // ReviewError → 400 via the error handler
+      const admission = await admit(review.request, opts.admit);
+      metrics.requests.inc({ result: admission.result });
+      if (admission.result === 'skipped') metrics.skipped.inc({ reason: admission.reason });
+      logAdmission(request, reply, review.request, admission);
+      return encodeResponse(review.apiVersion, review.request.uid, admission.verdict);
+    });
+    // Every answer on this route, errors included, counts towards the latency histogram.
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.routeOptions.url === INJECT_PATH) metrics.duration.observe(reply.elapsedTime / 1000);
+    });
+  };
+}

@@ -1,0 +1,15 @@
+// The process's pino logger: JSON lines on stdout, ISO timestamps, level from settings.
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from '../settings.js';
+
+export type { Logger };
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: { name: 'sidecar-injector' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

@@ -1,0 +1,62 @@
+// The server's Prometheus metrics (names fixed by INTERFACE.md §5), in a registry owned
+// by whoever creates them, so several apps (and tests) never share prom-client's global one.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { REASONS } from '../injection/types.js';
+import type { AdmissionResult } from '../admission/admit.js';
+
+export const ADMISSION_RESULTS: readonly AdmissionResult[] = ['injected', 'skipped', 'denied', 'error'];
+
+/** Fine below 5 ms, where a healthy admission lands; coarse up to the apiserver's 30 s cap. */
+export const DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 30,
+];
+
+/** Reason codes that lead to injection: never a skip reason. */
+const INJECTING_REASONS: ReadonlySet<string> = new Set(['pod-opted-in', 'always-inject-selector', 'namespace-enabled']);
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'result'>;
+  readonly skipped: Counter<'reason'>;
+  readonly duration: Histogram<string>;
+  readonly configReloads: Counter<'result'>;
+}
+
+export interface MetricsOptions {
+  /** Node's process metrics (CPU, memory, event loop lag, ...). Default true. */
+  processMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'sidecar_injector_requests_total',
+    help: 'Admission requests answered, by result: injected, skipped, denied (invalid pod settings) or error (bad request or failure).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const skipped = new Counter({
+    name: 'sidecar_injector_skipped_total',
+    help: 'Admission requests allowed without injection, by reason code.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'sidecar_injector_request_duration_seconds',
+    help: 'Time from receiving an admission request to sending its response.',
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const configReloads = new Counter({
+    name: 'sidecar_injector_config_reloads_total',
+    help: 'Configuration versions loaded (success) or rejected, keeping the previous one (failure).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  // Zero series exist from the start, so rate() and alerts work before the first event.
+  for (const result of ADMISSION_RESULTS) requests.inc({ result }, 0);
+  for (const reason of REASONS) if (!INJECTING_REASONS.has(reason)) skipped.inc({ reason }, 0);
+  for (const result of ['success', 'failure']) configReloads.inc({ result }, 0);
+  return { registry, requests, skipped, duration, configReloads };
+}

@@ -1,0 +1,76 @@
+// Puts the two apps on the network: the HTTPS webhook and the plain-HTTP health/metrics
+// app, plus the certificate swap and the shutdown sequence that go with them.
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AdmitDeps } from '../admission/admit.js';
+import { buildHealthApp } from './health-app.js';
+import type { Metrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
+import { shutDown } from './shutdown.js';
+import { TLS_MIN_VERSION, type KeyPair } from './tls.js';
+import { buildApp } from './webhook-app.js';
+
+export interface ListenOptions {
+  address: string;
+  port: number;
+  metricsPort: number;
+  maxBodyBytes: number;
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface ServerParts {
+  logger: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+  admit: AdmitDeps;
+}
+
+/** The health app, listening; started first so probes answer while the rest loads. */
+export async function startHealthServer(parts: ServerParts, options: Pick<ListenOptions, 'address' | 'metricsPort'>): Promise<FastifyInstance> {
+  const health = buildHealthApp(parts);
+  await health.listen({ host: options.address, port: options.metricsPort });
+  return health;
+}
+
+export interface RunningWebhook {
+  app: FastifyInstance;
+  address: AddressInfo;
+  /** Serves `pair` to new TLS connections from now on; open connections keep theirs. */
+  setKeyPair(pair: KeyPair): void;
+}
+
+export async function startWebhookServer(parts: ServerParts, options: ListenOptions, pair: KeyPair): Promise<RunningWebhook> {
+  const app = buildApp({
+    ...parts.admit,
+    logger: parts.logger,
+    metrics: parts.metrics,
+    readiness: parts.readiness,
+    maxBodyBytes: options.maxBodyBytes,
+    tls: pair,
+  });
+  await app.listen({ host: options.address, port: options.port });
+  const server = app.server as unknown as HttpsServer;
+  return {
+    app,
+    address: server.address() as AddressInfo,
+    setKeyPair(next) {
+      server.setSecureContext({ cert: next.cert, key: next.key, minVersion: TLS_MIN_VERSION });
+    },
+  };
+}
+
+/** Drains and closes both servers; resolves the process exit code. */
+export function stopServers(parts: ServerParts, options: ListenOptions, webhook: FastifyInstance, health?: FastifyInstance, force?: AbortSignal): Promise<number> {
+  return shutDown({
+    force,
+    readiness: parts.readiness,
+    webhook,
+    health,
+    delayMs: options.shutdownDelayMs,
+    timeoutMs: options.shutdownTimeoutMs,
+    logger: parts.logger,
+  });
+}

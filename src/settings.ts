@@ -1,0 +1,355 @@
+// The one place that reads command-line flags and environment variables for `serve`.
+// Everything is validated here; errors name the flag and what it accepts. The rest of the
+// program receives a plain, frozen ServeSettings and never looks at process.env.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A usage error: the CLI prints the message and exits 2. */
+export class SettingsError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How the server reaches Kubernetes. `none` = standalone (flags stand in for namespaces). */
+export type KubeAccess =
+  | { mode: 'in-cluster' }
+  | { mode: 'kubeconfig'; file: string }
+  | { mode: 'none' };
+
+/** Where the configuration comes from. */
+export type ConfigSourceSettings =
+  | { kind: 'dir'; dir: string }
+  | { kind: 'configmap'; namespace: string; name: string };
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface ServeSettings {
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly address: string;
+  readonly kube: KubeAccess;
+  readonly config: ConfigSourceSettings;
+  /** The injector's own namespace (always ignored for injection; part of the certificate SANs). */
+  readonly namespace: string;
+  readonly serviceName: string;
+  /** Standalone stand-ins for every namespace's labels and annotations. */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  readonly namespaceAnnotations: Readonly<Record<string, string>>;
+  /** Absent: a self-signed certificate is generated at start. */
+  readonly tls?: TlsFiles;
+  /** Where the generated CA certificate is written (only without `tls`). */
+  readonly caOut: string;
+  readonly certPollIntervalMs: number;
+  readonly logLevel: LogLevel;
+  readonly maxBodyBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly shutdownDelayMs: number;
+}
+
+export type ParsedServeArgs = { help: true } | { help: false; settings: ServeSettings };
+
+/** The repository's templates/ folder, found from this file (src/ or dist/), not from cwd. */
+export const BUILT_IN_CONFIG_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
+export const DEFAULT_NAMESPACE = 'sidecar-injector';
+export const DEFAULT_CONFIGMAP = 'sidecar-injector';
+export const DEFAULT_CA_OUT = path.join(os.tmpdir(), 'sidecar-injector-ca.crt');
+const MiB = 1024 * 1024;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  address: { type: 'string' },
+  'config-dir': { type: 'string' },
+  configmap: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  standalone: { type: 'boolean' },
+  namespace: { type: 'string' },
+  'service-name': { type: 'string' },
+  'namespace-labels': { type: 'string' },
+  'namespace-annotations': { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-key-file': { type: 'string' },
+  'ca-out': { type: 'string' },
+  'cert-poll-interval': { type: 'string' },
+  'log-level': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
+  'shutdown-delay': { type: 'string' },
+} as const;
+
+export const SERVE_HELP = `Usage: sidecar-injector serve [flags]
+
+Runs the admission webhook: HTTPS POST /inject, and plain HTTP /healthz, /readyz, /metrics.
+
+Network
+  --port N                    HTTPS webhook port (default 9443; 0 picks a free port)
+  --metrics-port N            HTTP port for /healthz, /readyz, /metrics (default 8080)
+  --address ADDR              address both ports listen on (default 0.0.0.0)
+
+Kubernetes access (in a pod: its service account; else $KUBECONFIG; else standalone)
+  --kubeconfig FILE           use this kubeconfig (overrides $KUBECONFIG)
+  --standalone                never contact Kubernetes, even when a kubeconfig is available
+  --namespace NS              the injector's own namespace (default $POD_NAMESPACE, then
+                              the pod's service-account namespace, then ${DEFAULT_NAMESPACE})
+  --service-name NAME         the webhook Service's name, for certificate SANs
+                              (default sidecar-injector)
+
+Configuration (reloaded live when it changes)
+  --config-dir DIR            read config.yaml and *.template.yaml from DIR
+                              (default with Kubernetes access: the ConfigMap; standalone:
+                              the built-in templates/ folder)
+  --configmap [NS/]NAME       watch this ConfigMap (default: ${DEFAULT_CONFIGMAP} in --namespace)
+  --namespace-labels k=v,...  standalone only: labels every namespace is taken to have
+  --namespace-annotations k=v,...
+                              standalone only: annotations every namespace is taken to have
+                              (a part without "=" continues the previous value: a=x,y)
+
+TLS (without files, a self-signed pair is generated at start)
+  --tls-cert-file FILE        serving certificate (PEM); reloaded when it changes
+  --tls-key-file FILE         its private key (PEM); both or neither
+  --ca-out FILE               where the generated CA certificate is written
+                              (default ${DEFAULT_CA_OUT})
+  --cert-poll-interval DUR    how often the certificate files are checked besides change
+                              events (default 10s)
+
+Operation
+  --log-level LEVEL           ${LOG_LEVELS.join('|')} (default info; env LOG_LEVEL)
+  --max-body-bytes SIZE       largest AdmissionReview accepted, bytes or with Ki/Mi suffix
+                              (default 8Mi); larger bodies get 413
+  --shutdown-delay DUR        after SIGTERM, keep serving this long with /readyz failing,
+                              so endpoints are removed before the listener closes (default 0s)
+  --shutdown-timeout DUR      after SIGTERM, exit non-zero if in-flight requests have not
+                              finished within this time (default 25s)
+  -h, --help                  show this help
+
+Durations: a number with ms, s or m (a bare number means seconds).
+Environment: POD_NAMESPACE, KUBECONFIG, LOG_LEVEL, KUBERNETES_SERVICE_HOST/PORT (in-cluster).
+`;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where Kubernetes mounts the pod's namespace next to its service-account token. */
+export const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/**
+ * Reads `serve`'s flags and the environment (and, in a pod without POD_NAMESPACE, its
+ * service-account namespace file). Throws SettingsError (exit code 2).
+ */
+export function loadServeSettings(argv: readonly string[]): ParsedServeArgs {
+  const env = process.env;
+  let saNamespace: string | undefined;
+  if (env.KUBERNETES_SERVICE_HOST && !env.POD_NAMESPACE) {
+    try {
+      saNamespace = readFileSync(SERVICE_ACCOUNT_NAMESPACE_FILE, 'utf8').trim() || undefined;
+    } catch {
+      saNamespace = undefined; // not mounted: fall back to the default
+    }
+  }
+  return parseServeArgs(argv, env, saNamespace);
+}
+
+/** Parses and validates `serve`'s flags (pure). Throws SettingsError (exit code 2). */
+export function parseServeArgs(argv: readonly string[], env: Env, serviceAccountNamespace?: string): ParsedServeArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new SettingsError(`${(err as Error).message}. Run "sidecar-injector serve --help" for the accepted flags.`);
+  }
+  if (values.help) return { help: true };
+  const str = (name: keyof typeof OPTIONS): string | undefined => values[name] as string | undefined;
+
+  const standalone = values.standalone === true;
+  const kubeconfig = str('kubeconfig') ?? nonEmpty(env.KUBECONFIG);
+  if (standalone && str('kubeconfig') !== undefined) {
+    throw new SettingsError('--kubeconfig and --standalone exclude each other: pick one.');
+  }
+  const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT);
+  const kube: KubeAccess = standalone ? { mode: 'none' }
+    : str('kubeconfig') !== undefined ? { mode: 'kubeconfig', file: str('kubeconfig')! }
+      : inCluster ? { mode: 'in-cluster' }
+        : kubeconfig !== undefined ? { mode: 'kubeconfig', file: kubeconfig }
+          : { mode: 'none' };
+
+  const namespaceFlag = str('namespace') ?? nonEmpty(env.POD_NAMESPACE)
+    ?? (kube.mode === 'in-cluster' ? serviceAccountNamespace : undefined);
+  const namespace = namespaceFlag ?? DEFAULT_NAMESPACE;
+  checkDnsLabel('--namespace', namespace);
+  const serviceName = str('service-name') ?? 'sidecar-injector';
+  checkDnsLabel('--service-name', serviceName);
+
+  const configDir = str('config-dir');
+  const configMap = str('configmap');
+  if (configDir !== undefined && configMap !== undefined) {
+    throw new SettingsError('--config-dir and --configmap exclude each other: pick one source of configuration.');
+  }
+  if (configDir === '') throw new SettingsError('--config-dir: expected a directory path, got an empty string.');
+  let config: ConfigSourceSettings;
+  if (configMap !== undefined) {
+    if (kube.mode === 'none') {
+      throw new SettingsError('--configmap needs Kubernetes access (in a pod, --kubeconfig or $KUBECONFIG); use --config-dir when standalone.');
+    }
+    config = { kind: 'configmap', ...parseConfigMapRef(configMap, namespace) };
+  } else if (configDir !== undefined) {
+    config = { kind: 'dir', dir: path.resolve(configDir) };
+  } else if (kube.mode !== 'none') {
+    config = { kind: 'configmap', namespace, name: DEFAULT_CONFIGMAP };
+  } else {
+    config = { kind: 'dir', dir: BUILT_IN_CONFIG_DIR };
+  }
+
+  const namespaceLabels = parseKeyValueList('--namespace-labels', str('namespace-labels'));
+  const namespaceAnnotations = parseKeyValueList('--namespace-annotations', str('namespace-annotations'));
+  if (kube.mode !== 'none') {
+    for (const flag of ['namespace-labels', 'namespace-annotations'] as const) {
+      if (str(flag) !== undefined) {
+        throw new SettingsError(`--${flag} only applies standalone (namespaces are read from Kubernetes here); add --standalone to use it.`);
+      }
+    }
+  }
+
+  const certFile = str('tls-cert-file');
+  const keyFile = str('tls-key-file');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new SettingsError(`--tls-cert-file and --tls-key-file go together: ${certFile === undefined ? '--tls-cert-file' : '--tls-key-file'} is missing.`);
+  }
+  if (certFile === '' || keyFile === '') throw new SettingsError('--tls-cert-file/--tls-key-file: expected file paths, got an empty string.');
+  const tls = certFile !== undefined && keyFile !== undefined
+    ? { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) } : undefined;
+
+  const logLevelText = str('log-level') ?? nonEmpty(env.LOG_LEVEL) ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevelText)) {
+    throw new SettingsError(`--log-level: "${logLevelText}" is not a level; expected one of ${LOG_LEVELS.join(', ')}.`);
+  }
+
+  const settings: ServeSettings = {
+    port: parsePort('--port', str('port') ?? '9443'),
+    metricsPort: parsePort('--metrics-port', str('metrics-port') ?? '8080'),
+    address: parseAddress(str('address') ?? '0.0.0.0'),
+    kube,
+    config,
+    namespace,
+    serviceName,
+    namespaceLabels,
+    namespaceAnnotations,
+    tls,
+    caOut: path.resolve(str('ca-out') ?? DEFAULT_CA_OUT),
+    certPollIntervalMs: parseDuration('--cert-poll-interval', str('cert-poll-interval') ?? '10s', 100, 3_600_000),
+    logLevel: logLevelText as LogLevel,
+    maxBodyBytes: parseByteSize('--max-body-bytes', str('max-body-bytes') ?? '8Mi'),
+    shutdownTimeoutMs: parseDuration('--shutdown-timeout', str('shutdown-timeout') ?? '25s', 100, 3_600_000),
+    shutdownDelayMs: parseDuration('--shutdown-delay', str('shutdown-delay') ?? '0s', 0, 600_000),
+  };
+  if (settings.port !== 0 && settings.port === settings.metricsPort) {
+    throw new SettingsError(`--port and --metrics-port are both ${settings.port}; they need different ports.`);
+  }
+  if (settings.shutdownDelayMs >= settings.shutdownTimeoutMs) {
+    throw new SettingsError('--shutdown-delay must be shorter than --shutdown-timeout (the delay counts against the timeout).');
+  }
+  return { help: false, settings: Object.freeze(settings) };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parsePort(flag: string, text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    throw new SettingsError(`${flag}: "${text}" is not a port; expected an integer 0-65535.`);
+  }
+  return Number(text);
+}
+
+function parseAddress(text: string): string {
+  if (text === '' || /\s/.test(text)) {
+    throw new SettingsError(`--address: "${text}" is not an address; expected an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1.`);
+  }
+  return text;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function checkDnsLabel(flag: string, text: string): void {
+  if (!DNS_LABEL.test(text)) {
+    throw new SettingsError(`${flag}: "${text}" is not a valid name; expected a DNS label (lowercase letters, digits and "-", at most 63 characters).`);
+  }
+}
+
+function parseConfigMapRef(text: string, defaultNamespace: string): { namespace: string; name: string } {
+  const parts = text.split('/');
+  if (parts.length > 2 || parts.some((p) => p === '')) {
+    throw new SettingsError(`--configmap: "${text}" is not a ConfigMap reference; expected NAME or NAMESPACE/NAME.`);
+  }
+  const [namespace, name] = parts.length === 2 ? parts : [defaultNamespace, parts[0]];
+  checkDnsLabel('--configmap namespace', namespace);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
+    throw new SettingsError(`--configmap: "${name}" is not a valid ConfigMap name; expected a DNS subdomain (lowercase letters, digits, "-" and ".").`);
+  }
+  return { namespace, name };
+}
+
+/**
+ * Parses `k=v,k2=v2`. A part without "=" continues the previous value, so values that
+ * contain commas (e.g. a template list) can be written as `templates=a,b`. Empty input
+ * gives an empty map.
+ */
+export function parseKeyValueList(flag: string, text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (text === undefined || text.trim() === '') return out;
+  let lastKey: string | undefined;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) {
+      if (lastKey === undefined) {
+        throw new SettingsError(`${flag}: "${part}" has no "="; expected key=value pairs separated by commas, e.g. sidecar-injection=enabled.`);
+      }
+      out[lastKey] += `,${part}`;
+      continue;
+    }
+    const key = part.slice(0, eq).trim();
+    if (!/^([a-zA-Z0-9.-]+\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/.test(key)) {
+      throw new SettingsError(`${flag}: "${key}" is not a valid key; expected [prefix/]name of letters, digits, "-", "_" and ".".`);
+    }
+    out[key] = part.slice(eq + 1);
+    lastKey = key;
+  }
+  return out;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
+
+/** Parses `500ms`, `10s`, `2m` or a bare number of seconds into milliseconds. */
+export function parseDuration(flag: string, text: string, minMs: number, maxMs: number): number {
+  const m = DURATION.exec(text.trim());
+  const unit = m?.[2] ?? 's';
+  const ms = m ? Math.round(Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000)) : NaN;
+  if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
+    throw new SettingsError(`${flag}: "${text}" is not an accepted duration; expected a number with ms, s or m between ${minMs}ms and ${maxMs / 1000}s, e.g. 25s.`);
+  }
+  return ms;
+}
+
+const BYTE_SIZE = /^(\d+)(Ki|Mi|KiB|MiB)?$/;
+
+/** Parses a byte count with an optional Ki/Mi suffix; bounds 1 KiB to 64 MiB. */
+export function parseByteSize(flag: string, text: string): number {
+  const m = BYTE_SIZE.exec(text.trim());
+  const bytes = m ? Number(m[1]) * (m[2]?.startsWith('Mi') ? MiB : m[2]?.startsWith('Ki') ? 1024 : 1) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 64 * MiB) {
+    throw new SettingsError(`${flag}: "${text}" is not an accepted size; expected bytes between 1024 and 64Mi, optionally with a Ki or Mi suffix, e.g. 8Mi.`);
+  }
+  return bytes;
+}
