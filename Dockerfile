@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# The injector image: built with Node 22, run on distroless Node 22 as UID 65532, with
+# production dependencies only. Build: docker build -t sidecar-injector:0.1.0 .
+
+# Compiles TypeScript to dist/.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are here; built below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies only, in a clean folder (no compiler, no test tools).
+FROM node:22-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# No shell, no package manager; the nonroot tag runs as 65532 already, USER makes it explicit.
+FROM gcr.io/distroless/nodejs22-debian13:nonroot
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY templates ./templates
+USER 65532
+# 9443: HTTPS webhook (POST /inject). 8080: /healthz, /readyz, /metrics.
+EXPOSE 9443 8080
+# The image's own entrypoint is node; set both so `docker run IMAGE inject -f -` works too,
+# and the Deployment's args (serve ...) replace CMD only.
+ENTRYPOINT ["/nodejs/bin/node", "bin/sidecar-injector.js"]
+CMD ["serve"]
