@@ -103,13 +103,14 @@ t.test('base', { skip }, async (t) => {
     t.same(container.args, [
       'serve', '--configmap', 'sidecar-injector/sidecar-injector',
       '--tls-cert-file', '/etc/sidecar-injector/tls/tls.crt', '--tls-key-file', '/etc/sidecar-injector/tls/tls.key',
+      '--shutdown-delay', '5s',
     ]);
     t.same(container.env.find((e: Obj) => e.name === 'POD_NAMESPACE'), {
       name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
     });
     const version = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version;
     t.equal(container.image, `sidecar-injector:${version}`, 'image tag follows package.json');
-    t.ok(pod.spec.terminationGracePeriodSeconds > 25, 'grace period longer than the default 25 s drain');
+    t.ok(pod.spec.terminationGracePeriodSeconds > 5 + 25, 'grace period longer than the 5 s delay plus the default 25 s drain');
     t.equal(pod.spec.serviceAccountName, only(objects, 'ServiceAccount').metadata.name);
     t.equal(pod.metadata.labels['sidecar-injector.io/inject'], 'false', 'never injects itself');
     t.ok(pod.spec.topologySpreadConstraints.some((c: Obj) => c.topologyKey === 'kubernetes.io/hostname'), 'spread across nodes');
