@@ -1,0 +1,303 @@
+// Reads a pod's (and its namespace's) opt-in intent and per-pod settings (INTERFACE.md §2,
+// §3), validates every value and resolves the effective settings. Pure; called per request,
+// so it only reads the given maps, allocates what it returns, and parses the config's
+// defaults once per Snapshot.
+//
+// The `settings` object templates see (`settings.<name>`), always with every key:
+//
+//   templates                        string[]            templates rendered, in order
+//   proxyImage                       string              image reference
+//   proxyCPU, proxyMemory            string              quantities as written ("100m", "128Mi")
+//   proxyCPULimit, proxyMemoryLimit  string
+//   logLevel                         string              trace|debug|info|warning|error|critical|off
+//   interceptionMode                 string              REDIRECT|TPROXY|NONE
+//   includeInboundPorts              number[] | "*"
+//   excludeInboundPorts              number[]            [] when none
+//   excludeOutboundPorts             number[]
+//   includeOutboundIPRanges          string[] | "*"      CIDRs as written
+//   excludeOutboundIPRanges          string[]
+//   nativeSidecar                    boolean
+//   holdApplicationUntilProxyStarts  boolean
+//   rewriteProbes                    boolean
+//   csv                              { includeInboundPorts, excludeInboundPorts, excludeOutboundPorts,
+//                                      includeOutboundIPRanges, excludeOutboundIPRanges }: the same
+//                                    five lists comma-joined for istio-iptables ("*" stays "*", none is "")
+//
+// The shape is the same whatever the source (pod, namespace or config). When `denial` is
+// set, an invalid value is treated as absent (the next source supplies the setting), so
+// `settings` and `effective` keep their shape; the denial names every invalid value.
+//
+// Precedence, per setting: pod annotation > namespace annotation > config `values`. At one
+// level the native key wins over its Istio twin; Istio keys are read only with
+// compat.istio. Every value present is validated, also one that a higher-precedence value
+// hides: a bad value is refused wherever it is written, as Istio's injector does.
+import { closest } from 'fastest-levenshtein';
+import {
+  ANNOTATION_PREFIX, INJECT_KEY, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL, isKnownAnnotation,
+  KNOWN_ANNOTATIONS, NAMESPACE_INJECTION_LABEL, parseConfigValue, PROXY_CONFIG_KEY, SETTINGS, type ParseContext,
+  type SettingSpec,
+} from './keys.js';
+import type { EffectiveSetting, NamespaceView, ObjectMeta, SettingSource, Snapshot } from './types.js';
+import { parseProxyConfigHold, quote, type Parsed } from './validate.js';
+
+export interface SettingsResolution {
+  /** name -> parsed value, for the template context (shape documented above). */
+  settings: Record<string, unknown>;
+  /** One per catalog setting, in catalog order, with its source and the exact key. */
+  effective: EffectiveSetting[];
+  /** Resolved template names, in order. */
+  templates: string[];
+  warnings: string[];
+  /** Present when any value is invalid: one message naming every invalid annotation. */
+  denial?: string;
+}
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** A labels/annotations map that is safe to read (a malformed one reads as empty). */
+function mapOf(v: unknown): Readonly<Record<string, unknown>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : EMPTY;
+}
+
+function own(map: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Opt-in intent (§2).
+
+/** How the injection engine reads a pod's inject value. */
+interface InjectSource {
+  key: string;
+  where: 'label' | 'annotation';
+  read: (value: string) => boolean | undefined;
+  accepted: string;
+}
+
+const readNativeInject = (v: string): boolean | undefined => (v === 'true' ? true : v === 'false' ? false : undefined);
+
+// Istio's injector lower-cases the value and treats y/yes/true/on as true and any other
+// non-empty value as false. We take its true words and their opposites, in any case; any
+// other value is ignored with a warning (the contract's rule), where Istio would opt out.
+const ISTIO_TRUE: ReadonlySet<string> = new Set(['y', 'yes', 'true', 'on']);
+const ISTIO_FALSE: ReadonlySet<string> = new Set(['n', 'no', 'false', 'off']);
+function readIstioInject(v: string): boolean | undefined {
+  const lower = v.toLowerCase();
+  return ISTIO_TRUE.has(lower) ? true : ISTIO_FALSE.has(lower) ? false : undefined;
+}
+
+const NATIVE_INJECT_ACCEPTED = '"true" or "false"';
+const ISTIO_INJECT_ACCEPTED = '"true" or "false" (also y, yes, on, n, no, off, in any case)';
+
+// Order of precedence. The native key decides before its Istio twin (our own key is the one
+// a user adds on purpose); for each key the label wins over the annotation (§2). So a
+// native annotation beats an Istio label. An ignored (invalid) value does not decide: the
+// next source is read.
+const NATIVE_INJECT_SOURCES: readonly InjectSource[] = Object.freeze([
+  { key: INJECT_KEY, where: 'label', read: readNativeInject, accepted: NATIVE_INJECT_ACCEPTED },
+  { key: INJECT_KEY, where: 'annotation', read: readNativeInject, accepted: NATIVE_INJECT_ACCEPTED },
+]);
+const ALL_INJECT_SOURCES: readonly InjectSource[] = Object.freeze([
+  ...NATIVE_INJECT_SOURCES,
+  { key: ISTIO_INJECT_KEY, where: 'label', read: readIstioInject, accepted: ISTIO_INJECT_ACCEPTED },
+  { key: ISTIO_INJECT_KEY, where: 'annotation', read: readIstioInject, accepted: ISTIO_INJECT_ACCEPTED },
+]);
+
+/**
+ * The pod's own inject intent: `value` from the first source with an accepted value (see
+ * the order above), `key` and `source` naming it. Every present value that is not accepted
+ * gives a warning naming the key, the value and what is accepted, and is otherwise ignored.
+ */
+export function readPodInjectIntent(
+  meta: ObjectMeta | undefined, istioCompat: boolean,
+): { value?: boolean; key?: string; source?: 'label' | 'annotation'; warnings: string[] } {
+  const labels = mapOf(meta?.labels);
+  const annotations = mapOf(meta?.annotations);
+  const warnings: string[] = [];
+  let found: { value: boolean; key: string; source: 'label' | 'annotation' } | undefined;
+  for (const source of istioCompat ? ALL_INJECT_SOURCES : NATIVE_INJECT_SOURCES) {
+    const raw = own(source.where === 'label' ? labels : annotations, source.key);
+    if (raw === undefined) continue;
+    const value = typeof raw === 'string' ? source.read(raw) : undefined;
+    if (value === undefined) {
+      warnings.push(`${source.where} ${source.key}: ignored value ${quote(raw)}: expected ${source.accepted}`);
+    } else if (!found) {
+      found = { value, key: source.key, source: source.where };
+    }
+  }
+  return found ? { ...found, warnings } : { warnings };
+}
+
+const NAMESPACE_LABELS_NATIVE: readonly string[] = Object.freeze([NAMESPACE_INJECTION_LABEL]);
+const NAMESPACE_LABELS_COMPAT: readonly string[] = Object.freeze([NAMESPACE_INJECTION_LABEL, ISTIO_NAMESPACE_INJECTION_LABEL]);
+
+/** The namespace's label: native `sidecar-injection` first, then `istio-injection` (compat). Other values are ignored. */
+export function readNamespaceInjection(
+  namespace: NamespaceView, istioCompat: boolean,
+): { value?: 'enabled' | 'disabled'; key?: string } {
+  const labels = mapOf(namespace.labels);
+  for (const key of istioCompat ? NAMESPACE_LABELS_COMPAT : NAMESPACE_LABELS_NATIVE) {
+    const value = own(labels, key);
+    if (value === 'enabled' || value === 'disabled') return { value, key };
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Config defaults, parsed once per Snapshot (snapshots are immutable).
+
+type Default = { ok: true; value: unknown } | { ok: false; problem: string };
+
+const defaultsBySnapshot = new WeakMap<Snapshot, readonly Default[]>();
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const child of Object.values(v)) deepFreeze(child);
+  }
+  return v;
+}
+
+function configValue(values: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
+  let node: unknown = values;
+  for (const segment of path) {
+    node = typeof node === 'object' && node !== null && !Array.isArray(node) ? own(node as Record<string, unknown>, segment) : undefined;
+  }
+  return node;
+}
+
+function parseDefault(spec: SettingSpec, snapshot: Snapshot): Default {
+  const where = spec.valuesPath === null ? 'defaultTemplates' : `values.${spec.valuesPath.join('.')}`;
+  const raw = spec.valuesPath === null ? snapshot.defaultTemplates : configValue(snapshot.values, spec.valuesPath);
+  if (raw === undefined || raw === null) return { ok: false, problem: `config ${where}: missing; expected ${spec.expected}` };
+  const parsed = parseConfigValue(spec.name, raw, snapshot.templates);
+  if (parsed.ok) return { ok: true, value: deepFreeze(parsed.value) };
+  return { ok: false, problem: `config ${where}: invalid value ${quote(typeof raw === 'string' ? raw : JSON.stringify(raw))}: expected ${parsed.expected}` };
+}
+
+/** The config's default for every setting (catalog order), parsed once per snapshot. */
+export function configDefaults(snapshot: Snapshot): readonly Default[] {
+  let defaults = defaultsBySnapshot.get(snapshot);
+  if (!defaults) {
+    defaults = Object.freeze(SETTINGS.map((spec) => parseDefault(spec, snapshot)));
+    defaultsBySnapshot.set(snapshot, defaults);
+  }
+  return defaults;
+}
+
+// ---------------------------------------------------------------------------------------
+// Unknown keys.
+
+const MAX_UNKNOWN_WARNINGS = 20;
+const SUGGEST_INPUT_MAX = 100;
+
+function unknownKeyWarnings(annotations: Readonly<Record<string, unknown>>, where: string, warnings: string[]): void {
+  let count = 0;
+  for (const key of Object.keys(annotations)) {
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const suffix = key.slice(ANNOTATION_PREFIX.length);
+    if (isKnownAnnotation(suffix)) continue;
+    count++;
+    if (count > MAX_UNKNOWN_WARNINGS) continue;
+    const nearest = closest(suffix.slice(0, SUGGEST_INPUT_MAX).toLowerCase(), KNOWN_ANNOTATIONS);
+    const shown = /^[\x21-\x7e]{1,253}$/.test(key) ? key : quote(key);
+    warnings.push(`unknown ${where} ${shown}: did you mean ${ANNOTATION_PREFIX}${nearest}?`);
+  }
+  if (count > MAX_UNKNOWN_WARNINGS) {
+    warnings.push(`${count - MAX_UNKNOWN_WARNINGS} more unknown ${where}s under ${ANNOTATION_PREFIX} not listed`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Resolution.
+
+interface Level {
+  source: Exclude<SettingSource, 'config'>;
+  /** How messages name a key at this level. */
+  label: string;
+  annotations: Readonly<Record<string, unknown>>;
+  /** holdApplicationUntilProxyStarts from proxy.istio.io/config, once parsed. */
+  proxyConfig: Parsed<boolean | undefined> | undefined;
+}
+
+function invalid(level: Level, key: string, raw: unknown, expected: string): string {
+  return `${level.label} ${key}: invalid value ${quote(raw)}: expected ${expected}`;
+}
+
+function csv(list: unknown): string {
+  if (list === '*') return '*';
+  return Array.isArray(list) ? list.join(',') : '';
+}
+
+/**
+ * Resolves every setting for one pod. `meta` is the pod's metadata (labels and annotations
+ * readable); `namespace` its namespace; `snapshot` the config.
+ */
+export function resolveSettings(meta: ObjectMeta | undefined, namespace: NamespaceView, snapshot: Snapshot): SettingsResolution {
+  const compat = snapshot.compat.istio;
+  const levels: Level[] = [
+    { source: 'pod', label: 'annotation', annotations: mapOf(meta?.annotations), proxyConfig: undefined },
+    { source: 'namespace', label: 'namespace annotation', annotations: mapOf(namespace.annotations), proxyConfig: undefined },
+  ];
+  const warnings: string[] = [];
+  for (const level of levels) unknownKeyWarnings(level.annotations, level.label, warnings);
+
+  const problems: string[] = [];
+  const defaults = configDefaults(snapshot);
+  const context: ParseContext = { templates: snapshot.templates };
+  const settings: Record<string, unknown> = {};
+  const effective: EffectiveSetting[] = [];
+
+  for (let i = 0; i < SETTINGS.length; i++) {
+    const spec = SETTINGS[i];
+    let chosen: EffectiveSetting | undefined;
+    for (const level of levels) {
+      const raw = own(level.annotations, spec.key);
+      if (raw !== undefined) {
+        const parsed = typeof raw === 'string' ? spec.parseNative(raw, context) : undefined;
+        if (!parsed?.ok) problems.push(invalid(level, spec.key, raw, parsed ? parsed.expected : 'a string'));
+        else chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: spec.key };
+      }
+      if (!compat) continue;
+      const twin = spec.istio;
+      if (twin.kind === 'annotation') {
+        const rawTwin = own(level.annotations, twin.key);
+        if (rawTwin === undefined) continue;
+        const parsed = typeof rawTwin === 'string' ? spec.parseIstio(rawTwin, context) : undefined;
+        if (!parsed?.ok) problems.push(invalid(level, twin.key, rawTwin, parsed ? parsed.expected : 'a string'));
+        else chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: twin.key };
+      } else {
+        const rawConfig = own(level.annotations, twin.key);
+        if (rawConfig === undefined) continue;
+        level.proxyConfig ??= typeof rawConfig === 'string' ? parseProxyConfigHold(rawConfig) : { ok: false, expected: 'a string' };
+        const parsed = level.proxyConfig;
+        if (!parsed.ok) problems.push(invalid(level, twin.key, rawConfig, parsed.expected));
+        else if (parsed.value !== undefined) {
+          chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: twin.key };
+        }
+      }
+    }
+    if (!chosen) {
+      const fallback = defaults[i];
+      if (fallback.ok) chosen = { name: spec.name, annotation: spec.annotation, value: fallback.value, source: 'config' };
+      else {
+        problems.push(fallback.problem);
+        chosen = { name: spec.name, annotation: spec.annotation, value: undefined, source: 'config' };
+      }
+    }
+    settings[spec.name] = chosen.value;
+    effective.push(chosen);
+  }
+
+  settings.csv = {
+    includeInboundPorts: csv(settings.includeInboundPorts),
+    excludeInboundPorts: csv(settings.excludeInboundPorts),
+    excludeOutboundPorts: csv(settings.excludeOutboundPorts),
+    includeOutboundIPRanges: csv(settings.includeOutboundIPRanges),
+    excludeOutboundIPRanges: csv(settings.excludeOutboundIPRanges),
+  };
+  const templates = Array.isArray(settings.templates) ? [...(settings.templates as string[])] : [];
+  const resolution: SettingsResolution = { settings, effective, templates, warnings };
+  if (problems.length > 0) resolution.denial = problems.join('; ');
+  return resolution;
+}
