@@ -1,0 +1,164 @@
+// Feeds the store from a directory laid out like templates/: config.yaml plus
+// *.template.yaml. Works for plain files and for a mounted ConfigMap volume, where the
+// kubelet writes each version into a new `..<timestamp>` folder and swaps the `..data`
+// symlink to it in one rename (the visible names are symlinks through `..data`).
+// fs.watch on the folder notices both; a slow poll catches what fs.watch misses
+// (network filesystems, symlink targets outside the folder, a watcher that died).
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage, silentLog, type Log } from '../cluster/log.js';
+import { CONFIG_FILE, TEMPLATE_SUFFIX } from './compile.js';
+import type { ConfigStore } from './store.js';
+
+export interface DirSourceOptions {
+  /** How often the folder is re-read besides change events (default 2000 ms). */
+  pollIntervalMs?: number;
+  /** Quiet time after a change event before reading, so one swap is one reload (default 100 ms). */
+  debounceMs?: number;
+  /** Off: rely on polling alone (default on). */
+  useFsWatch?: boolean;
+  log?: Log;
+}
+
+export interface ConfigSourceHandle {
+  /** Stops watching; no store update happens after it returns. */
+  close(): void;
+}
+
+/** The kubelet's symlink to the folder holding the current version of a ConfigMap volume. */
+const KUBELET_DATA_LINK = '..data';
+
+function isConfigFileName(name: string): boolean {
+  return name === CONFIG_FILE || (name.endsWith(TEMPLATE_SUFFIX) && !name.startsWith('.'));
+}
+
+function describeFsError(dir: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'it does not exist'
+    : code === 'ENOTDIR' ? 'it is not a directory'
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+        : errorMessage(err);
+  return `cannot read config directory ${dir}: ${why}; expected a directory holding config.yaml and *.template.yaml files`;
+}
+
+/**
+ * Reads one consistent version of a config directory. With a `..data` link present the
+ * files are read from its target, so a swap in the middle cannot mix two versions.
+ * Throws an Error naming the directory when it cannot be read.
+ */
+export async function readConfigDir(dir: string): Promise<Record<string, string>> {
+  let base = dir;
+  try {
+    base = await realpath(join(dir, KUBELET_DATA_LINK));
+  } catch {
+    base = dir; // not a ConfigMap volume: plain files
+  }
+  let names: string[];
+  try {
+    names = (await readdir(base)).filter(isConfigFileName).sort();
+  } catch (err) {
+    throw new Error(describeFsError(dir, err));
+  }
+  const files: Record<string, string> = {};
+  for (const name of names) {
+    try {
+      files[name] = await readFile(join(base, name), 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read ${join(dir, name)}: ${errorMessage(err)}`);
+    }
+  }
+  return files;
+}
+
+/**
+ * Loads `dir` into `store` once (awaited: rejects with a clear error when the directory
+ * cannot be read), then keeps watching it. A version that does not compile is reported
+ * by the store and leaves the previous one in force; check `store.current` after the
+ * first load to know whether a usable configuration exists.
+ */
+export async function watchConfigDir(dir: string, store: ConfigStore, options: DirSourceOptions = {}): Promise<ConfigSourceHandle> {
+  const pollIntervalMs = options.pollIntervalMs ?? 2000;
+  const debounceMs = options.debounceMs ?? 100;
+  const log = options.log ?? silentLog;
+  const origin = `dir ${dir}`;
+
+  store.update(await readConfigDir(dir), origin);
+
+  let closed = false;
+  let watcher: FSWatcher | undefined;
+  let debounceTimer: NodeJS.Timeout | undefined;
+  let reading = false;
+  let readAgain = false;
+  let lastReadError: string | undefined;
+
+  const reload = async (): Promise<void> => {
+    if (reading) {
+      readAgain = true; // a change arrived mid-read: read once more afterwards
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        readAgain = false;
+        try {
+          const files = await readConfigDir(dir);
+          if (closed) return;
+          lastReadError = undefined;
+          store.update(files, origin);
+        } catch (err) {
+          // Often transient (a file read while the kubelet removes the old version); the
+          // next event or poll retries. Logged once per distinct error, not every poll.
+          const message = errorMessage(err);
+          if (!closed && message !== lastReadError) log.warn({ dir, err: message }, 'config directory read failed; keeping the current configuration');
+          lastReadError = message;
+        }
+      } while (readAgain && !closed);
+    } finally {
+      reading = false;
+    }
+  };
+
+  const scheduleReload = (): void => {
+    if (closed) return;
+    if (debounceTimer) clearTimeout(debounceTimer);
+    debounceTimer = setTimeout(() => {
+      debounceTimer = undefined;
+      void reload();
+    }, debounceMs);
+    debounceTimer.unref();
+  };
+
+  const startWatcher = (): void => {
+    if (options.useFsWatch === false || watcher || closed) return;
+    try {
+      const w = watch(dir, { persistent: false }, () => scheduleReload());
+      w.on('error', (err) => {
+        // e.g. the folder was removed; polling continues and re-creates the watcher.
+        log.warn({ dir, err: errorMessage(err) }, 'config directory watch failed; polling until it can be watched again');
+        w.close();
+        if (watcher === w) watcher = undefined;
+      });
+      watcher = w;
+    } catch (err) {
+      log.warn({ dir, err: errorMessage(err) }, 'cannot watch config directory; polling only');
+    }
+  };
+
+  startWatcher();
+  const pollTimer = setInterval(() => {
+    startWatcher();
+    void reload();
+  }, pollIntervalMs);
+  pollTimer.unref();
+
+  return {
+    close() {
+      closed = true;
+      clearInterval(pollTimer);
+      if (debounceTimer) clearTimeout(debounceTimer);
+      watcher?.close();
+      watcher = undefined;
+    },
+  };
+}
