@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { NamespaceSource } from '../admission/admit.js';
+import type { NamespaceSource, PodEvaluator } from '../admission/admit.js';
 import { compileSnapshot } from '../config/compile.js';
 import { evaluatePod } from '../injection/engine.js';
 import type { Snapshot } from '../injection/types.js';
@@ -29,7 +29,7 @@ interface Closeable {
 }
 
 /** The configuration in force, and how to stop following it. */
-interface ConfigHandle extends Closeable {
+export interface ConfigHandle extends Closeable {
   current(): Snapshot | undefined;
 }
 
@@ -51,23 +51,37 @@ export async function runServe(argv: string[], io: ServeIo = process): Promise<n
   return serve(settings, logger);
 }
 
+/** Replacements for the engine and its inputs (tests run the real server around fakes). */
+export interface ServeOverrides {
+  evaluate?: PodEvaluator;
+  namespaces?: NamespaceSource;
+  config?: ConfigHandle;
+}
+
 /** Runs the server with validated settings until a signal stops it. */
-export async function serve(settings: ServeSettings, logger: Logger): Promise<number> {
+export async function serve(settings: ServeSettings, logger: Logger, overrides: ServeOverrides = {}): Promise<number> {
   const metrics = createMetrics();
   const readiness = new Readiness();
   const toClose: Closeable[] = [];
+  let config: ConfigHandle | undefined;
   let health: FastifyInstance | undefined;
   let webhook: FastifyInstance | undefined;
+  const parts: ServerParts = {
+    logger, metrics, readiness,
+    admit: {
+      snapshot: () => config?.current(),
+      namespaces: overrides.namespaces ?? openNamespaces(settings),
+      evaluate: overrides.evaluate ?? evaluatePod,
+    },
+  };
   try {
     logger.info({ kube: settings.kube.mode, config: settings.config, namespace: settings.namespace }, 'starting');
-    const config = await openConfig(settings, logger, metrics);
-    toClose.push(config);
-    const parts: ServerParts = {
-      logger, metrics, readiness,
-      admit: { snapshot: () => config.current(), namespaces: openNamespaces(settings), evaluate: evaluatePod },
-    };
+    // Probes answer from the start: /readyz says what is still loading.
     health = await startHealthServer(parts, settings);
     logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
+
+    config = overrides.config ?? await openConfig(settings, logger, metrics);
+    toClose.push(config);
     if (config.current()) readiness.satisfy('config');
 
     const pair = await initialKeyPair(settings, logger);

@@ -14,6 +14,8 @@ export interface CertificateWatcherOptions {
   pollIntervalMs: number;
   /** Quiet time after the last change event before reading (default 200 ms). */
   debounceMs?: number;
+  /** Watch the directories for change events (default true); false relies on the poll alone. */
+  watchEvents?: boolean;
   /** A new valid pair: put it in use. */
   onReload(pair: KeyPair, info: CertificateInfo): void;
   /** A changed pair that cannot be used; the old one stays. Reported once per distinct content. */
@@ -75,7 +77,8 @@ export function watchCertificates(opts: CertificateWatcherOptions): CertificateW
   }
 
   const watchers: FSWatcher[] = [];
-  for (const dir of new Set([path.dirname(opts.files.certFile), path.dirname(opts.files.keyFile)])) {
+  const dirs = opts.watchEvents === false ? [] : [path.dirname(opts.files.certFile), path.dirname(opts.files.keyFile)];
+  for (const dir of new Set(dirs)) {
     try {
       const watcher = watch(dir, { persistent: false }, schedule);
       watcher.on('error', () => watcher.close()); // the poll still covers this directory

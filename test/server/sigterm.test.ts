@@ -1,0 +1,68 @@
+// SIGTERM against a real child process under steady load: readiness fails at once, every
+// request written before the signal gets a complete response (the last ones with
+// `Connection: close`), the process exits 0. Past --shutdown-timeout it exits non-zero.
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fixture, waitFor } from './support/harness.js';
+import { Load, now } from './support/load.js';
+import { getJson, ServeChild } from './support/child.js';
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-sigterm-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const BASE_FLAGS = ['--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone'];
+
+t.test('graceful shutdown under load', async (t) => {
+  const caOut = path.join(tempDir(t), 'ca.crt');
+  // Each request takes 1 s and the listener closes 300 ms after the signal: requests in
+  // flight at the signal are still in flight when the listener closes.
+  const child = new ServeChild({ lookupDelayMs: 1000 }, [...BASE_FLAGS, '--ca-out', caOut, '--shutdown-delay', '300ms', '--shutdown-timeout', '20s']);
+  t.teardown(() => child.kill());
+  const ports = await child.ports();
+  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
+  t.match(child.logs.find((l) => l.msg?.startsWith('no --tls-cert-file')), { caFile: caOut }, 'logs where the CA was written');
+
+  const review = fixture('01-');
+  const load = new Load({ port: ports.webhook, ca: [readFileSync(caOut, 'utf8')], body: review.text, concurrency: 8 });
+  t.teardown(() => load.stop());
+  await waitFor('steady traffic', () => load.completed().length >= 16);
+
+  const signalledAt = now();
+  child.proc.kill('SIGTERM');
+  const readyz = await waitFor('readiness to fail', async () => {
+    const r = await getJson(ports.metrics, '/readyz');
+    return 'status' in r && r.status === 503 ? r : undefined;
+  });
+  t.same(readyz.body.waitingFor, ['shutting-down'], 'readiness fails as soon as the signal is handled');
+  await child.exited;
+  await load.stop();
+
+  t.same(child.exit, { code: 0, signal: null }, `exit code 0 (stderr: ${child.stderr})`);
+  const before = load.sent.filter((s) => s.writtenAt !== undefined && s.writtenAt < signalledAt);
+  const broken = before.filter((s) => s.status !== 200 || s.uid !== review.review.request.uid);
+  t.same(broken.map((s) => s.error ?? s.status), [], `all ${before.length} requests written before the signal got a complete response`);
+  t.ok(before.filter((s) => s.doneAt! > signalledAt).length >= 4, 'several of them were still in flight when the signal came');
+  const servedAfter = load.sent.filter((s) => s.status === 200 && s.doneAt! > signalledAt);
+  t.ok(servedAfter.length > 0 && servedAfter.every((s) => s.connection === 'close'), 'responses after the signal carry Connection: close');
+  t.ok(child.logs.some((l) => l.msg === 'shutdown complete' && l.code === 0), 'logs the clean shutdown');
+});
+
+t.test('past --shutdown-timeout the process gives up and exits non-zero', async (t) => {
+  const caOut = path.join(tempDir(t), 'ca.crt');
+  const child = new ServeChild({ lookupDelayMs: 3000 }, [...BASE_FLAGS, '--ca-out', caOut, '--shutdown-timeout', '300ms']);
+  t.teardown(() => child.kill());
+  const ports = await child.ports();
+  const load = new Load({ port: ports.webhook, ca: [readFileSync(caOut, 'utf8')], body: fixture('01-').text, concurrency: 2 });
+  t.teardown(() => load.stop());
+  await waitFor('two requests in flight', () => load.sent.filter((s) => s.writtenAt !== undefined).length >= 2);
+  child.proc.kill('SIGTERM');
+  await child.exited;
+  await load.stop();
+  t.equal(child.exit?.code, 1, 'non-zero exit');
+  t.ok(child.logs.some((l) => l.msg === 'shutdown deadline passed: closing the remaining connections'), 'says why');
+});
