@@ -34,7 +34,7 @@
 import { closest } from 'fastest-levenshtein';
 import {
   ANNOTATION_PREFIX, INJECT_KEY, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL, isKnownAnnotation,
-  KNOWN_ANNOTATIONS, NAMESPACE_INJECTION_LABEL, parseConfigValue, PROXY_CONFIG_KEY, SETTINGS, type ParseContext,
+  KNOWN_ANNOTATIONS, NAMESPACE_INJECTION_LABEL, parseConfigValue, SETTINGS, type ParseContext,
   type SettingSpec,
 } from './keys.js';
 import type { EffectiveSetting, NamespaceView, ObjectMeta, SettingSource, Snapshot } from './types.js';
@@ -169,7 +169,7 @@ function configValue(values: Readonly<Record<string, unknown>>, path: readonly s
 function parseDefault(spec: SettingSpec, snapshot: Snapshot): Default {
   const where = spec.valuesPath === null ? 'defaultTemplates' : `values.${spec.valuesPath.join('.')}`;
   const raw = spec.valuesPath === null ? snapshot.defaultTemplates : configValue(snapshot.values, spec.valuesPath);
-  if (raw === undefined || raw === null) return { ok: false, problem: `config ${where}: missing; expected ${spec.expected}` };
+  if (raw === undefined || raw === null) return { ok: false, problem: `config ${where}: missing value: expected ${spec.expected}` };
   const parsed = parseConfigValue(spec.name, raw, snapshot.templates);
   if (parsed.ok) return { ok: true, value: deepFreeze(parsed.value) };
   return { ok: false, problem: `config ${where}: invalid value ${quote(typeof raw === 'string' ? raw : JSON.stringify(raw))}: expected ${parsed.expected}` };
@@ -186,42 +186,68 @@ export function configDefaults(snapshot: Snapshot): readonly Default[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// Unknown keys.
+// Reading one level's annotations: one pass over its keys, each looked up in a table built
+// at module load (cheaper than probing every catalog key on every request).
+
+/** Where a key's value goes: the setting's index, and whether it is the Istio twin. */
+interface Slot {
+  index: number;
+  istio: boolean;
+}
+
+const SLOT_BY_KEY: ReadonlyMap<string, Slot> = new Map(SETTINGS.flatMap((spec, index): Array<[string, Slot]> => [
+  [spec.key, { index, istio: false }],
+  [spec.istio.key, { index, istio: true }],
+]));
 
 const MAX_UNKNOWN_WARNINGS = 20;
 const SUGGEST_INPUT_MAX = 100;
-
-function unknownKeyWarnings(annotations: Readonly<Record<string, unknown>>, where: string, warnings: string[]): void {
-  let count = 0;
-  for (const key of Object.keys(annotations)) {
-    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
-    const suffix = key.slice(ANNOTATION_PREFIX.length);
-    if (isKnownAnnotation(suffix)) continue;
-    count++;
-    if (count > MAX_UNKNOWN_WARNINGS) continue;
-    const nearest = closest(suffix.slice(0, SUGGEST_INPUT_MAX).toLowerCase(), KNOWN_ANNOTATIONS);
-    const shown = /^[\x21-\x7e]{1,253}$/.test(key) ? key : quote(key);
-    warnings.push(`unknown ${where} ${shown}: did you mean ${ANNOTATION_PREFIX}${nearest}?`);
-  }
-  if (count > MAX_UNKNOWN_WARNINGS) {
-    warnings.push(`${count - MAX_UNKNOWN_WARNINGS} more unknown ${where}s under ${ANNOTATION_PREFIX} not listed`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Resolution.
 
 interface Level {
   source: Exclude<SettingSource, 'config'>;
   /** How messages name a key at this level. */
   label: string;
-  annotations: Readonly<Record<string, unknown>>;
-  /** holdApplicationUntilProxyStarts from proxy.istio.io/config, once parsed. */
-  proxyConfig: Parsed<boolean | undefined> | undefined;
+  /** Raw values by setting index: native keys, and Istio twins (empty with compat off). */
+  native: unknown[];
+  istio: unknown[];
 }
+
+function readLevel(
+  source: Level['source'], label: string, annotations: Readonly<Record<string, unknown>>, compat: boolean, warnings: string[],
+): Level {
+  const level: Level = { source, label, native: new Array(SETTINGS.length), istio: new Array(SETTINGS.length) };
+  let unknown = 0;
+  for (const key of Object.keys(annotations)) {
+    const slot = SLOT_BY_KEY.get(key);
+    if (slot !== undefined) {
+      if (!slot.istio) level.native[slot.index] = annotations[key];
+      else if (compat) level.istio[slot.index] = annotations[key];
+      continue;
+    }
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const suffix = key.slice(ANNOTATION_PREFIX.length);
+    if (isKnownAnnotation(suffix)) continue;
+    unknown++;
+    if (unknown > MAX_UNKNOWN_WARNINGS) continue;
+    const nearest = closest(suffix.slice(0, SUGGEST_INPUT_MAX).toLowerCase(), KNOWN_ANNOTATIONS);
+    const shown = /^[\x21-\x7e]{1,253}$/.test(key) ? key : quote(key);
+    warnings.push(`unknown ${label} ${shown}: did you mean ${ANNOTATION_PREFIX}${nearest}?`);
+  }
+  if (unknown > MAX_UNKNOWN_WARNINGS) {
+    warnings.push(`${unknown - MAX_UNKNOWN_WARNINGS} more unknown ${label}s under ${ANNOTATION_PREFIX} not listed`);
+  }
+  return level;
+}
+
+// ---------------------------------------------------------------------------------------
+// Resolution.
 
 function invalid(level: Level, key: string, raw: unknown, expected: string): string {
   return `${level.label} ${key}: invalid value ${quote(raw)}: expected ${expected}`;
+}
+
+function parseIstioTwin(spec: SettingSpec, raw: string, context: ParseContext): Parsed<unknown> {
+  return spec.istio.kind === 'annotation' ? spec.parseIstio(raw, context) : parseProxyConfigHold(raw);
 }
 
 function csv(list: unknown): string {
@@ -235,12 +261,11 @@ function csv(list: unknown): string {
  */
 export function resolveSettings(meta: ObjectMeta | undefined, namespace: NamespaceView, snapshot: Snapshot): SettingsResolution {
   const compat = snapshot.compat.istio;
-  const levels: Level[] = [
-    { source: 'pod', label: 'annotation', annotations: mapOf(meta?.annotations), proxyConfig: undefined },
-    { source: 'namespace', label: 'namespace annotation', annotations: mapOf(namespace.annotations), proxyConfig: undefined },
-  ];
   const warnings: string[] = [];
-  for (const level of levels) unknownKeyWarnings(level.annotations, level.label, warnings);
+  const levels: readonly Level[] = [
+    readLevel('pod', 'annotation', mapOf(meta?.annotations), compat, warnings),
+    readLevel('namespace', 'namespace annotation', mapOf(namespace.annotations), compat, warnings),
+  ];
 
   const problems: string[] = [];
   const defaults = configDefaults(snapshot);
@@ -252,28 +277,19 @@ export function resolveSettings(meta: ObjectMeta | undefined, namespace: Namespa
     const spec = SETTINGS[i];
     let chosen: EffectiveSetting | undefined;
     for (const level of levels) {
-      const raw = own(level.annotations, spec.key);
+      const raw = level.native[i];
       if (raw !== undefined) {
         const parsed = typeof raw === 'string' ? spec.parseNative(raw, context) : undefined;
         if (!parsed?.ok) problems.push(invalid(level, spec.key, raw, parsed ? parsed.expected : 'a string'));
         else chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: spec.key };
       }
-      if (!compat) continue;
-      const twin = spec.istio;
-      if (twin.kind === 'annotation') {
-        const rawTwin = own(level.annotations, twin.key);
-        if (rawTwin === undefined) continue;
-        const parsed = typeof rawTwin === 'string' ? spec.parseIstio(rawTwin, context) : undefined;
-        if (!parsed?.ok) problems.push(invalid(level, twin.key, rawTwin, parsed ? parsed.expected : 'a string'));
-        else chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: twin.key };
-      } else {
-        const rawConfig = own(level.annotations, twin.key);
-        if (rawConfig === undefined) continue;
-        level.proxyConfig ??= typeof rawConfig === 'string' ? parseProxyConfigHold(rawConfig) : { ok: false, expected: 'a string' };
-        const parsed = level.proxyConfig;
-        if (!parsed.ok) problems.push(invalid(level, twin.key, rawConfig, parsed.expected));
+      const rawTwin = level.istio[i];
+      if (rawTwin !== undefined) {
+        const parsed = typeof rawTwin === 'string' ? parseIstioTwin(spec, rawTwin, context) : undefined;
+        if (!parsed?.ok) problems.push(invalid(level, spec.istio.key, rawTwin, parsed ? parsed.expected : 'a string'));
+        // A ProxyConfig without the field is valid and sets nothing.
         else if (parsed.value !== undefined) {
-          chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: twin.key };
+          chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: spec.istio.key };
         }
       }
     }
