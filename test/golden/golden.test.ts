@@ -69,7 +69,7 @@ for (const c of [...reviewCases(), ...inputCases()]) {
       ...(c.withObject ? { injected } : {}),
     };
     const goldenFile = join(DATA, `${c.name}.golden.yaml`);
-    const text = stringify(actual, { lineWidth: 0 });
+    const text = stringify(actual, { lineWidth: 0, aliasDuplicateObjects: false });
     if (UPDATE) writeFileSync(goldenFile, text);
     t.ok(existsSync(goldenFile), `golden file exists (run npm run golden): ${goldenFile}`);
     if (existsSync(goldenFile)) t.same(actual, parse(readFileSync(goldenFile, 'utf8')), 'matches the golden file');
