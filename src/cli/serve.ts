@@ -1,12 +1,11 @@
 // `sidecar-injector serve`: reads the settings, starts the health app, loads the
 // configuration and the certificate, serves the webhook, and shuts down gracefully on
 // SIGTERM/SIGINT. Resolves the process exit code (0 clean, 1 failure, 2 usage).
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { NamespaceSource, PodEvaluator } from '../admission/admit.js';
-import { compileSnapshot } from '../config/compile.js';
+import { watchConfigDir } from '../config/dir-source.js';
+import { ConfigStore } from '../config/store.js';
 import { evaluatePod } from '../injection/engine.js';
 import type { Snapshot } from '../injection/types.js';
 import { watchCertificates, type CertificateWatcher } from '../server/cert-watcher.js';
@@ -80,7 +79,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     health = await startHealthServer(parts, settings);
     logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
 
-    config = overrides.config ?? await openConfig(settings, logger, metrics);
+    config = overrides.config ?? await openConfig(settings, logger, metrics, readiness);
     toClose.push(config);
     if (config.current()) readiness.satisfy('config');
 
@@ -162,29 +161,36 @@ function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (p
 }
 
 // --- Wiring to src/config and src/cluster --------------------------------------------
-// Provisional until ConfigStore (src/config/store.ts) and the namespace cache
-// (src/cluster/namespace-cache.ts) land: the config directory is read once, and
-// namespaces are the standalone flags.
 
-async function openConfig(settings: ServeSettings, logger: Logger, metrics: Metrics): Promise<ConfigHandle> {
+/** Logs and counts every configuration version tried; the first good one makes the server ready. */
+function reportReloads(store: ConfigStore, logger: Logger, metrics: Metrics, readiness: Readiness): void {
+  store.onReload((report) => {
+    metrics.configReloads.inc({ result: report.result });
+    if (report.result === 'success') {
+      readiness.satisfy('config');
+      logger.info({ revision: report.revision, previousRevision: report.previousRevision, origin: report.origin }, 'configuration loaded');
+    } else {
+      logger.error({
+        revision: report.revision, keptRevision: report.previousRevision, origin: report.origin,
+        file: report.file, field: report.field, reason: report.error,
+      }, report.previousRevision ? 'configuration rejected: keeping the previous one' : 'configuration rejected: none loaded yet');
+    }
+  });
+}
+
+async function openConfig(settings: ServeSettings, logger: Logger, metrics: Metrics, readiness: Readiness): Promise<ConfigHandle> {
+  const store = new ConfigStore({ ownNamespace: settings.namespace });
+  reportReloads(store, logger, metrics, readiness);
   if (settings.config.kind !== 'dir') {
     throw new Error(`reading configuration from ConfigMap ${settings.config.namespace}/${settings.config.name} is not available in this build; use --config-dir`);
   }
-  const dir = settings.config.dir;
-  const files: Record<string, string> = {};
-  for (const name of (await readdir(dir)).sort()) {
-    if (name === 'config.yaml' || name.endsWith('.template.yaml')) files[name] = await readFile(path.join(dir, name), 'utf8');
+  const source = await watchConfigDir(settings.config.dir, store, { log: logger });
+  if (!store.current) {
+    source.close();
+    // A directory is read whole at start: if it does not compile, nothing will serve.
+    throw new Error(`the configuration in ${settings.config.dir} is invalid: ${store.lastFailure?.error ?? 'no usable version'}`);
   }
-  let snapshot: Snapshot;
-  try {
-    snapshot = compileSnapshot(files, { ownNamespace: settings.namespace });
-  } catch (err) {
-    metrics.configReloads.inc({ result: 'failure' });
-    throw err;
-  }
-  metrics.configReloads.inc({ result: 'success' });
-  logger.info({ dir, revision: snapshot.revision }, 'configuration loaded');
-  return { current: () => snapshot, close() {} };
+  return { current: () => store.current, close: () => source.close() };
 }
 
 function openNamespaces(settings: ServeSettings): NamespaceSource {
