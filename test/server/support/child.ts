@@ -13,7 +13,7 @@ export class ServeChild {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   readonly exited: Promise<void>;
 
-  constructor(options: { lookupDelayMs: number }, flags: string[]) {
+  constructor(options: { lookupDelayMs?: number; realEngine?: boolean }, flags: string[]) {
     // The parent's loader flags (tap's TypeScript loader, coverage) let the child run .ts.
     this.proc = spawn(process.execPath, [...process.execArgv, LAUNCHER, JSON.stringify(options), ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],

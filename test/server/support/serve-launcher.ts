@@ -1,6 +1,8 @@
 // Runs the real `serve` startup, signal handling and shutdown in a child process, around
 // a fake engine whose namespace lookup takes a set time (so requests are in flight when
-// the test sends SIGTERM). Usage: serve-launcher.ts '{"lookupDelayMs":100}' [serve flags]
+// the test sends SIGTERM). With "realEngine": true, the configuration (from --config-dir)
+// and the engine are the real ones.
+// Usage: serve-launcher.ts '{"lookupDelayMs":100,"realEngine":false}' [serve flags]
 import { serve } from '../../../src/cli/serve.js';
 import { createLogger } from '../../../src/server/logger.js';
 import { parseServeArgs } from '../../../src/settings.js';
@@ -11,12 +13,12 @@ if (options === undefined) {
   process.stderr.write('usage: serve-launcher.ts \'{"lookupDelayMs":N}\' [serve flags]\n');
   process.exit(2);
 }
-const { lookupDelayMs = 0 } = JSON.parse(options) as { lookupDelayMs?: number };
+const { lookupDelayMs = 0, realEngine = false } = JSON.parse(options) as { lookupDelayMs?: number; realEngine?: boolean };
 const parsed = parseServeArgs(argv, {});
 if (parsed.help) process.exit(2);
 const { settings } = parsed;
 
-const code = await serve(settings, createLogger(settings.logLevel), {
+const code = await serve(settings, createLogger(settings.logLevel), realEngine ? {} : {
   config: { current: () => FAKE_SNAPSHOT, close() {} },
   namespaces: {
     get: (name) => new Promise((resolve) => setTimeout(() => resolve({ name, labels: {}, annotations: {} }), lookupDelayMs)),

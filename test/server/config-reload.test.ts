@@ -1,0 +1,70 @@
+// `serve` with a real configuration directory, in a child process: the first version
+// makes it ready; a broken version is logged, counted and ignored (the previous one keeps
+// serving); a fixed version takes effect for the next request without a restart.
+import t from 'tap';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { fixture, waitFor } from './support/harness.js';
+import { getJson, ServeChild } from './support/child.js';
+import { BUILT_IN_CONFIG_DIR } from '../../src/settings.js';
+
+function post(port: number, ca: string, body: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: '/inject', method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve(JSON.parse(text)));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function metric(port: number, line: RegExp): Promise<number> {
+  const r = await getJson(port, '/metrics');
+  const m = 'body' in r ? line.exec(String(r.body)) : null;
+  return m ? Number(m[1]) : NaN;
+}
+
+t.test('live configuration reloads', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const configDir = path.join(dir, 'config');
+  cpSync(BUILT_IN_CONFIG_DIR, configDir, { recursive: true });
+  const caOut = path.join(dir, 'ca.crt');
+  const child = new ServeChild({ realEngine: true }, [
+    '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,
+    '--config-dir', configDir, '--namespace-labels', 'sidecar-injection=enabled',
+  ]);
+  t.teardown(() => child.kill());
+  const ports = await child.ports();
+  const ca = readFileSync(caOut, 'utf8');
+  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
+  t.equal(await metric(ports.metrics, /sidecar_injector_config_reloads_total\{result="success"\} (\d+)/), 1);
+
+  const review = fixture('01-').text;
+  const first = await post(ports.webhook, ca, review);
+  t.equal(first.response.allowed, true);
+  t.ok(first.response.patch, 'injected with the built-in policy');
+
+  const configFile = path.join(configDir, 'config.yaml');
+  const good = readFileSync(configFile, 'utf8');
+  writeFileSync(configFile, `${good}\nnotAField: 1\n`);
+  await waitFor('the rejection to be counted', async () => (await metric(ports.metrics, /sidecar_injector_config_reloads_total\{result="failure"\} (\d+)/)) === 1);
+  const rejected = child.logs.find((l) => l.msg === 'configuration rejected: keeping the previous one');
+  t.match(rejected, { file: 'config.yaml', field: 'notAField' }, 'the log names the file and field');
+  t.ok((await post(ports.webhook, ca, review)).response.patch, 'the previous configuration keeps serving');
+  const readyz = await getJson(ports.metrics, '/readyz');
+  t.equal('status' in readyz && readyz.status, 200, 'still ready');
+
+  writeFileSync(configFile, good.replace(/^policy: enabled$/m, 'policy: disabled'));
+  await waitFor('the fixed version to load', async () => (await metric(ports.metrics, /sidecar_injector_config_reloads_total\{result="success"\} (\d+)/)) === 2);
+  const after = await post(ports.webhook, ca, review);
+  t.same(after.response, { uid: JSON.parse(review).request.uid, allowed: true }, 'policy: disabled takes effect for the next request');
+
+  child.proc.kill('SIGTERM');
+  await child.exited;
+  t.equal(child.exit?.code, 0);
+});
