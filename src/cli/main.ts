@@ -1,0 +1,92 @@
+// The command line: dispatches `inject`, `explain`, `serve`, `help` and `--version`.
+// Returns the exit code instead of exiting, so tests run it in-process and the launcher
+// (bin/sidecar-injector.js) sets process.exitCode and lets pending output drain.
+import { readFileSync } from 'node:fs';
+import { runExplain, EXPLAIN_USAGE } from './explain.js';
+import { INJECT_USAGE, runInject, type CliIo } from './inject.js';
+
+export type { CliIo } from './inject.js';
+
+export const USAGE = `Usage: sidecar-injector <command> [flags]
+
+Injects an Envoy sidecar and a traffic-capture init container into Kubernetes pods: as a
+mutating admission webhook (serve), or offline on manifest files (inject, explain).
+
+Commands
+  inject -f FILE|-    write FILE's objects with the sidecar injected into their pods
+  explain -f FILE|-   show, for each pod, the decision, the reason, the settings and the patch
+  serve               run the admission webhook (HTTPS) and the health and metrics endpoints
+  help [COMMAND]      show this help, or a command's flags
+
+Flags
+  -h, --help          show this help
+      --version       print the version
+
+Exit codes: 0 success, 1 invalid input or configuration, 2 usage error.
+`;
+
+const COMMANDS = ['inject', 'explain', 'serve', 'help'];
+
+/** The version in package.json (two folders up from src/cli/ and from dist/cli/). */
+export function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+async function runServeCommand(argv: string[], io: CliIo): Promise<number> {
+  // Loaded on demand: inject and explain do not need the server's dependencies.
+  const { runServe } = await import('./serve.js');
+  return runServe(argv, io);
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr.write(`sidecar-injector: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+async function runHelp(argv: string[], io: CliIo): Promise<number> {
+  const [topic, ...extra] = argv;
+  if (extra.length > 0) return usageError(io, `help takes at most one command, got: ${argv.join(' ')}`);
+  switch (topic) {
+    case undefined:
+      io.stdout.write(USAGE);
+      return 0;
+    case 'inject':
+      io.stdout.write(INJECT_USAGE);
+      return 0;
+    case 'explain':
+      io.stdout.write(EXPLAIN_USAGE);
+      return 0;
+    case 'serve':
+      return runServeCommand(['--help'], io);
+    default:
+      return usageError(io, `no help for "${topic}"; commands: ${COMMANDS.join(', ')}`);
+  }
+}
+
+/** Runs one command line (without the program name) and resolves its exit code. */
+export async function runCli(argv: string[], io: CliIo = process): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'inject':
+      return runInject(rest, io);
+    case 'explain':
+      return runExplain(rest, io);
+    case 'serve':
+      return runServeCommand(rest, io);
+    case 'help':
+    case '--help':
+    case '-h':
+      return runHelp(rest, io);
+    case '--version':
+      if (rest.length > 0) return usageError(io, '--version takes no arguments');
+      io.stdout.write(`${version()}\n`);
+      return 0;
+    case undefined:
+      return usageError(io, 'missing command');
+    default:
+      return usageError(io, command.startsWith('-')
+        ? `unknown flag "${command}" before the command`
+        : `unknown command "${command}"; commands: ${COMMANDS.join(', ')}`);
+  }
+}

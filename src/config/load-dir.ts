@@ -1,0 +1,56 @@
+// Reads a configuration directory (config.yaml + <name>.template.yaml, the layout of the
+// repository's templates/ and of the ConfigMap) into the { filename: text } map that
+// compileSnapshot takes. One read, no watching: for the command line.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONFIG_FILE, TEMPLATE_SUFFIX } from './compile.js';
+
+/**
+ * The repository's templates/ folder, found from this module's own file so it is the same
+ * from src/config/ (tests) and dist/config/ (the built CLI), whatever the working directory.
+ */
+export const BUILTIN_CONFIG_DIR = resolve(fileURLToPath(new URL('../../templates/', import.meta.url)));
+
+/** The directory cannot be read: names it and says why. */
+export class ConfigDirError extends Error {
+  constructor(message: string, readonly dir: string) {
+    super(message);
+    this.name = 'ConfigDirError';
+  }
+}
+
+function isConfigFile(name: string): boolean {
+  return name === CONFIG_FILE || (name.endsWith(TEMPLATE_SUFFIX) && !name.startsWith('.'));
+}
+
+function why(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'ENOTDIR') return 'it is not a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return (err as Error).message;
+}
+
+/**
+ * The config files of `dir`, by file name, sorted. Other files are ignored; a missing
+ * config.yaml is left for compileSnapshot to report. Throws ConfigDirError.
+ */
+export async function loadConfigDir(dir: string): Promise<Record<string, string>> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter(isConfigFile).sort();
+  } catch (err) {
+    throw new ConfigDirError(`cannot read config directory ${dir}: ${why(err)}; expected a directory holding config.yaml and *.template.yaml files`, dir);
+  }
+  const files: Record<string, string> = {};
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      files[name] = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new ConfigDirError(`cannot read ${file}: ${why(err)}`, dir);
+    }
+  }
+  return files;
+}
