@@ -2,6 +2,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import fjp from 'fast-json-patch';
+import { isDeepStrictEqual } from 'node:util';
 import { applyOutcome, evaluatePod } from '../../src/injection/engine.js';
 import type { NamespaceView, Pod } from '../../src/injection/types.js';
 import { snapshotWith } from '../support/config.js';
@@ -99,7 +100,7 @@ t.test('hostile annotation and label values never change the structure of the re
     // The bootstrap carries the pod's labels as data inside a JSON string: it parses back to them.
     const envoy = [...(hostileInjected.spec!.containers), ...(hostileInjected.spec!.initContainers ?? [])].find((c) => c.name === 'envoy');
     const bootstrap = JSON.parse((envoy!.args as string[])[1]);
-    if (JSON.stringify(bootstrap.node.metadata.LABELS) !== JSON.stringify(labels)) return false;
+    if (!isDeepStrictEqual(bootstrap.node.metadata.LABELS, { ...labels })) return false;
     return shape(hostileInjected) === shape(applyOutcome(make(benign[key]), benignOutcome));
   }), { numRuns: runs, seed: 7 });
   t.pass(`${runs} hostile values`);
