@@ -21,8 +21,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How the server reaches Kubernetes. `none` = standalone (flags stand in for namespaces). */
 export type KubeAccess =
-  | { mode: 'in-cluster' }
-  | { mode: 'kubeconfig'; file: string }
+  | { mode: 'in-cluster'; serviceHost: string; servicePort: string }
+  | { mode: 'kubeconfig'; file: string; via: 'flag' | 'env' }
   | { mode: 'none' };
 
 /** Where the configuration comes from. */
@@ -177,11 +177,12 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
   if (standalone && str('kubeconfig') !== undefined) {
     throw new SettingsError('--kubeconfig and --standalone exclude each other: pick one.');
   }
-  const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT);
+  const serviceHost = nonEmpty(env.KUBERNETES_SERVICE_HOST);
+  const servicePort = nonEmpty(env.KUBERNETES_SERVICE_PORT);
   const kube: KubeAccess = standalone ? { mode: 'none' }
-    : str('kubeconfig') !== undefined ? { mode: 'kubeconfig', file: str('kubeconfig')! }
-      : inCluster ? { mode: 'in-cluster' }
-        : kubeconfig !== undefined ? { mode: 'kubeconfig', file: kubeconfig }
+    : str('kubeconfig') !== undefined ? { mode: 'kubeconfig', file: str('kubeconfig')!, via: 'flag' }
+      : serviceHost && servicePort ? { mode: 'in-cluster', serviceHost, servicePort }
+        : kubeconfig !== undefined ? { mode: 'kubeconfig', file: kubeconfig, via: 'env' }
           : { mode: 'none' };
 
   const namespaceFlag = str('namespace') ?? nonEmpty(env.POD_NAMESPACE)

@@ -3,16 +3,14 @@
 // SIGTERM/SIGINT. Resolves the process exit code (0 clean, 1 failure, 2 usage).
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { NamespaceSource, PodEvaluator } from '../admission/admit.js';
-import { watchConfigDir } from '../config/dir-source.js';
-import { ConfigStore } from '../config/store.js';
+import type { PodEvaluator } from '../admission/admit.js';
 import { evaluatePod } from '../injection/engine.js';
-import type { Snapshot } from '../injection/types.js';
 import { watchCertificates, type CertificateWatcher } from '../server/cert-watcher.js';
 import { createLogger } from '../server/logger.js';
-import { createMetrics, type Metrics } from '../server/metrics.js';
+import { createMetrics } from '../server/metrics.js';
 import { Readiness } from '../server/readiness.js';
 import { generateSelfSigned, writeCaFile } from '../server/self-signed.js';
+import { openSources, type OpenSourcesOptions, type Sources } from '../server/sources.js';
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
 import { checkKeyPair, readKeyPair, type KeyPair } from '../server/tls.js';
 import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
@@ -20,16 +18,6 @@ import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from
 export interface ServeIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-}
-
-/** Something to release when the server stops. */
-interface Closeable {
-  close(): void | Promise<void>;
-}
-
-/** The configuration in force, and how to stop following it. */
-export interface ConfigHandle extends Closeable {
-  current(): Snapshot | undefined;
 }
 
 export async function runServe(argv: string[], io: ServeIo = process): Promise<number> {
@@ -51,25 +39,23 @@ export async function runServe(argv: string[], io: ServeIo = process): Promise<n
 }
 
 /** Replacements for the engine and its inputs (tests run the real server around fakes). */
-export interface ServeOverrides {
+export interface ServeOverrides extends OpenSourcesOptions {
   evaluate?: PodEvaluator;
-  namespaces?: NamespaceSource;
-  config?: ConfigHandle;
 }
 
 /** Runs the server with validated settings until a signal stops it. */
 export async function serve(settings: ServeSettings, logger: Logger, overrides: ServeOverrides = {}): Promise<number> {
   const metrics = createMetrics();
   const readiness = new Readiness();
-  const toClose: Closeable[] = [];
-  let config: ConfigHandle | undefined;
+  let sources: Sources | undefined;
+  let watcher: CertificateWatcher | undefined;
   let health: FastifyInstance | undefined;
   let webhook: FastifyInstance | undefined;
   const parts: ServerParts = {
     logger, metrics, readiness,
     admit: {
-      snapshot: () => config?.current(),
-      namespaces: overrides.namespaces ?? openNamespaces(settings),
+      snapshot: () => sources?.config.current(),
+      namespaces: { get: (name) => sources!.namespaces.get(name) },
       evaluate: overrides.evaluate ?? evaluatePod,
     },
   };
@@ -79,15 +65,12 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     health = await startHealthServer(parts, settings);
     logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
 
-    config = overrides.config ?? await openConfig(settings, logger, metrics, readiness);
-    toClose.push(config);
-    if (config.current()) readiness.satisfy('config');
-
+    sources = await openSources(settings, logger, metrics, readiness, overrides);
     const pair = await initialKeyPair(settings, logger);
     readiness.satisfy('certificate');
     const running = await startWebhookServer(parts, settings, pair);
     webhook = running.app;
-    if (settings.tls) toClose.push(followCertificates(settings, pair, running.setKeyPair, logger));
+    if (settings.tls) watcher = followCertificates(settings, pair, running.setKeyPair, logger);
     logger.info({ url: `https://${settings.address}:${running.address.port}/inject` }, 'webhook listening');
 
     const signal = await nextSignal().received;
@@ -106,7 +89,8 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     await Promise.allSettled([webhook?.close(), health?.close()]);
     return 1;
   } finally {
-    await Promise.allSettled(toClose.map((c) => c.close()));
+    watcher?.close();
+    sources?.close();
   }
 }
 
@@ -158,43 +142,4 @@ function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (p
       logger.error({ reason: error.message }, 'certificate change rejected: keeping the current certificate');
     },
   });
-}
-
-// --- Wiring to src/config and src/cluster --------------------------------------------
-
-/** Logs and counts every configuration version tried; the first good one makes the server ready. */
-function reportReloads(store: ConfigStore, logger: Logger, metrics: Metrics, readiness: Readiness): void {
-  store.onReload((report) => {
-    metrics.configReloads.inc({ result: report.result });
-    if (report.result === 'success') {
-      readiness.satisfy('config');
-      logger.info({ revision: report.revision, previousRevision: report.previousRevision, origin: report.origin }, 'configuration loaded');
-    } else {
-      logger.error({
-        revision: report.revision, keptRevision: report.previousRevision, origin: report.origin,
-        file: report.file, field: report.field, reason: report.error,
-      }, report.previousRevision ? 'configuration rejected: keeping the previous one' : 'configuration rejected: none loaded yet');
-    }
-  });
-}
-
-async function openConfig(settings: ServeSettings, logger: Logger, metrics: Metrics, readiness: Readiness): Promise<ConfigHandle> {
-  const store = new ConfigStore({ ownNamespace: settings.namespace });
-  reportReloads(store, logger, metrics, readiness);
-  if (settings.config.kind !== 'dir') {
-    throw new Error(`reading configuration from ConfigMap ${settings.config.namespace}/${settings.config.name} is not available in this build; use --config-dir`);
-  }
-  const source = await watchConfigDir(settings.config.dir, store, { log: logger });
-  if (!store.current) {
-    source.close();
-    // A directory is read whole at start: if it does not compile, nothing will serve.
-    throw new Error(`the configuration in ${settings.config.dir} is invalid: ${store.lastFailure?.error ?? 'no usable version'}`);
-  }
-  return { current: () => store.current, close: () => source.close() };
-}
-
-function openNamespaces(settings: ServeSettings): NamespaceSource {
-  return {
-    get: async (name) => ({ name, labels: { ...settings.namespaceLabels }, annotations: { ...settings.namespaceAnnotations } }),
-  };
 }

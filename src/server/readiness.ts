@@ -1,13 +1,16 @@
 // Whether the server should receive traffic: ready once every startup condition is met
-// (configuration loaded, certificate loaded), and never again once shutdown has begun.
+// (configuration loaded, certificate loaded, namespace cache synced), and never again
+// once shutdown has begun.
 
-export type ReadinessCondition = 'config' | 'certificate';
+export type ReadinessCondition = 'config' | 'certificate' | 'namespaces';
+
+export const STARTUP_CONDITIONS: readonly ReadinessCondition[] = ['config', 'certificate', 'namespaces'];
 
 export class Readiness {
   private readonly waiting: Set<ReadinessCondition>;
   private shuttingDown = false;
 
-  constructor(conditions: readonly ReadinessCondition[] = ['config', 'certificate']) {
+  constructor(conditions: readonly ReadinessCondition[] = STARTUP_CONDITIONS) {
     this.waiting = new Set(conditions);
   }
 

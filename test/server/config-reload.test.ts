@@ -28,6 +28,9 @@ async function metric(port: number, line: RegExp): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
+// Child processes compile TypeScript at start: slow when many test files run at once.
+t.setTimeout(180_000);
+
 t.test('live configuration reloads', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

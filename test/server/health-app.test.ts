@@ -21,12 +21,13 @@ t.test('/healthz answers while the process lives, whatever readiness says', asyn
   t.same(res.json(), { status: 'ok' });
 });
 
-t.test('/readyz: ready only with config and certificate loaded, never again once shutting down', async (t) => {
+t.test('/readyz: ready only with config, certificate and namespaces loaded, never again once shutting down', async (t) => {
   const { app, readiness } = setup();
   let res = await app.inject('/readyz');
   t.equal(res.statusCode, 503);
-  t.same(res.json(), { status: 'not-ready', waitingFor: ['config', 'certificate'] });
+  t.same(res.json(), { status: 'not-ready', waitingFor: ['config', 'certificate', 'namespaces'] });
   readiness.satisfy('certificate');
+  readiness.satisfy('namespaces');
   res = await app.inject('/readyz');
   t.equal(res.statusCode, 503);
   t.same(res.json().waitingFor, ['config']);

@@ -54,14 +54,14 @@ t.test('every flag is read', async (t) => {
 
 t.test('Kubernetes access: in a pod, then --kubeconfig, then $KUBECONFIG, else standalone', async (t) => {
   const inPod = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
-  t.same(settings([], inPod).kube, { mode: 'in-cluster' });
+  t.same(settings([], inPod).kube, { mode: 'in-cluster', serviceHost: '10.0.0.1', servicePort: '443' });
   t.same(settings([], inPod).config, { kind: 'configmap', namespace: 'sidecar-injector', name: 'sidecar-injector' }, 'ConfigMap by default with access');
   t.equal(settings([], inPod, 'mesh-system').namespace, 'mesh-system', 'the service-account namespace in a pod');
   t.equal(settings([], { ...inPod, POD_NAMESPACE: 'from-env' }, 'mesh-system').namespace, 'from-env', 'POD_NAMESPACE wins');
   t.equal(settings(['--namespace', 'flag'], { ...inPod, POD_NAMESPACE: 'from-env' }).namespace, 'flag', 'the flag wins');
   t.equal(settings([], {}, 'mesh-system').namespace, 'sidecar-injector', 'the SA namespace only counts in a pod');
-  t.same(settings(['--kubeconfig', '/k'], inPod).kube, { mode: 'kubeconfig', file: '/k' });
-  t.same(settings([], { KUBECONFIG: '/env/k' }).kube, { mode: 'kubeconfig', file: '/env/k' });
+  t.same(settings(['--kubeconfig', '/k'], inPod).kube, { mode: 'kubeconfig', file: '/k', via: 'flag' });
+  t.same(settings([], { KUBECONFIG: '/env/k' }).kube, { mode: 'kubeconfig', file: '/env/k', via: 'env' });
   t.same(settings([], { KUBECONFIG: '' }).kube, { mode: 'none' });
   t.same(settings(['--standalone'], { ...inPod, KUBECONFIG: '/env/k' }).kube, { mode: 'none' });
   t.same(settings(['--configmap', 'other/cm'], { KUBECONFIG: '/k' }).config, { kind: 'configmap', namespace: 'other', name: 'cm' });

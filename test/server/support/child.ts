@@ -33,7 +33,7 @@ export class ServeChild {
   }
 
   /** Waits for a log line with this message and returns it. */
-  logLine(msg: string, timeoutMs = 20_000): Promise<Record<string, any>> {
+  logLine(msg: string, timeoutMs = 90_000): Promise<Record<string, any>> {
     return waitFor(`log "${msg}" (stderr: ${this.stderr.slice(-500)})`, () => this.exit ? Promise.reject(new Error(`child exited ${JSON.stringify(this.exit)}: ${this.stderr}`)) : this.logs.find((l) => l.msg === msg), timeoutMs);
   }
 

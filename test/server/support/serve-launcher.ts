@@ -10,8 +10,8 @@ import { FAKE_SNAPSHOT, LABEL_PATCH, outcome } from './harness.js';
 
 const [options, ...argv] = process.argv.slice(2);
 if (options === undefined) {
-  process.stderr.write('usage: serve-launcher.ts \'{"lookupDelayMs":N}\' [serve flags]\n');
-  process.exit(2);
+  // Run without arguments (e.g. picked up by a test runner as a file): nothing to do.
+  process.exit(0);
 }
 const { lookupDelayMs = 0, realEngine = false } = JSON.parse(options) as { lookupDelayMs?: number; realEngine?: boolean };
 const parsed = parseServeArgs(argv, {});

@@ -1,0 +1,138 @@
+// Where the server's inputs come from: Kubernetes access (or none), the configuration
+// (a watched directory or ConfigMap, through the ConfigStore) and the namespace view (the
+// informer cache, or the standalone flags). Reloads are logged and counted here, and the
+// readiness conditions they satisfy are marked.
+import type { Logger } from 'pino';
+import type { NamespaceSource } from '../admission/admit.js';
+import { loadKubeAccess, type KubeConnection, type LoadKubeAccessOptions } from '../cluster/kube.js';
+import { NamespaceCache, StaticNamespaces } from '../cluster/namespace-cache.js';
+import { watchConfigMap } from '../config/configmap-source.js';
+import { watchConfigDir } from '../config/dir-source.js';
+import { ConfigStore } from '../config/store.js';
+import type { Snapshot } from '../injection/types.js';
+import type { KubeAccess, ServeSettings } from '../settings.js';
+import type { Metrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
+
+/** The configuration in force, and how to stop following it. */
+export interface ConfigHandle {
+  current(): Snapshot | undefined;
+  close(): void;
+}
+
+export interface Sources {
+  config: ConfigHandle;
+  namespaces: NamespaceSource;
+  /** Stops every watch. */
+  close(): void;
+}
+
+/** What loadKubeAccess needs to reproduce the choice the settings made. */
+export function kubeAccessOptions(kube: Exclude<KubeAccess, { mode: 'none' }>): LoadKubeAccessOptions {
+  switch (kube.mode) {
+    case 'in-cluster':
+      return { env: { KUBERNETES_SERVICE_HOST: kube.serviceHost, KUBERNETES_SERVICE_PORT: kube.servicePort } };
+    case 'kubeconfig':
+      return kube.via === 'flag' ? { kubeconfig: kube.file, env: {} } : { env: { KUBECONFIG: kube.file } };
+  }
+}
+
+function connect(settings: ServeSettings, logger: Logger): KubeConnection | undefined {
+  if (settings.kube.mode === 'none') return undefined;
+  const connection = loadKubeAccess(kubeAccessOptions(settings.kube));
+  if (!connection) {
+    throw new Error('running in a pod but no service-account token is mounted; mount one (automountServiceAccountToken) or run with --standalone');
+  }
+  logger.info({ apiserver: connection.server, via: connection.description }, 'Kubernetes access');
+  return connection;
+}
+
+/** Logs and counts every configuration version tried; the first good one makes the server ready. */
+export function reportReloads(store: ConfigStore, logger: Logger, metrics: Metrics, readiness: Readiness): void {
+  store.onReload((report) => {
+    metrics.configReloads.inc({ result: report.result });
+    if (report.result === 'success') {
+      readiness.satisfy('config');
+      logger.info({ revision: report.revision, previousRevision: report.previousRevision, origin: report.origin }, 'configuration loaded');
+    } else {
+      logger.error({
+        revision: report.revision, keptRevision: report.previousRevision, origin: report.origin,
+        file: report.file, field: report.field, reason: report.error,
+      }, report.previousRevision ? 'configuration rejected: keeping the previous one' : 'configuration rejected: none loaded yet');
+    }
+  });
+}
+
+async function openConfig(settings: ServeSettings, connection: KubeConnection | undefined, store: ConfigStore, logger: Logger): Promise<ConfigHandle> {
+  const source = settings.config;
+  if (source.kind === 'dir') {
+    const handle = await watchConfigDir(source.dir, store, { log: logger });
+    if (!store.current) {
+      handle.close();
+      // A directory is complete at start: if it does not compile, nothing would ever serve.
+      throw new Error(`the configuration in ${source.dir} is invalid: ${store.lastFailure?.error ?? 'no usable version'}`);
+    }
+    return { current: () => store.current, close: () => handle.close() };
+  }
+  // A ConfigMap may not exist yet, or be fixed later: the server stays not ready until
+  // a version compiles, instead of exiting.
+  const handle = watchConfigMap(connection?.kubeConfig, source, store, { log: logger });
+  void handle.firstLoad.then(() => {
+    if (!store.current) logger.warn({ configmap: `${source.namespace}/${source.name}` }, 'not ready until the ConfigMap holds a valid configuration');
+  });
+  return { current: () => store.current, close: () => handle.close() };
+}
+
+function openNamespaces(settings: ServeSettings, connection: KubeConnection | undefined, logger: Logger, readiness: Readiness): NamespaceSource & { close(): void } {
+  if (!connection) {
+    readiness.satisfy('namespaces');
+    return Object.assign(new StaticNamespaces({ labels: settings.namespaceLabels, annotations: settings.namespaceAnnotations }), { close() {} });
+  }
+  const cache = new NamespaceCache(connection.kubeConfig, { log: logger });
+  void cache.synced.then(() => {
+    readiness.satisfy('namespaces');
+    logger.info({ namespaces: cache.size }, 'namespace cache synced');
+  });
+  return cache;
+}
+
+export interface OpenSourcesOptions {
+  /** Use this configuration instead of opening one (tests). */
+  config?: ConfigHandle;
+  /** Use this namespace view instead of opening one (tests). */
+  namespaces?: NamespaceSource;
+}
+
+export async function openSources(settings: ServeSettings, logger: Logger, metrics: Metrics, readiness: Readiness, options: OpenSourcesOptions = {}): Promise<Sources> {
+  const needsKube = !(options.config && options.namespaces);
+  const connection = needsKube ? connect(settings, logger) : undefined;
+  let namespaces: NamespaceSource & { close?(): void };
+  if (options.namespaces) {
+    namespaces = options.namespaces;
+    readiness.satisfy('namespaces');
+  } else {
+    namespaces = openNamespaces(settings, connection, logger, readiness);
+  }
+  let config: ConfigHandle;
+  try {
+    if (options.config) {
+      config = options.config;
+      if (config.current()) readiness.satisfy('config');
+    } else {
+      const store = new ConfigStore({ ownNamespace: settings.namespace });
+      reportReloads(store, logger, metrics, readiness);
+      config = await openConfig(settings, connection, store, logger);
+    }
+  } catch (err) {
+    namespaces.close?.();
+    throw err;
+  }
+  return {
+    config,
+    namespaces,
+    close() {
+      config.close();
+      namespaces.close?.();
+    },
+  };
+}
