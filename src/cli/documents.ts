@@ -99,7 +99,7 @@ export function parseInput(text: string, source: string): ParsedInput {
 // YAML 1.1, as kubectl reads manifests: `on`, `yes` and `off` are booleans there, so the
 // writer must quote such strings (an Envoy `--log-level off` would otherwise turn into false).
 const YAML_OPTIONS = { version: '1.1', uniqueKeys: true } as const;
-const WRITE_OPTIONS: ToStringOptions = { lineWidth: 0 };
+const WRITE_OPTIONS: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
 
 function parseYamlStream(text: string, source: string): ParsedInput {
   const lines = new LineCounter();
@@ -128,18 +128,47 @@ function parseYamlStream(text: string, source: string): ParsedInput {
     throw new InputError({ source }, 'invalid YAML: the documents could not be told apart');
   }
 
+  const groups = tokenGroups(tokens);
   return {
     source, format: 'yaml', documents,
     render(edits) {
-      let index = 0;
-      return tokens.map((token) => {
-        if (token.type !== 'document') return CST.stringify(token);
-        index++;
-        const edit = edits.get(index);
-        return edit ? writeYamlDocument(docs[index - 1], edit) : CST.stringify(token);
+      const written = new Set<number>();
+      return groups.map(({ owner, tokens: group }) => {
+        const edit = owner === undefined ? undefined : edits.get(owner);
+        if (!edit || owner === undefined) return group.map((token) => CST.stringify(token)).join('');
+        if (written.has(owner)) return '';
+        written.add(owner);
+        const bom = group.some((token) => token.type === 'byte-order-mark') ? '\uFEFF' : '';
+        return bom + writeYamlDocument(docs[owner - 1], edit);
       }).join('');
     },
   };
+}
+
+/**
+ * Groups the top-level tokens by the document that owns them, as the composer assigns
+ * them: comments and directives before a document belong to it (they become its leading
+ * comment), and so do its `...` end marker and the comments after it. A rewritten
+ * document writes all of them again, so each is replaced as a whole.
+ */
+function tokenGroups(tokens: CST.Token[]): Array<{ owner?: number; tokens: CST.Token[] }> {
+  const groups: Array<{ owner?: number; tokens: CST.Token[] }> = [];
+  let pending: CST.Token[] = [];
+  let current: number | undefined;
+  for (const token of tokens) {
+    if (token.type === 'document') {
+      current = (current ?? 0) + 1;
+      groups.push({ owner: current, tokens: [...pending, token] });
+      pending = [];
+    } else if (token.type === 'doc-end') {
+      groups.push({ owner: current, tokens: [...pending, token] });
+      pending = [];
+    } else {
+      pending.push(token);
+    }
+  }
+  if (pending.length > 0) groups.push({ owner: current, tokens: pending });
+  return groups;
 }
 
 function unescapePointer(segment: string): string {
@@ -209,15 +238,8 @@ function writeYamlDocument(original: Document.Parsed, edit: DocumentEdit): strin
       doc.contents = doc.createNode(edit.value, { aliasDuplicateObjects: false }) as typeof doc.contents;
     }
   }
-  const directives = doc.directives;
-  if (directives) {
-    // The document's `...` end marker is its own token, written separately.
-    directives.docEnd = false;
-    // Directives (`%YAML`) are their own tokens too; then write the `---` ourselves.
-    if (directives.toString(doc) !== '') {
-      return `${directives.docStart ? '---\n' : ''}${doc.toString({ ...WRITE_OPTIONS, directives: false })}`;
-    }
-  }
+  // Document.clone() drops the `...` end marker, which belongs to this document's text.
+  if (doc.directives && original.directives) doc.directives.docEnd = original.directives.docEnd;
   return doc.toString(WRITE_OPTIONS);
 }
 

@@ -145,6 +145,21 @@ t.test('render falls back to writing the pod when the patch does not fit the tre
   t.same(parseInput(wrong, 'x').documents[0].value, value);
 });
 
+t.test('render writes each comment of an edited document once', async (t) => {
+  const text = '\uFEFF# before the first\nkind: Pod\nspec:\n  containers: []\n...\n# after the end marker\n---\n# second\nkind: Pod\nspec:\n  containers: []\n# trailing\n';
+  const input = parseInput(text, 'x');
+  const value = { kind: 'Pod', spec: { containers: [{ name: 'p' }] } };
+  const edit = addEdit(value, [], [{ op: 'add', path: '/spec/containers/-', value: { name: 'p' } }]);
+  for (const index of [1, 2]) {
+    const out = input.render(new Map([[index, edit]]));
+    for (const comment of ['# before the first', '# after the end marker', '# second', '# trailing']) {
+      t.equal(out.split(comment).length - 1, 1, `document ${index} edited: ${comment} once`);
+    }
+    t.ok(out.startsWith('\uFEFF'), 'the byte order mark stays');
+    t.same(parseInput(out, 'x').documents.map((d) => d.value), index === 1 ? [value, input.documents[1].value] : [input.documents[0].value, value]);
+  }
+});
+
 t.test('render keeps %YAML directives once', async (t) => {
   const input = parseInput('%YAML 1.1\n---\nkind: Pod\nspec: {containers: []}\n', 'x');
   const value = { kind: 'Pod', spec: { containers: [{ name: 'p' }] } };
