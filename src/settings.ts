@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FlagValueError, parseNamespaceFlags, type NamespaceFlags } from './cli/namespace-flags.js';
 
 /** A usage error: the CLI prints the message and exits 2. */
 export class SettingsError extends Error {
@@ -212,8 +213,14 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
     config = { kind: 'dir', dir: BUILT_IN_CONFIG_DIR };
   }
 
-  const namespaceLabels = parseKeyValueList('--namespace-labels', str('namespace-labels'));
-  const namespaceAnnotations = parseKeyValueList('--namespace-annotations', str('namespace-annotations'));
+  let namespaceFlags: NamespaceFlags;
+  try {
+    // The same reading as `inject` and `explain`.
+    namespaceFlags = parseNamespaceFlags({ 'namespace-labels': str('namespace-labels'), 'namespace-annotations': str('namespace-annotations') });
+  } catch (err) {
+    if (err instanceof FlagValueError) throw new SettingsError(`${err.message}.`);
+    throw err;
+  }
   if (kube.mode !== 'none') {
     for (const flag of ['namespace-labels', 'namespace-annotations'] as const) {
       if (str(flag) !== undefined) {
@@ -244,8 +251,8 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
     config,
     namespace,
     serviceName,
-    namespaceLabels,
-    namespaceAnnotations,
+    namespaceLabels: namespaceFlags.labels,
+    namespaceAnnotations: namespaceFlags.annotations,
     tls,
     caOut: path.resolve(str('ca-out') ?? DEFAULT_CA_OUT),
     certPollIntervalMs: parseDuration('--cert-poll-interval', str('cert-poll-interval') ?? '10s', 100, 3_600_000),
@@ -300,34 +307,6 @@ function parseConfigMapRef(text: string, defaultNamespace: string): { namespace:
     throw new SettingsError(`--configmap: "${name}" is not a valid ConfigMap name; expected a DNS subdomain (lowercase letters, digits, "-" and ".").`);
   }
   return { namespace, name };
-}
-
-/**
- * Parses `k=v,k2=v2`. A part without "=" continues the previous value, so values that
- * contain commas (e.g. a template list) can be written as `templates=a,b`. Empty input
- * gives an empty map.
- */
-export function parseKeyValueList(flag: string, text: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (text === undefined || text.trim() === '') return out;
-  let lastKey: string | undefined;
-  for (const part of text.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq === -1) {
-      if (lastKey === undefined) {
-        throw new SettingsError(`${flag}: "${part}" has no "="; expected key=value pairs separated by commas, e.g. sidecar-injection=enabled.`);
-      }
-      out[lastKey] += `,${part}`;
-      continue;
-    }
-    const key = part.slice(0, eq).trim();
-    if (!/^([a-zA-Z0-9.-]+\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/.test(key)) {
-      throw new SettingsError(`${flag}: "${key}" is not a valid key; expected [prefix/]name of letters, digits, "-", "_" and ".".`);
-    }
-    out[key] = part.slice(eq + 1);
-    lastKey = key;
-  }
-  return out;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import {
-  BUILT_IN_CONFIG_DIR, parseByteSize, parseDuration, parseKeyValueList, parseServeArgs, SERVE_HELP, SettingsError,
+  BUILT_IN_CONFIG_DIR, parseByteSize, parseDuration, parseServeArgs, SERVE_HELP, SettingsError,
   type ServeSettings,
 } from '../../src/settings.js';
 
@@ -93,6 +93,7 @@ t.test('errors name the flag and what it accepts', async (t) => {
   usageError(t, ['--service-name', 'x.y'], /--service-name/);
   usageError(t, ['--namespace-labels', 'novalue'], /--namespace-labels: "novalue" has no "="/);
   usageError(t, ['--namespace-labels', '=x'], /--namespace-labels: "" is not a valid key/);
+  usageError(t, ['--namespace-labels', 'a=has space'], /--namespace-labels: the value of "a" .* not a valid label value/);
   usageError(t, ['--namespace-labels', 'a=b'], /only applies standalone/, { KUBECONFIG: '/k' });
   usageError(t, ['--kubeconfig', '/k', '--standalone'], /exclude each other/);
 });
@@ -108,10 +109,8 @@ t.test('--help', async (t) => {
 });
 
 t.test('value parsers', async (t) => {
-  t.same(parseKeyValueList('--x', undefined), {});
-  t.same(parseKeyValueList('--x', '  '), {});
-  t.same(parseKeyValueList('--x', 'a=1,b=,example.com/c=x=y'), { a: '1', b: '', 'example.com/c': 'x=y' });
-  t.same(parseKeyValueList('--x', 't=a,b,c,u=d'), { t: 'a,b,c', u: 'd' });
+  t.same(settings(['--standalone', '--namespace-annotations', 'a=1,b=,example.com/c=x=y']).namespaceAnnotations, { a: '1', b: '', 'example.com/c': 'x=y' });
+  t.same(settings(['--namespace-annotations', 't=a,b,c,u=d']).namespaceAnnotations, { t: 'a,b,c', u: 'd' }, 'a part without "=" continues the value');
   t.equal(parseDuration('--d', '250ms', 0, 1000), 250);
   t.equal(parseDuration('--d', '1.5s', 0, 10_000), 1500);
   t.equal(parseDuration('--d', '2', 0, 10_000), 2000);
