@@ -1,5 +1,5 @@
 // `sidecar-injector inject`, run in-process with the small test configuration.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -42,7 +42,7 @@ function withoutPod(value: any, path: string[]): any {
   return copy;
 }
 
-function checkInjected(t: Tap.Test, pod: any, label: string): void {
+function checkInjected(t: Test, pod: any, label: string): void {
   t.ok(pod.metadata.annotations[STATUS], `${label}: status annotation`);
   t.same(pod.spec.containers.map((c: any) => c.name), ['app', 'proxy'], `${label}: proxy added after the app`);
   t.same(pod.spec.initContainers.map((c: any) => c.name), ['proxy-init'], `${label}: init container`);
