@@ -101,17 +101,24 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
     try {
       do {
         readAgain = false;
+        let files: Record<string, string>;
         try {
-          const files = await readConfigDir(dir);
-          if (closed) return;
-          lastReadError = undefined;
-          store.update(files, origin);
+          files = await readConfigDir(dir);
         } catch (err) {
           // Often transient (a file read while the kubelet removes the old version); the
           // next event or poll retries. Logged once per distinct error, not every poll.
           const message = errorMessage(err);
           if (!closed && message !== lastReadError) log.warn({ dir, err: message }, 'config directory read failed; keeping the current configuration');
           lastReadError = message;
+          continue;
+        }
+        if (closed) return;
+        lastReadError = undefined;
+        try {
+          store.update(files, origin);
+        } catch (err) {
+          // A reload listener threw; the store itself is consistent. Keep watching.
+          log.error({ dir, err: errorMessage(err) }, 'handling a new configuration version failed');
         }
       } while (readAgain && !closed);
     } finally {

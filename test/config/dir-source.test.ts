@@ -161,3 +161,20 @@ t.test('readConfigDir reads config.yaml and *.template.yaml only', async (t) => 
   await writeFile(join(dir, '.hidden.template.yaml'), 'h');
   t.same(await readConfigDir(dir), { 'a.template.yaml': 'a', 'config.yaml': 'c' });
 });
+
+t.test('a reload listener that throws is logged and the watch goes on', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'config.yaml'), 'v1');
+  const { store } = storeWithReports();
+  const log = recordingLog();
+  await watch(t, dir, store, { pollIntervalMs: 30, log });
+  const off = store.onReload(() => {
+    throw new Error('listener bug');
+  });
+  await writeFile(join(dir, 'config.yaml'), 'v2');
+  await waitFor('error logged', () => log.lines.some((l) => l.level === 'error' && l.fields.err === 'listener bug'));
+  t.equal(textOf(store.current), 'v2', 'the store swapped before the listener ran');
+  off();
+  await writeFile(join(dir, 'config.yaml'), 'v3');
+  await waitFor('v3 loaded', () => textOf(store.current) === 'v3');
+});
