@@ -7,7 +7,10 @@
 // on its own output changes nothing. A changed YAML document gets the engine's `add`
 // operations applied to its syntax tree, which keeps the comments and layout of the rest.
 import { isDeepStrictEqual } from 'node:util';
-import { Composer, CST, LineCounter, Parser, isMap, isSeq, type Document, type ToStringOptions } from 'yaml';
+import {
+  Composer, CST, LineCounter, Parser, isMap, isSeq,
+  type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions,
+} from 'yaml';
 import type { PatchOperation, Pod } from '../injection/types.js';
 
 export type InputFormat = 'yaml' | 'json';
@@ -98,7 +101,12 @@ export function parseInput(text: string, source: string): ParsedInput {
 
 // YAML 1.1, as kubectl reads manifests: `on`, `yes` and `off` are booleans there, so the
 // writer must quote such strings (an Envoy `--log-level off` would otherwise turn into false).
-const YAML_OPTIONS = { version: '1.1', uniqueKeys: true } as const;
+// Like kubectl's YAML decoder, timestamps (2024-01-31) and base-60 numbers (12:30) stay strings.
+const YAML_OPTIONS: DocumentOptions & SchemaOptions & ParseOptions = {
+  version: '1.1',
+  uniqueKeys: true,
+  customTags: (tags) => tags.filter((tag) => !(typeof tag === 'object' && (tag.tag === 'tag:yaml.org,2002:timestamp' || tag.format === 'TIME'))),
+};
 const WRITE_OPTIONS: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
 
 function parseYamlStream(text: string, source: string): ParsedInput {

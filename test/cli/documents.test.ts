@@ -23,7 +23,8 @@ t.test('YAML: documents in order, 1-based, empty ones included', async (t) => {
 });
 
 t.test('YAML is read as kubectl reads it (YAML 1.1)', async (t) => {
-  t.same(parseInput('a: on\nb: "on"\nc: 0777\nd: y\n', 'x').documents[0].value, { a: true, b: 'on', c: 511, d: true });
+  t.same(parseInput('a: on\nb: "on"\nc: 0777\nd: y\ne: 2024-01-31\nf: 12:30\ng: 1_000\n', 'x').documents[0].value,
+    { a: true, b: 'on', c: 511, d: true, e: '2024-01-31', f: '12:30', g: 1000 });
 });
 
 t.test('YAML errors name the document and the line', async (t) => {
