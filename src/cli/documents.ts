@@ -130,10 +130,10 @@ function parseYamlStream(text: string, source: string): ParsedInput {
       throw new InputError({ source, document: index }, `invalid YAML: ${(err as Error).message}`);
     }
   });
-  const documentTokens = tokens.filter((t) => t.type === 'document').length;
-  if (documentTokens !== docs.length) {
-    // Only happens when the composer made a document to carry an error, reported above.
-    throw new InputError({ source }, 'invalid YAML: the documents could not be told apart');
+  // Errors with no document to hold them (a bad directive in a stream of no documents).
+  const stray = composer.streamInfo().errors[0];
+  if (stray) {
+    throw new InputError({ source, document: 1, line: lines.linePos(stray.pos[0]).line }, `invalid YAML: ${stray.message.split('\n')[0]}`);
   }
 
   const groups = tokenGroups(tokens);

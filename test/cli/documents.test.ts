@@ -32,6 +32,7 @@ t.test('YAML errors name the document and the line', async (t) => {
     ['a: 1\n---\nb: [1, 2\n', /^in\.yaml: document 2, line 4: invalid YAML: /],
     ['a: b\n  c: d\n', /^in\.yaml: document 1, line 1: invalid YAML: /],
     ['a: 1\n---\nk: 1\nk: 2\n', /^in\.yaml: document 2, line 4: invalid YAML: .*(unique|Map keys)/],
+    ['# nothing\n%TAG !x\n', /^in\.yaml: document 1, line 2: invalid YAML: %TAG directive/],
   ];
   for (const [text, message] of cases) {
     const err = t.throws(() => parseInput(text, 'in.yaml'), { name: 'InputError', message }, JSON.stringify(text)) as InputError;
