@@ -5,7 +5,7 @@ import { SETTING_BY_NAME } from '../injection/keys.js';
 import type { EffectiveSetting, PatchOperation, ReasonCode, SettingSource } from '../injection/types.js';
 import { describeWhere, pointerOf } from './documents.js';
 import {
-  evaluateSites, INPUT_FLAGS_HELP, INPUT_OPTIONS, parseCommandArgs, prepareInput, reportError, UsageError,
+  evaluateSites, HELP_FLAG_HELP, INPUT_FLAGS_HELP, INPUT_OPTIONS, parseCommandArgs, prepareInput, reportError, UsageError,
   type CliIo, type PodResult,
 } from './inject.js';
 
@@ -18,7 +18,7 @@ document (a workload's operations go into its pod template).
 
 Flags
 ${INPUT_FLAGS_HELP}  -o, --output text|json      text for people (default), or one JSON array for programs
-
+${HELP_FLAG_HELP}
 Exit codes: 0 explained (also when a pod would be refused: that is the explanation);
 1 invalid input or configuration; 2 usage error.
 `;

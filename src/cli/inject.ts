@@ -47,8 +47,8 @@ export const INPUT_FLAGS_HELP = `  -f, --filename FILE|-       the manifests (YA
                               annotations the pods' namespace is taken to have
                               (defaults for the pods' sidecar-injector.io/ settings;
                               a part without "=" continues the previous value: k=a,b)
-  -h, --help                  show this help
 `;
+export const HELP_FLAG_HELP = '  -h, --help                  show this help\n';
 
 export const INJECT_USAGE = `Usage: sidecar-injector inject -f FILE|- [flags]
 
@@ -59,7 +59,7 @@ injected, are written unchanged, in order. Running it again on its output change
 A pod's namespace is its object's metadata.namespace, else "default".
 
 Flags
-${INPUT_FLAGS_HELP}
+${INPUT_FLAGS_HELP}${HELP_FLAG_HELP}
 Exit codes: 0 done; 1 invalid input or configuration, or a pod the injector refuses
 (nothing is written, the reasons go to standard error); 2 usage error.
 `;
