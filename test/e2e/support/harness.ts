@@ -1,0 +1,145 @@
+// Sets up what a scenario file needs on the cluster named by $KUBECONFIG, the way an
+// operator would install the injector, except that it runs here as a process:
+//   1. from `kubectl kustomize deploy/base`: the Namespace, ServiceAccount, RBAC and the
+//      ConfigMap generated from templates/ (applied as is, which also resets the ConfigMap);
+//   2. a kubeconfig with the ServiceAccount's token, so the injector runs with exactly the
+//      permissions deploy/ grants it;
+//   3. a CA and a serving certificate for 127.0.0.1 from certs/make-certs.mjs;
+//   4. `sidecar-injector serve` on free ports, waited for on /readyz;
+//   5. deploy/'s MutatingWebhookConfiguration with only clientConfig swapped to
+//      url https://127.0.0.1:PORT/inject + caBundle, waited for until a pod is injected.
+// Everything is undone in teardown, also when a test fails; the work folder (certificates,
+// kubeconfig, injector log) is kept on failure and its path printed.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Test } from 'tap';
+import { Injector, freePort } from './injector.js';
+import { applyObjects, kubectl, kubectlJson } from './kubectl.js';
+import { localWebhookConfiguration, ofKind, renderKustomization, type KubeObject } from './manifests.js';
+import { injectionStatus, podManifest, type Meta } from './pods.js';
+import { DEPLOY_DIR, MAKE_CERTS, REPO_ROOT, requireBuild } from './repo.js';
+import { waitFor } from './wait.js';
+
+export const INJECTOR_NAMESPACE = 'sidecar-injector';
+export const CONFIGMAP = 'sidecar-injector';
+export const WEBHOOK_CONFIGURATION = 'sidecar-injector';
+/** A long-lived ServiceAccount token Secret, filled in by the token controller (1.20 and later). */
+const TOKEN_SECRET = 'sidecar-injector-e2e-token';
+/** Objects of deploy/base the local injector needs in the cluster (not its Deployment or Service). */
+const SUPPORT_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap'];
+
+/** Skip reason when no cluster is configured (run through `npm run test:e2e`). */
+export const noCluster: string | false = process.env.KUBECONFIG
+  ? false
+  : 'no KUBECONFIG: run the e2e suite with `npm run test:e2e` (it starts a local kube-apiserver)';
+
+export function suffix(): string {
+  return randomBytes(3).toString('hex');
+}
+
+/**
+ * A folder for this file's certificates, kubeconfig and logs, under $E2E_WORK_DIR when the
+ * runner set it. Removed when the file passes; kept, with its path printed, when it fails.
+ */
+export async function workDir(t: Test, name: string): Promise<string> {
+  const root = process.env.E2E_WORK_DIR || tmpdir();
+  const dir = await mkdtemp(join(root, `${name}-`));
+  t.teardown(async () => {
+    if (t.passing()) await rm(dir, { recursive: true, force: true });
+    else process.stderr.write(`# ${name} failed: its work folder (injector log, certificates) is kept in ${dir}\n`);
+  });
+  return dir;
+}
+
+/** A namespace for one scenario, deleted when the scenario ends (the namespace controller finishes it). */
+export async function scenarioNamespace(t: Test, prefix: string, meta: Meta = {}): Promise<string> {
+  const name = `e2e-${prefix}-${suffix()}`;
+  await applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...meta } }]);
+  t.teardown(() => kubectl(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']).then(() => undefined));
+  return name;
+}
+
+/** The pod as the apiserver would store it now, after admission (`kubectl create --dry-run=server`). */
+export function dryRunPod(namespace: string, meta: Meta = {}, name = `dry-${suffix()}`): Promise<KubeObject> {
+  return kubectlJson(['create', '-f', '-', '--dry-run=server'], { input: JSON.stringify(podManifest(name, namespace, meta)) });
+}
+
+/** Applies deploy/base's Namespace, ServiceAccount, RBAC and ConfigMap (resetting the ConfigMap). */
+export async function applySupportObjects(rendered: readonly KubeObject[]): Promise<void> {
+  await applyObjects(ofKind(rendered, ...SUPPORT_KINDS));
+}
+
+/** A kubeconfig for the same apiserver that authenticates as the injector's ServiceAccount. */
+async function serviceAccountKubeconfig(dir: string): Promise<string> {
+  await applyObjects([{
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/service-account-token',
+    metadata: { name: TOKEN_SECRET, namespace: INJECTOR_NAMESPACE, annotations: { 'kubernetes.io/service-account.name': 'sidecar-injector' } },
+  }]);
+  const token = await waitFor(`the token controller to fill Secret ${INJECTOR_NAMESPACE}/${TOKEN_SECRET}`, async () => {
+    const secret = await kubectlJson(['-n', INJECTOR_NAMESPACE, 'get', 'secret', TOKEN_SECRET]);
+    return secret.data?.token ? Buffer.from(secret.data.token, 'base64').toString('utf8') : undefined;
+  });
+  const config = await kubectlJson(['config', 'view', '--raw', '--minify', '--flatten']);
+  config.users = [{ name: 'sidecar-injector', user: { token } }];
+  config.contexts[0].context.user = 'sidecar-injector';
+  const file = join(dir, 'injector.kubeconfig');
+  await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return file;
+}
+
+/** certs/make-certs.mjs for 127.0.0.1; returns the files and the printed caBundle. */
+export async function makeCerts(out: string): Promise<{ certFile: string; keyFile: string; caBundle: string }> {
+  const { stdout } = await promisify(execFile)(process.execPath, [MAKE_CERTS, '--ip', '127.0.0.1', '--out', out], { cwd: REPO_ROOT });
+  const caBundle = stdout.trim();
+  if (!/^[A-Za-z0-9+/=]+$/.test(caBundle)) throw new Error(`make-certs printed no caBundle on stdout: ${JSON.stringify(stdout)}`);
+  return { certFile: join(out, 'tls.crt'), keyFile: join(out, 'tls.key'), caBundle };
+}
+
+export interface Installed {
+  dir: string;
+  injector: Injector;
+  /** `kubectl kustomize deploy/base`. */
+  rendered: KubeObject[];
+}
+
+/** Steps 1-5 above; undone when `t` ends. */
+export async function installLocalInjector(t: Test, name: string): Promise<Installed> {
+  requireBuild();
+  const dir = await workDir(t, name);
+  const rendered = await renderKustomization(DEPLOY_DIR + '/base');
+  await applySupportObjects(rendered);
+  const kubeconfig = await serviceAccountKubeconfig(dir);
+  const certs = await makeCerts(join(dir, 'certs'));
+  const injector = new Injector({
+    kubeconfig,
+    configMap: `${INJECTOR_NAMESPACE}/${CONFIGMAP}`,
+    namespace: INJECTOR_NAMESPACE,
+    certFile: certs.certFile,
+    keyFile: certs.keyFile,
+    port: await freePort(),
+    metricsPort: await freePort(),
+    logFile: join(dir, 'injector.log'),
+  });
+  t.teardown(async () => {
+    await kubectl(['delete', 'mutatingwebhookconfiguration', WEBHOOK_CONFIGURATION, '--ignore-not-found']);
+    const code = await injector.stop();
+    if (!t.passing()) process.stderr.write(`# ${name}: injector log ${injector.options.logFile} (exit code ${code})\n`);
+  });
+  await injector.start();
+  await applyObjects([localWebhookConfiguration(rendered, injector.url, certs.caBundle)]);
+  await waitForWebhook(t);
+  return { dir, injector, rendered };
+}
+
+/** Until the apiserver calls the new webhook: a dry-run pod in an opted-in namespace comes back injected. */
+async function waitForWebhook(t: Test): Promise<void> {
+  const probe = await scenarioNamespace(t, 'probe', { labels: { 'sidecar-injection': 'enabled' } });
+  await waitFor('the apiserver to call the registered webhook (a dry-run pod comes back injected)',
+    async () => injectionStatus(await dryRunPod(probe)) !== undefined, { timeoutMs: 30_000 });
+}

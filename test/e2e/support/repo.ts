@@ -1,0 +1,18 @@
+// Where the repository's pieces are, and the check that the program was built.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = join(REPO_ROOT, 'bin/sidecar-injector.js');
+export const MAKE_CERTS = join(REPO_ROOT, 'certs/make-certs.mjs');
+export const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
+export const TEMPLATES_DIR = join(REPO_ROOT, 'templates');
+
+/** The suite runs the built program, as users do; it builds nothing itself. */
+export function requireBuild(): void {
+  const entry = join(REPO_ROOT, 'dist/cli/main.js');
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} is missing: the e2e suite runs the built injector; run \`npm run build\` first`);
+  }
+}
