@@ -59,11 +59,13 @@ export function checkKeyPair(pair: KeyPair): CertificateInfo {
 }
 
 export async function readKeyPair(files: TlsFiles): Promise<KeyPair> {
-  const [cert, key] = await Promise.all([
-    readFile(files.certFile, 'utf8').catch((err: Error) => { throw new KeyPairError(`cannot read --tls-cert-file ${files.certFile}: ${err.message}`); }),
-    readFile(files.keyFile, 'utf8').catch((err: Error) => { throw new KeyPairError(`cannot read --tls-key-file ${files.keyFile}: ${err.message}`); }),
-  ]);
-  return { cert, key };
+  const [cert, key] = await Promise.allSettled([readFile(files.certFile, 'utf8'), readFile(files.keyFile, 'utf8')]);
+  // Both problems in one message, in a fixed order (cert first).
+  const problems: string[] = [];
+  if (cert.status === 'rejected') problems.push(`cannot read --tls-cert-file ${files.certFile}: ${(cert.reason as Error).message}`);
+  if (key.status === 'rejected') problems.push(`cannot read --tls-key-file ${files.keyFile}: ${(key.reason as Error).message}`);
+  if (cert.status === 'rejected' || key.status === 'rejected') throw new KeyPairError(problems.join('; '));
+  return { cert: cert.value, key: key.value };
 }
 
 /** A short identity of the pair's bytes, to notice changes without keeping copies around. */
