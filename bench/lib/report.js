@@ -1,0 +1,193 @@
+// Turns one run's results into markdown: the summary table printed to the terminal, and
+// the full BENCHMARKS.md (machine, method, every table, targets, and the measured causes
+// of misses).
+import { bytes, count, duration, ms, rate, ratio, table } from './format.js';
+import { causesOfMisses } from './causes.js';
+
+const REVIEW_LABEL = { small: 'small (01, 3.7 KB)', typical: 'typical (03, 13 KB)', huge: 'huge (08, 390 KB)' };
+const label = (id) => REVIEW_LABEL[id] ?? id;
+const INJ = 'https-injector';
+
+/** The table with the ratios: injector against the baseline measured in the same run. */
+export function summaryTable(results) {
+  const rows = [];
+  for (const r of results['in-process']?.reviews ?? []) {
+    rows.push([`in-process median (${r.id})`, duration(r.core.medianUs), duration(r.floor.medianUs), ratio(r.core.medianUs / r.floor.medianUs)]);
+  }
+  for (const r of results.https?.reviews ?? []) {
+    const s = r.saturation;
+    rows.push([`HTTPS req/s at saturation (${r.id})`, rate(s[INJ].rps), rate(s.baseline.rps), ratio(s[INJ].rps / s.baseline.rps)]);
+  }
+  for (const r of results.https?.reviews ?? []) {
+    for (const [offered, pair] of Object.entries(r.rates)) {
+      const cell = (x) => (x.overCapacity ? 'over capacity' : `${ms(x.latencyMs.p50)} / ${ms(x.latencyMs.p99)}`);
+      const both = !pair[INJ].overCapacity && !pair.baseline.overCapacity;
+      rows.push([`HTTPS p50 / p99 at ${offered} req/s (${r.id})`, cell(pair[INJ]), cell(pair.baseline),
+        both ? `${ratio(pair[INJ].latencyMs.p50 / pair.baseline.latencyMs.p50)} / ${ratio(pair[INJ].latencyMs.p99 / pair.baseline.latencyMs.p99)}` : 'n/a']);
+    }
+  }
+  const memory = results.memory;
+  if (memory) {
+    const last = memory.samples.at(-1);
+    rows.push([`RSS after ${count(last.requests)} requests (typical)`, bytes(last.rss), bytes(memory.baselineRss), ratio(last.rss / memory.baselineRss)]);
+  }
+  return table(['measure', 'injector', 'baseline', 'injector / baseline'], rows);
+}
+
+export function targetsTable(targets) {
+  const verdict = (met) => (met === undefined ? 'not measured' : met ? '**met**' : '**missed**');
+  return table(['target (issue 5)', 'measured', 'verdict'], targets.map((t) => [t.target, t.measured ?? '—', verdict(t.met)]));
+}
+
+function inProcessSection(r) {
+  const rows = r.reviews.map((x) => [
+    label(x.id), duration(x.core.medianUs), duration(x.core.p99Us), duration(x.route.medianUs), duration(x.route.p99Us),
+    duration(x.floor.medianUs), ratio(x.core.medianUs / x.floor.medianUs),
+    x.alloc?.core?.heapBytes !== undefined ? `${bytes(x.alloc.core.heapBytes)} + ${bytes(x.alloc.core.offHeapBytes)}` : 'n/a',
+    x.alloc?.route?.heapBytes !== undefined ? `${bytes(x.alloc.route.heapBytes)} + ${bytes(x.alloc.route.offHeapBytes)}` : 'n/a',
+    x.alloc?.floor?.heapBytes !== undefined ? bytes(x.alloc.floor.heapBytes) : 'n/a',
+  ]);
+  const breakdown = r.reviews.filter((x) => !x.breakdown?.error).map((x) => {
+    const b = x.breakdown;
+    return [label(x.id), duration(b.parseUs), duration(b.evaluatePodUs), duration(b.decideUs), duration(b.resolveSettingsUs),
+      `${duration(b.renderUs)} (${Math.round((100 * b.renderUs) / b.evaluatePodUs)} %)`, duration(b.buildPatchUs), duration(b.encodeUs), bytes(b.patchBytes)];
+  });
+  const its = r.reviews.map((x) => `${x.id}: ${count(x.iterations.measured)} after ${count(x.iterations.warmup)} warm-up`).join('; ');
+  const ns = r.namespaceCache;
+  return [
+    '## 1. In-process: one review, bytes in to bytes out',
+    '',
+    '- **core**: `JSON.parse(bytes)` → `decodeReview` → `admit` (real engine, built-in templates, namespace labelled `sidecar-injection=enabled`, as `serve --standalone` wires it) → `encodeResponse` → `JSON.stringify`: exactly what the `/inject` route does, without the HTTP framework.',
+    '- **route**: the same body through the real fastify app (`buildApp`) with `app.inject()`: content-type parsing, hooks, the admission log line (to /dev/null), metrics, serialization (plus light-my-request\'s fake socket, which production does not have).',
+    '- **floor**: `JSON.parse(bytes)` and a stringified `allowed: true` answer: the baseline server\'s work.',
+    `- Each call timed alone with \`process.hrtime.bigint()\`; ${its}.`,
+    '- **Allocated per review**: JS heap bytes + off-heap (Buffer) bytes. Method: V8 keeps every object allocated since the last collection in `used_heap_size` until the next collection, so a forced full GC, K calls, and the `used_heap_size` difference ÷ K is what one call allocated (garbage included) — provided no collection ran in between. The measuring child runs with a 128 MiB young generation so K calls fit, and a `PerformanceObserver` on `gc` entries proves no collection ran in the window (a window with one is discarded and retried with fewer calls). The loop\'s own cost (an empty async call) is subtracted.',
+    '',
+    table(['review', 'core median', 'core p99', 'route median', 'route p99', 'floor median', 'core / floor', 'allocated (core)', 'allocated (route)', 'allocated (floor)'], rows),
+    '',
+    'Where the core time goes (median of each stage run alone on the same input):',
+    '',
+    table(['review', 'JSON.parse', 'evaluatePod', 'decide', 'resolveSettings', 'renderTemplates (share)', 'buildPatch', 'encode + stringify', 'patch size'], breakdown),
+    '',
+    ns ? `Namespace cache footprint, in-process: the real \`NamespaceCache\` fed by a scripted API with ${count(ns.namespaces)} namespaces shaped like \`kubectl apply\`'d ones (3 labels, 2 annotations, the last-applied copy, managedFields): ${bytes(ns.heapBytes)} of heap after a full GC, ${bytes(ns.perNamespaceBytes)} per namespace.` : '',
+  ].join('\n');
+}
+
+function httpsSection(r, plan) {
+  const sat = r.reviews.map((x) => {
+    const i = x.saturation[INJ];
+    const b = x.saturation.baseline;
+    return [label(x.id), rate(i.rps), rate(b.rps), ratio(i.rps / b.rps), `${ms(i.latencyMs.p50)} / ${ms(i.latencyMs.p99)}`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`,
+      `${Math.round(100 * (i.serverCpu ?? NaN))} % / ${Math.round(100 * (b.serverCpu ?? NaN))} %`, `${Math.round(100 * i.clientCpu)} % / ${Math.round(100 * b.clientCpu)} %`,
+      String(i.errors + i.non2xx + b.errors + b.non2xx)];
+  });
+  const rates = [];
+  for (const x of r.reviews) {
+    for (const [offered, pair] of Object.entries(x.rates)) {
+      const cells = (y) => (y.overCapacity ? ['over capacity', '—', '—'] : [`${ms(y.latencyMs.p50)} / ${ms(y.latencyMs.p99)}`, ms(y.latencyMs.max), rate(y.achievedRps)]);
+      const both = !pair[INJ].overCapacity && !pair.baseline.overCapacity;
+      rates.push([label(x.id), rate(Number(offered)), ...cells(pair[INJ]), ...cells(pair.baseline).slice(0, 1),
+        both ? ratio(pair[INJ].latencyMs.p99 / pair.baseline.latencyMs.p99) : 'n/a',
+        both ? `${ms(pair[INJ].issueLatenessMs.p99)}` : '—',
+        both ? String(pair[INJ].errors + pair[INJ].non2xx + pair[INJ].skipped + pair.baseline.errors + pair.baseline.non2xx + pair.baseline.skipped) : '—']);
+    }
+  }
+  const s = r.settings;
+  return [
+    '## 2. HTTPS keep-alive: the real `serve` process against a baseline, same run',
+    '',
+    `- **injector**: \`node bin/sidecar-injector.js serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file.`,
+    '- **baseline**: `bench/children/baseline-server.js`, a minimal `node:https` server that reads the body, `JSON.parse`s it and answers `allowed: true` with the uid.',
+    '- Both use the same ECDSA P-256 certificate (made by `src/certs/generate.ts`), TLS ≥ 1.2, keep-alive; they run one at a time, alternating review by review.',
+    `- CPU: ${plan.describe}.`,
+    `- **Saturation**: autocannon 8 in its own process, ${s.connections} keep-alive connections, closed loop, ${s.saturationS} s per server and review after a ${s.warmupS} s warm-up. autocannon rounds latencies to whole milliseconds, so its p50/p99 are coarse; the fixed-rate figures are exact.`,
+    `- **Fixed offered rates**: \`bench/children/paced.js\` in its own process, open loop: request *i* is issued at start + *i*/rate whether earlier ones were answered or not (as the apiserver does), over up to 16 keep-alive connections; latency from issue to the last byte of the answer, \`hrtime\` nanoseconds; ${s.rateS} s measured after 1 s of warm-up. autocannon's own rate limit is not used because it sends each second's budget back to back and then idles (bursts, not a rate). A rate above 90 % of a server's saturation throughput is not run ("over capacity"). "client late p99" is how late the client issued requests (timer granularity): it bounds the client's own error.`,
+    '',
+    table(['review', 'injector req/s', 'baseline req/s', 'injector / baseline', 'injector p50 / p99 (autocannon)', 'baseline p50 / p99 (autocannon)', 'server CPU injector / baseline', 'client CPU', 'errors'], sat),
+    '',
+    table(['review', 'offered', 'injector p50 / p99', 'injector max', 'injector achieved', 'baseline p50 / p99', 'p99 injector / baseline', 'client late p99', 'errors'], rates),
+  ].join('\n');
+}
+
+function memorySection(m, footprint) {
+  const rows = m.samples.map((x) => [x.point, count(x.requests), bytes(x.rss), bytes(x.after.heapUsed), bytes(x.after.heapTotal), bytes(x.after.external), x.rps ? rate(x.rps) : '—', x.errors !== undefined ? String(x.errors) : '—']);
+  const fp = footprint ? table(['modules loaded (fresh process, after full GC)', 'RSS', 'heap used'],
+    footprint.map((f) => [f.what, bytes(f.rss), bytes(f.heapUsed)])) : '';
+  return [
+    '## 3. Memory over a long run',
+    '',
+    `A fresh \`serve\` process (same flags as section 2, plus \`--expose-gc --import bench/lib/gc-probe.js\`, which on SIGUSR2 forces a full GC and prints \`process.memoryUsage()\`; the server code is untouched) receives the typical review with a new uid and pod name on every request (anything kept per request or per pod would grow), from autocannon at saturation: ${count(m.warmup)} warm-up requests, then two batches of ${count(m.batch)}. RSS is read from /proc before the forced GC; heap figures are after it. The baseline server's RSS after the same warm-up: ${bytes(m.baselineRss)}.`,
+    '',
+    table(['after', 'requests', 'RSS', 'heap used (after GC)', 'heap total', 'external', 'req/s of the batch', 'errors'], rows),
+    '',
+    fp ? 'What loading the code costs before any request (each line a fresh process, `bench/children/footprint.js`):\n\n' + fp : '',
+  ].join('\n');
+}
+
+function apiserverSection(a) {
+  const p = a.pods;
+  const rows = [
+    ['opted-in namespace (webhook called)', count(p.injected.n), duration(p.injected.medianUs), duration(p.injected.p99Us), duration(p.injected.maxUs), String(p.injected.wrong)],
+    ['namespace not selected (no call)', count(p.plain.n), duration(p.plain.medianUs), duration(p.plain.p99Us), duration(p.plain.maxUs), String(p.plain.wrong)],
+    ['**added by the webhook**', '', `**${duration(p.injected.medianUs - p.plain.medianUs)}**`, `**${duration(p.injected.p99Us - p.plain.p99Us)}**`, '', ''],
+  ];
+  const order = (b) => Object.keys(b).sort((x, y) => (x === '+Inf' ? 1 : y === '+Inf' ? -1 : Number(x) - Number(y)));
+  const h = a.apiserverHistogram;
+  const hRows = order(h.buckets).map((le) => [le === '+Inf' ? '+Inf' : `≤ ${ms(Number(le) * 1000)}`, count(h.buckets[le]), `${Math.round((100 * h.buckets[le]) / Math.max(1, h.count))} %`]);
+  const o = a.injectorHistogram;
+  const oRows = order(o.buckets).filter((le) => le === '+Inf' || Number(le) <= 0.1).map((le) => [le === '+Inf' ? '+Inf' : `≤ ${ms(Number(le) * 1000)}`, count(o.buckets[le]), `${Math.round((100 * o.buckets[le]) / Math.max(1, o.count))} %`]);
+  const nc = a.namespaceCache;
+  const mem = (x) => `RSS ${bytes(x.memory.rss)}, heap after GC ${bytes(x.memory.after.heapUsed)}`;
+  return [
+    '## 4. Through a real apiserver',
+    '',
+    `\`../shared/kube/kube-up\` (Kubernetes v1.20, etcd, no controllers) on its own ports; the injector runs with \`--kubeconfig\` (real namespace informer, config from \`templates/\`), registered with the selectors of \`deploy/base/webhook.yaml\` and \`clientConfig.url: https://127.0.0.1:PORT/inject\` + \`caBundle\`. ${a.settings.clients} clients, each on its own keep-alive connection with the kubeconfig's token, create ${count(a.settings.pods)} pods (the typical review's pod) in \`bench-injected\` (labelled \`sidecar-injection=enabled\`) and ${count(a.settings.pods)} in \`bench-plain\` (not selected: no webhook call), interleaved, after ${a.settings.warmupPods} warm-up pods per namespace. Latency is per create call as the client sees it. Nothing is pinned here: apiserver, etcd, injector and clients share the cores. The "wrong" column counts pods whose sidecar presence did not match the namespace (must be 0). The difference also includes storing the larger, injected pod.`,
+    '',
+    table(['pods created in', 'pods', 'p50', 'p99', 'max', 'wrong'], rows),
+    '',
+    `The apiserver's own \`apiserver_admission_webhook_admission_duration_seconds\` for \`namespace.sidecar-injector.io\` over the measured creates (cumulative buckets; mean ${ms((h.sum / Math.max(1, h.count)) * 1000)}):`,
+    '',
+    table(['bucket', 'calls', 'share'], hRows),
+    '',
+    `The injector's own \`sidecar_injector_request_duration_seconds\` over the same creates (mean ${ms((o.sum / Math.max(1, o.count)) * 1000)}):`,
+    '',
+    table(['bucket', 'calls', 'share'], oRows),
+    '',
+    a.shutdown ? `After the creates, with the apiserver's keep-alive connections still open, SIGTERM stopped the injector in ${count(a.shutdown.ms)} ms (exit ${a.shutdown.code ?? a.shutdown.signal}).` : '',
+    '',
+    `Namespace cache in the real process: an injector started with ${count(nc.few.namespaces)} namespaces in the cluster (${mem(nc.few)}), and another started after ${count(nc.many.namespaces - nc.few.namespaces)} more namespaces were created through the API (${count(nc.many.namespaces)} listed into its cache: ${mem(nc.many)}); both measured after the same ${count(nc.directRequests)} direct reviews spread over the namespaces. Heap difference: ${bytes(nc.many.memory.after.heapUsed - nc.few.memory.after.heapUsed)}.`,
+  ].join('\n');
+}
+
+export function fullReport({ results, machine, plan, options, targets, startedAt, finishedAt, loadAfter }) {
+  const parts = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\`${options.quick ? ' -- --quick' : ''} (bench/run.js) on ${startedAt.slice(0, 10)}; the run took ${Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 1000)} s. Every ratio compares the injector with a baseline measured in the same run. Targets come from issue 5 and are measured here, never asserted in tests.`,
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${machine.cpuModel}, ${machine.cores} cores; memory ${machine.memoryGiB} GiB`,
+    `- Node.js ${machine.node} (V8 ${machine.v8}); ${machine.os}`,
+    `- Load average (1, 5, 15 min) at the start: ${machine.loadAverage.join(', ')}; at the end: ${loadAfter.join(', ')}`,
+    `- Placement: ${plan.describe}`,
+    '',
+    '## Summary',
+    '',
+    summaryTable(results),
+    '',
+    '## Targets',
+    '',
+    targetsTable(targets),
+    '',
+  ];
+  const causes = causesOfMisses(results, targets);
+  if (causes) parts.push(causes, '');
+  if (results['in-process']) parts.push(inProcessSection(results['in-process']), '');
+  if (results.https) parts.push(httpsSection(results.https, plan), '');
+  if (results.memory) parts.push(memorySection(results.memory, results.footprint), '');
+  if (results.apiserver) parts.push(apiserverSection(results.apiserver), '');
+  for (const [name, err] of Object.entries(results.failed ?? {})) parts.push(`**Section ${name} failed**: ${err}`, '');
+  for (const [name, why] of Object.entries(results.skipped ?? {})) parts.push(`Section ${name} was not run: ${why}.`, '');
+  return `${parts.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+}
