@@ -38,7 +38,8 @@ function acceptedNames(result: KubectlResult): string[] {
 function otherErrors(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.trim() !== ''
     && !/^# Warning: /.test(line) && !/^Warning: /.test(line)
-    && !/^(error: )?resource mapping not found for name: .*: no matches for kind ".*" in version ".*"$/.test(line)
+    // kubectl 1.21+: `resource mapping not found for name: …`; 1.20: `unable to recognize "…"`.
+    && !/^(error: )?(resource mapping not found for name: .*|unable to recognize ".*"): no matches for kind ".*" in version ".*"$/.test(line)
     && line !== 'ensure CRDs are installed first');
 }
 

@@ -50,7 +50,7 @@ export async function workDir(t: Test, name: string): Promise<string> {
   const dir = await mkdtemp(join(root, `${name}-`));
   t.teardown(async () => {
     if (t.passing()) await rm(dir, { recursive: true, force: true });
-    else process.stderr.write(`# ${name} failed: its work folder (injector log, certificates) is kept in ${dir}\n`);
+    else process.stderr.write(`# ${name} failed: its work folder is kept in ${dir}\n`);
   });
   return dir;
 }
@@ -111,6 +111,7 @@ export interface Installed {
 /** Steps 1-5 above; undone when `t` ends. */
 export async function installLocalInjector(t: Test, name: string): Promise<Installed> {
   requireBuild();
+  await refuseRealInstall();
   const dir = await workDir(t, name);
   const rendered = await renderKustomization(DEPLOY_DIR + '/base');
   await applySupportObjects(rendered);
@@ -135,6 +136,19 @@ export async function installLocalInjector(t: Test, name: string): Promise<Insta
   await applyObjects([localWebhookConfiguration(rendered, injector.url, certs.caBundle)]);
   await waitForWebhook(t);
   return { dir, injector, rendered };
+}
+
+/**
+ * The suite replaces the webhook registration and the ConfigMap: on a cluster where the
+ * injector is really installed (its webhooks call the Service) it stops instead.
+ */
+async function refuseRealInstall(): Promise<void> {
+  const found = await kubectl(['get', 'mutatingwebhookconfiguration', WEBHOOK_CONFIGURATION, '--ignore-not-found', '-o', 'json']);
+  if (found.stdout.trim() === '') return;
+  const webhooks: Array<{ clientConfig?: { url?: string } }> = JSON.parse(found.stdout).webhooks ?? [];
+  if (webhooks.every((webhook) => webhook.clientConfig?.url?.startsWith('https://127.0.0.1:'))) return; // a previous e2e run's
+  throw new Error(`this cluster has the injector installed (MutatingWebhookConfiguration ${WEBHOOK_CONFIGURATION} calls a Service); `
+    + 'the e2e suite would replace its webhook registration and ConfigMap: run it against a kube-up cluster (unset KUBECONFIG)');
 }
 
 /** Until the apiserver calls the new webhook: a dry-run pod in an opted-in namespace comes back injected. */
