@@ -33,7 +33,8 @@ export function templateContext(
       namespace: namespace.name,
       labels: meta.labels ?? {},
       annotations: meta.annotations ?? {},
-      serviceAccountName: typeof spec?.serviceAccountName === 'string' ? spec.serviceAccountName : 'default',
+      serviceAccountName: typeof spec?.serviceAccountName === 'string' ? spec.serviceAccountName
+        : typeof spec?.serviceAccount === 'string' ? spec.serviceAccount : '',
       containers: Array.isArray(spec?.containers) ? spec.containers.map((c) => String(c?.name)) : [],
     },
     namespace: { name: namespace.name, labels: namespace.labels, annotations: namespace.annotations },
