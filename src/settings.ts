@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILTIN_CONFIG_DIR } from './config/load-dir.js';
 import { FlagValueError, parseNamespaceFlags, type NamespaceFlags } from './cli/namespace-flags.js';
 
 /** A usage error: the CLI prints the message and exits 2. */
@@ -55,14 +55,22 @@ export interface ServeSettings {
   readonly certPollIntervalMs: number;
   readonly logLevel: LogLevel;
   readonly maxBodyBytes: number;
+  /** Largest request head (request line and headers) the webhook port reads. */
+  readonly maxHeaderBytes: number;
+  /** Time a request's headers and body have to arrive in. */
+  readonly requestTimeoutMs: number;
+  /** Open connections allowed from one remote address at once; 0: no cap. */
+  readonly maxConnectionsPerClient: number;
+  /** Admissions handled at once; more are answered 503 at once. 0: no cap. */
+  readonly maxInFlight: number;
+  /** Present: the webhook port requires a client certificate signed by a CA in this file. */
+  readonly clientCaFile?: string;
   readonly shutdownTimeoutMs: number;
   readonly shutdownDelayMs: number;
 }
 
 export type ParsedServeArgs = { help: true } | { help: false; settings: ServeSettings };
 
-/** The repository's templates/ folder, found from this file (src/ or dist/), not from cwd. */
-export const BUILT_IN_CONFIG_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
 export const DEFAULT_NAMESPACE = 'sidecar-injector';
 export const DEFAULT_CONFIGMAP = 'sidecar-injector';
 export const DEFAULT_CA_OUT = path.join(os.tmpdir(), 'sidecar-injector-ca.crt');
@@ -87,6 +95,11 @@ const OPTIONS = {
   'cert-poll-interval': { type: 'string' },
   'log-level': { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  'max-header-bytes': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'max-connections-per-client': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'client-ca-file': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   'shutdown-delay': { type: 'string' },
 } as const;
@@ -125,11 +138,27 @@ TLS (without files, a self-signed pair is generated at start)
                               (default ${DEFAULT_CA_OUT})
   --cert-poll-interval DUR    how often the certificate files are checked besides change
                               events (default 10s)
+  --client-ca-file FILE       require callers of the webhook port to present a client
+                              certificate signed by a CA in FILE (PEM); reloaded when it
+                              changes. The apiserver presents one when its admission config
+                              names a kubeconfig for the webhook (see README). Default: off
+
+Limits (webhook port; the health/metrics port has none of these)
+  --max-body-bytes SIZE       largest AdmissionReview accepted, bytes or with Ki/Mi suffix
+                              (default 8Mi); larger bodies get 413
+  --max-header-bytes SIZE     largest request line plus headers (default 16Ki); larger get 431
+  --request-timeout DUR       headers and body must arrive within this time (default 3s);
+                              slower requests get 408 and their connection is closed
+  --max-connections-per-client N
+                              open connections one remote address may hold (default 64,
+                              above the apiserver's 25 idle connections per host); more are
+                              closed at once. 0: no cap
+  --max-in-flight N           admissions handled at once (default 32); more get an
+                              immediate 503 with Retry-After, which the apiserver treats as
+                              a webhook failure (failurePolicy applies). 0: no cap
 
 Operation
   --log-level LEVEL           ${LOG_LEVELS.join('|')} (default info; env LOG_LEVEL)
-  --max-body-bytes SIZE       largest AdmissionReview accepted, bytes or with Ki/Mi suffix
-                              (default 8Mi); larger bodies get 413
   --shutdown-delay DUR        after SIGTERM, keep serving this long with /readyz failing,
                               so endpoints are removed before the listener closes (default 0s)
   --shutdown-timeout DUR      after SIGTERM, exit non-zero if in-flight requests have not
@@ -210,7 +239,7 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
   } else if (kube.mode !== 'none') {
     config = { kind: 'configmap', namespace, name: DEFAULT_CONFIGMAP };
   } else {
-    config = { kind: 'dir', dir: BUILT_IN_CONFIG_DIR };
+    config = { kind: 'dir', dir: BUILTIN_CONFIG_DIR };
   }
 
   let namespaceFlags: NamespaceFlags;
@@ -238,6 +267,9 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
   const tls = certFile !== undefined && keyFile !== undefined
     ? { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) } : undefined;
 
+  const clientCaFile = str('client-ca-file');
+  if (clientCaFile === '') throw new SettingsError('--client-ca-file: expected a file path, got an empty string.');
+
   const logLevelText = str('log-level') ?? nonEmpty(env.LOG_LEVEL) ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelText)) {
     throw new SettingsError(`--log-level: "${logLevelText}" is not a level; expected one of ${LOG_LEVELS.join(', ')}.`);
@@ -258,6 +290,11 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
     certPollIntervalMs: parseDuration('--cert-poll-interval', str('cert-poll-interval') ?? '10s', 100, 3_600_000),
     logLevel: logLevelText as LogLevel,
     maxBodyBytes: parseByteSize('--max-body-bytes', str('max-body-bytes') ?? '8Mi'),
+    maxHeaderBytes: parseByteSize('--max-header-bytes', str('max-header-bytes') ?? '16Ki', 1024, MiB),
+    requestTimeoutMs: parseDuration('--request-timeout', str('request-timeout') ?? '3s', 100, 30_000),
+    maxConnectionsPerClient: parseCount('--max-connections-per-client', str('max-connections-per-client') ?? '64'),
+    maxInFlight: parseCount('--max-in-flight', str('max-in-flight') ?? '32'),
+    clientCaFile: clientCaFile === undefined ? undefined : path.resolve(clientCaFile),
     shutdownTimeoutMs: parseDuration('--shutdown-timeout', str('shutdown-timeout') ?? '25s', 100, 3_600_000),
     shutdownDelayMs: parseDuration('--shutdown-delay', str('shutdown-delay') ?? '0s', 0, 600_000),
   };
@@ -324,12 +361,24 @@ export function parseDuration(flag: string, text: string, minMs: number, maxMs: 
 
 const BYTE_SIZE = /^(\d+)(Ki|Mi|KiB|MiB)?$/;
 
-/** Parses a byte count with an optional Ki/Mi suffix; bounds 1 KiB to 64 MiB. */
-export function parseByteSize(flag: string, text: string): number {
+/** Parses a byte count with an optional Ki/Mi suffix; bounds 1 KiB to 64 MiB unless given. */
+export function parseByteSize(flag: string, text: string, min = 1024, max = 64 * MiB): number {
   const m = BYTE_SIZE.exec(text.trim());
   const bytes = m ? Number(m[1]) * (m[2]?.startsWith('Mi') ? MiB : m[2]?.startsWith('Ki') ? 1024 : 1) : NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 64 * MiB) {
-    throw new SettingsError(`${flag}: "${text}" is not an accepted size; expected bytes between 1024 and 64Mi, optionally with a Ki or Mi suffix, e.g. 8Mi.`);
+  if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) {
+    throw new SettingsError(`${flag}: "${text}" is not an accepted size; expected bytes between ${sizeText(min)} and ${sizeText(max)}, optionally with a Ki or Mi suffix, e.g. 8Mi.`);
   }
   return bytes;
+}
+
+function sizeText(bytes: number): string {
+  return bytes % MiB === 0 ? `${bytes / MiB}Mi` : String(bytes);
+}
+
+/** A limit: a whole number up to a million, 0 meaning no limit. */
+function parseCount(flag: string, text: string): number {
+  if (!/^\d{1,7}$/.test(text.trim())) {
+    throw new SettingsError(`${flag}: "${text}" is not an accepted count; expected a whole number 0-9999999 (0: no limit).`);
+  }
+  return Number(text.trim());
 }

@@ -5,10 +5,8 @@
 // fs.watch on the folder notices both; a slow poll catches what fs.watch misses
 // (network filesystems, symlink targets outside the folder, a watcher that died).
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
 import { errorMessage, silentLog, type Log } from '../cluster/log.js';
-import { CONFIG_FILE, TEMPLATE_SUFFIX } from './compile.js';
+import { loadConfigDir } from './load-dir.js';
 import type { ConfigStore } from './store.js';
 
 export interface DirSourceOptions {
@@ -26,51 +24,6 @@ export interface ConfigSourceHandle {
   close(): void;
 }
 
-/** The kubelet's symlink to the folder holding the current version of a ConfigMap volume. */
-const KUBELET_DATA_LINK = '..data';
-
-function isConfigFileName(name: string): boolean {
-  return name === CONFIG_FILE || (name.endsWith(TEMPLATE_SUFFIX) && !name.startsWith('.'));
-}
-
-function describeFsError(dir: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'it does not exist'
-    : code === 'ENOTDIR' ? 'it is not a directory'
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-        : errorMessage(err);
-  return `cannot read config directory ${dir}: ${why}; expected a directory holding config.yaml and *.template.yaml files`;
-}
-
-/**
- * Reads one consistent version of a config directory. With a `..data` link present the
- * files are read from its target, so a swap in the middle cannot mix two versions.
- * Throws an Error naming the directory when it cannot be read.
- */
-export async function readConfigDir(dir: string): Promise<Record<string, string>> {
-  let base = dir;
-  try {
-    base = await realpath(join(dir, KUBELET_DATA_LINK));
-  } catch {
-    base = dir; // not a ConfigMap volume: plain files
-  }
-  let names: string[];
-  try {
-    names = (await readdir(base)).filter(isConfigFileName).sort();
-  } catch (err) {
-    throw new Error(describeFsError(dir, err));
-  }
-  const files: Record<string, string> = {};
-  for (const name of names) {
-    try {
-      files[name] = await readFile(join(base, name), 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read ${join(dir, name)}: ${errorMessage(err)}`);
-    }
-  }
-  return files;
-}
-
 /**
  * Loads `dir` into `store` once (awaited: rejects with a clear error when the directory
  * cannot be read), then keeps watching it. A version that does not compile is reported
@@ -83,7 +36,7 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
   const log = options.log ?? silentLog;
   const origin = `dir ${dir}`;
 
-  store.update(await readConfigDir(dir), origin);
+  store.update(await loadConfigDir(dir), origin);
 
   let closed = false;
   let watcher: FSWatcher | undefined;
@@ -103,7 +56,7 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
         readAgain = false;
         let files: Record<string, string>;
         try {
-          files = await readConfigDir(dir);
+          files = await loadConfigDir(dir);
         } catch (err) {
           // Often transient (a file read while the kubelet removes the old version); the
           // next event or poll retries. Logged once per distinct error, not every poll.

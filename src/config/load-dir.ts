@@ -1,7 +1,8 @@
 // Reads a configuration directory (config.yaml + <name>.template.yaml, the layout of the
 // repository's templates/ and of the ConfigMap) into the { filename: text } map that
-// compileSnapshot takes. One read, no watching: for the command line.
-import { readdir, readFile } from 'node:fs/promises';
+// compileSnapshot takes. One read; the command line uses it as is, dir-source.ts on every
+// change.
+import { readdir, readFile, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE, TEMPLATE_SUFFIX } from './compile.js';
@@ -32,14 +33,20 @@ function why(err: unknown): string {
   return (err as Error).message;
 }
 
+/** The kubelet's symlink to the folder holding the current version of a ConfigMap volume. */
+const KUBELET_DATA_LINK = '..data';
+
 /**
  * The config files of `dir`, by file name, sorted. Other files are ignored; a missing
- * config.yaml is left for compileSnapshot to report. Throws ConfigDirError.
+ * config.yaml is left for compileSnapshot to report. With a `..data` link present (a
+ * mounted ConfigMap) the files are read from its target, so a swap in the middle cannot
+ * mix two versions. Throws ConfigDirError.
  */
 export async function loadConfigDir(dir: string): Promise<Record<string, string>> {
+  const base = await realpath(join(dir, KUBELET_DATA_LINK)).catch(() => dir);
   let names: string[];
   try {
-    names = (await readdir(dir)).filter(isConfigFile).sort();
+    names = (await readdir(base)).filter(isConfigFile).sort();
   } catch (err) {
     throw new ConfigDirError(`cannot read config directory ${dir}: ${why(err)}; expected a directory holding config.yaml and *.template.yaml files`, dir);
   }
@@ -47,7 +54,7 @@ export async function loadConfigDir(dir: string): Promise<Record<string, string>
   for (const name of names) {
     const file = join(dir, name);
     try {
-      files[name] = await readFile(file, 'utf8');
+      files[name] = await readFile(join(base, name), 'utf8');
     } catch (err) {
       throw new ConfigDirError(`cannot read ${file}: ${why(err)}`, dir);
     }

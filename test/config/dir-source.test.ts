@@ -1,7 +1,8 @@
 import { mkdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { readConfigDir, watchConfigDir, type DirSourceOptions } from '../../src/config/dir-source.js';
+import { watchConfigDir, type DirSourceOptions } from '../../src/config/dir-source.js';
+import { loadConfigDir } from '../../src/config/load-dir.js';
 import { ConfigStore, type ReloadReport } from '../../src/config/store.js';
 import { fakeCompile, textOf, type FakeSnapshot } from './support/fake-compile.js';
 import { KubeletVolume, recordingLog, tempDir, waitFor } from './support/helpers.js';
@@ -152,14 +153,14 @@ t.test('a folder that cannot be read is a clear error naming it', async (t) => {
   t.equal(store.current, undefined);
 });
 
-t.test('readConfigDir reads config.yaml and *.template.yaml only', async (t) => {
+t.test('loadConfigDir reads config.yaml and *.template.yaml only', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'config.yaml'), 'c');
   await writeFile(join(dir, 'a.template.yaml'), 'a');
   await writeFile(join(dir, 'README.md'), 'r');
   await writeFile(join(dir, 'kustomization.yaml'), 'k');
   await writeFile(join(dir, '.hidden.template.yaml'), 'h');
-  t.same(await readConfigDir(dir), { 'a.template.yaml': 'a', 'config.yaml': 'c' });
+  t.same(await loadConfigDir(dir), { 'a.template.yaml': 'a', 'config.yaml': 'c' });
 });
 
 t.test('a reload listener that throws is logged and the watch goes on', async (t) => {

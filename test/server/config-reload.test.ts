@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fixture, waitFor } from './support/harness.js';
 import { getJson, ServeChild } from './support/child.js';
-import { BUILT_IN_CONFIG_DIR } from '../../src/settings.js';
+import { BUILTIN_CONFIG_DIR } from '../../src/config/load-dir.js';
 
 function post(port: number, ca: string, body: string): Promise<any> {
   return new Promise((resolve, reject) => {
@@ -35,7 +35,7 @@ t.test('live configuration reloads', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const configDir = path.join(dir, 'config');
-  cpSync(BUILT_IN_CONFIG_DIR, configDir, { recursive: true });
+  cpSync(BUILTIN_CONFIG_DIR, configDir, { recursive: true });
   const caOut = path.join(dir, 'ca.crt');
   const child = new ServeChild({ realEngine: true }, [
     '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,

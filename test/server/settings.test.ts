@@ -3,8 +3,9 @@ import t, { type Test } from 'tap';
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { BUILTIN_CONFIG_DIR } from '../../src/config/load-dir.js';
 import {
-  BUILT_IN_CONFIG_DIR, parseByteSize, parseDuration, parseServeArgs, SERVE_HELP, SettingsError,
+  parseByteSize, parseDuration, parseServeArgs, SERVE_HELP, SettingsError,
   type ServeSettings,
 } from '../../src/settings.js';
 
@@ -26,11 +27,11 @@ t.test('defaults: standalone, built-in templates, 9443/8080, 8 MiB, 25 s', async
   const s = settings([]);
   t.match(s, {
     port: 9443, metricsPort: 8080, address: '0.0.0.0', kube: { mode: 'none' },
-    config: { kind: 'dir', dir: BUILT_IN_CONFIG_DIR }, namespace: 'sidecar-injector', serviceName: 'sidecar-injector',
+    config: { kind: 'dir', dir: BUILTIN_CONFIG_DIR }, namespace: 'sidecar-injector', serviceName: 'sidecar-injector',
     namespaceLabels: {}, namespaceAnnotations: {}, tls: undefined, caOut: path.join(os.tmpdir(), 'sidecar-injector-ca.crt'),
     logLevel: 'info', maxBodyBytes: 8 * 1024 * 1024, shutdownTimeoutMs: 25_000, shutdownDelayMs: 0, certPollIntervalMs: 10_000,
   });
-  t.ok(existsSync(path.join(BUILT_IN_CONFIG_DIR, 'config.yaml')), 'the built-in dir is the repository templates/, whatever the cwd');
+  t.ok(existsSync(path.join(BUILTIN_CONFIG_DIR, 'config.yaml')), 'the built-in dir is the repository templates/, whatever the cwd');
   t.ok(Object.isFrozen(s));
 });
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { kubeAccessOptions, openSources } from '../../src/server/sources.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { Readiness } from '../../src/server/readiness.js';
-import { BUILT_IN_CONFIG_DIR, parseServeArgs, type ServeSettings } from '../../src/settings.js';
+import { BUILTIN_CONFIG_DIR } from '../../src/config/load-dir.js';
+import { parseServeArgs, type ServeSettings } from '../../src/settings.js';
 import { captureLogs } from './support/harness.js';
 
 function settings(argv: string[], env: Record<string, string> = {}): ServeSettings {
@@ -33,13 +34,13 @@ t.test('standalone: the directory is loaded and counted, namespaces come from th
   t.ok(readiness.isReady, 'config and namespaces are ready');
   t.same(await sources.namespaces.get('shop'), { name: 'shop', labels: { 'sidecar-injection': 'enabled' }, annotations: { 'sidecar-injector.io/log-level': 'debug' } });
   t.match(await metrics.registry.metrics(), 'sidecar_injector_config_reloads_total{result="success"} 1');
-  t.match(logs.lines.find((l) => l.msg === 'configuration loaded'), { origin: `dir ${BUILT_IN_CONFIG_DIR}` });
+  t.match(logs.lines.find((l) => l.msg === 'configuration loaded'), { origin: `dir ${BUILTIN_CONFIG_DIR}` });
 });
 
 t.test('an invalid directory at start is an error naming it and the fault', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-sources-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(BUILT_IN_CONFIG_DIR, dir, { recursive: true });
+  cpSync(BUILTIN_CONFIG_DIR, dir, { recursive: true });
   writeFileSync(path.join(dir, 'config.yaml'), 'policy: sometimes\n');
   const metrics = createMetrics({ processMetrics: false });
   await t.rejects(openSources(settings(['--config-dir', dir]), captureLogs().logger, metrics, new Readiness()), new RegExp(`configuration in ${dir} is invalid: config\\.yaml: policy: .*sometimes`));
