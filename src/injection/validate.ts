@@ -36,11 +36,24 @@ export function bad(expected: string): { ok: false; expected: string } {
 const SHOWN_CHARS = 100;
 
 /**
+ * String(value), for any JSON value a client can send: an object whose `toString` key is
+ * not a function makes String() throw a TypeError, and lists nested thousands deep
+ * overflow the stack in Array#join. Such a value is named by its type instead.
+ */
+function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Array.isArray(value) ? '(a list)' : '(a mapping)';
+  }
+}
+
+/**
  * A value as shown in messages: JSON-quoted so control characters and quotes are visible,
  * cut after `max` characters with the full length noted.
  */
 export function quote(value: unknown, max: number = SHOWN_CHARS): string {
-  const text = typeof value === 'string' ? value : String(value);
+  const text = typeof value === 'string' ? value : textOf(value);
   if (text.length <= max) return JSON.stringify(text);
   return `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
 }
