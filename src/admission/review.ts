@@ -57,17 +57,32 @@ function typeName(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 
+const SHOWN_CHARS = 100;
+
+/**
+ * A received value for an error message: strings quoted and cut, other scalars as they
+ * are, objects and arrays by type. Never serialized whole: a client's value may be
+ * megabytes long or nested so deep that JSON.stringify overflows the stack.
+ */
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') {
+    return value.length <= SHOWN_CHARS ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, SHOWN_CHARS))}… (${value.length} characters)`;
+  }
+  return typeof value === 'object' && value !== null ? typeName(value) : String(value);
+}
+
 /** Checks a parsed body is an AdmissionReview this server answers. Throws ReviewError. */
 export function decodeReview(body: unknown): DecodedReview {
   if (!isObject(body)) {
     throw new ReviewError('(body)', `expected an AdmissionReview JSON object, got ${typeName(body)}`);
   }
   if (body.kind !== 'AdmissionReview') {
-    throw new ReviewError('kind', `kind must be "AdmissionReview", got ${JSON.stringify(body.kind) ?? 'nothing'}`);
+    throw new ReviewError('kind', `kind must be "AdmissionReview", got ${shown(body.kind)}`);
   }
   const apiVersion = body.apiVersion;
   if (typeof apiVersion !== 'string' || !(REVIEW_VERSIONS as readonly string[]).includes(apiVersion)) {
-    throw new ReviewError('apiVersion', `apiVersion must be one of ${REVIEW_VERSIONS.join(', ')}, got ${JSON.stringify(apiVersion) ?? 'nothing'}`);
+    throw new ReviewError('apiVersion', `apiVersion must be one of ${REVIEW_VERSIONS.join(', ')}, got ${shown(apiVersion)}`);
   }
   const req = body.request;
   if (!isObject(req)) {
