@@ -2,7 +2,8 @@
 // creates (Deployment → ReplicaSet, StatefulSet, Job) is injected; the workload objects
 // themselves are not changed (the webhook sees pods only).
 import t, { type Test } from 'tap';
-import { installLocalInjector, noCluster, scenarioNamespace } from './support/harness.js';
+import { installLocalInjector } from './support/harness.js';
+import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectlJson } from './support/kubectl.js';
 import type { KubeObject } from './support/manifests.js';
 import { assertInjected, containerNames, podSpec } from './support/pods.js';

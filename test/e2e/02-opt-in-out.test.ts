@@ -3,7 +3,8 @@
 // sees it and skips it). In a namespace without the label only pods labelled
 // sidecar-injector.io/inject=true are injected; a namespace labelled disabled wins.
 import t from 'tap';
-import { installLocalInjector, noCluster, scenarioNamespace } from './support/harness.js';
+import { installLocalInjector } from './support/harness.js';
+import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectlJson } from './support/kubectl.js';
 import type { KubeObject } from './support/manifests.js';
 import { assertInjected, assertUntouched, INJECT_KEY, podManifest, type Meta } from './support/pods.js';

@@ -3,7 +3,8 @@
 // apiserver requires before it calls them for a dry run).
 import t from 'tap';
 import { parse } from 'yaml';
-import { installLocalInjector, noCluster, scenarioNamespace } from './support/harness.js';
+import { installLocalInjector } from './support/harness.js';
+import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { kubectl, kubectlJson } from './support/kubectl.js';
 import type { KubeObject } from './support/manifests.js';
 import { APP_IMAGE, assertInjected, RUN_OVERRIDES } from './support/pods.js';

@@ -3,7 +3,8 @@
 // unknown key under sidecar-injector.io/ is allowed, and kubectl prints the admission
 // warning (with the nearest known key).
 import t from 'tap';
-import { installLocalInjector, noCluster, scenarioNamespace } from './support/harness.js';
+import { installLocalInjector } from './support/harness.js';
+import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectl, kubectlJson, warningLines } from './support/kubectl.js';
 import { assertInjected, INJECT_KEY, podManifest } from './support/pods.js';
 

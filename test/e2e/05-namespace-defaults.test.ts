@@ -2,7 +2,8 @@
 // pod's own annotation wins; a later change to the namespace reaches the next pod (the
 // injector watches namespaces).
 import t from 'tap';
-import { dryRunPod, installLocalInjector, noCluster, scenarioNamespace } from './support/harness.js';
+import { installLocalInjector } from './support/harness.js';
+import { dryRunPod, noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectl, kubectlJson } from './support/kubectl.js';
 import type { KubeObject } from './support/manifests.js';
 import { assertInjected, container, podManifest, PROXY_CONTAINER, proxyLogLevel } from './support/pods.js';

@@ -11,16 +11,15 @@
 // Everything is undone in teardown, also when a test fails; the work folder (certificates,
 // kubeconfig, injector log) is kept on failure and its path printed.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
 import { Injector, freePort } from './injector.js';
 import { applyObjects, kubectl, kubectlJson } from './kubectl.js';
 import { localWebhookConfiguration, ofKind, renderKustomization, type KubeObject } from './manifests.js';
-import { injectionStatus, podManifest, type Meta } from './pods.js';
+import { injectionStatus } from './pods.js';
+import { dryRunPod, scenarioNamespace, workDir } from './scenario.js';
 import { DEPLOY_DIR, MAKE_CERTS, REPO_ROOT, requireBuild } from './repo.js';
 import { waitFor } from './wait.js';
 
@@ -31,42 +30,6 @@ export const WEBHOOK_CONFIGURATION = 'sidecar-injector';
 const TOKEN_SECRET = 'sidecar-injector-e2e-token';
 /** Objects of deploy/base the local injector needs in the cluster (not its Deployment or Service). */
 const SUPPORT_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap'];
-
-/** Skip reason when no cluster is configured (run through `npm run test:e2e`). */
-export const noCluster: string | false = process.env.KUBECONFIG
-  ? false
-  : 'no KUBECONFIG: run the e2e suite with `npm run test:e2e` (it starts a local kube-apiserver)';
-
-export function suffix(): string {
-  return randomBytes(3).toString('hex');
-}
-
-/**
- * A folder for this file's certificates, kubeconfig and logs, under $E2E_WORK_DIR when the
- * runner set it. Removed when the file passes; kept, with its path printed, when it fails.
- */
-export async function workDir(t: Test, name: string): Promise<string> {
-  const root = process.env.E2E_WORK_DIR || tmpdir();
-  const dir = await mkdtemp(join(root, `${name}-`));
-  t.teardown(async () => {
-    if (t.passing()) await rm(dir, { recursive: true, force: true });
-    else process.stderr.write(`# ${name} failed: its work folder is kept in ${dir}\n`);
-  });
-  return dir;
-}
-
-/** A namespace for one scenario, deleted when the scenario ends (the namespace controller finishes it). */
-export async function scenarioNamespace(t: Test, prefix: string, meta: Meta = {}): Promise<string> {
-  const name = `e2e-${prefix}-${suffix()}`;
-  await applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...meta } }]);
-  t.teardown(() => kubectl(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']).then(() => undefined));
-  return name;
-}
-
-/** The pod as the apiserver would store it now, after admission (`kubectl create --dry-run=server`). */
-export function dryRunPod(namespace: string, meta: Meta = {}, name = `dry-${suffix()}`): Promise<KubeObject> {
-  return kubectlJson(['create', '-f', '-', '--dry-run=server'], { input: JSON.stringify(podManifest(name, namespace, meta)) });
-}
 
 /** Applies deploy/base's Namespace, ServiceAccount, RBAC and ConfigMap (resetting the ConfigMap). */
 export async function applySupportObjects(rendered: readonly KubeObject[]): Promise<void> {
@@ -112,11 +75,18 @@ export interface Installed {
 export async function installLocalInjector(t: Test, name: string): Promise<Installed> {
   requireBuild();
   await refuseRealInstall();
+  const timings: string[] = [];
+  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const began = Date.now();
+    const result = await work();
+    timings.push(`${step} ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    return result;
+  };
   const dir = await workDir(t, name);
-  const rendered = await renderKustomization(DEPLOY_DIR + '/base');
-  await applySupportObjects(rendered);
-  const kubeconfig = await serviceAccountKubeconfig(dir);
-  const certs = await makeCerts(join(dir, 'certs'));
+  const rendered = await timed('render deploy/base', () => renderKustomization(DEPLOY_DIR + '/base'));
+  await timed('apply namespace, RBAC, ConfigMap', () => applySupportObjects(rendered));
+  const kubeconfig = await timed('service-account token', () => serviceAccountKubeconfig(dir));
+  const certs = await timed('certificates', () => makeCerts(join(dir, 'certs')));
   const injector = new Injector({
     kubeconfig,
     configMap: `${INJECTOR_NAMESPACE}/${CONFIGMAP}`,
@@ -130,11 +100,16 @@ export async function installLocalInjector(t: Test, name: string): Promise<Insta
   t.teardown(async () => {
     await kubectl(['delete', 'mutatingwebhookconfiguration', WEBHOOK_CONFIGURATION, '--ignore-not-found']);
     const code = await injector.stop();
-    if (!t.passing()) process.stderr.write(`# ${name}: injector log ${injector.options.logFile} (exit code ${code})\n`);
+    if (!t.passing() || (code !== null && code !== 0)) {
+      process.stderr.write(`# ${name}: the injector exited with ${code} on SIGTERM; log ${injector.options.logFile}\n`);
+    }
   });
-  await injector.start();
-  await applyObjects([localWebhookConfiguration(rendered, injector.url, certs.caBundle)]);
-  await waitForWebhook(t);
+  await timed('injector ready', () => injector.start());
+  await timed('webhook registered and called', async () => {
+    await applyObjects([localWebhookConfiguration(rendered, injector.url, certs.caBundle)]);
+    await waitForWebhook(t);
+  });
+  t.comment(`setup: ${timings.join(', ')}; injector log ${injector.options.logFile}`);
   return { dir, injector, rendered };
 }
 

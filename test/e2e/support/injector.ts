@@ -95,11 +95,14 @@ export class Injector {
     }
   }
 
-  /** SIGTERM, then waits for the exit (SIGKILL after the deadline); resolves the exit code. */
+  /**
+   * SIGTERM, then waits for the exit (SIGKILL after the deadline); resolves the exit code,
+   * or null when it was not running.
+   */
   async stop(timeoutMs = 40_000): Promise<number | null> {
     const child = this.child;
-    if (!child || !this.exited) return null;
-    if (this.isRunning) child.kill('SIGTERM');
+    if (!child || !this.exited || !this.isRunning) return null;
+    child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
     const outcome = await Promise.race([this.exited, deadline]);
