@@ -1,12 +1,13 @@
 // In-process measurements, no network: the handling of one AdmissionReview from its bytes
 // to the response bytes, with the same functions the webhook route calls.
 //
-//   mode "timing": time per review (median, p99) for
+//   mode "timing": time per review (median, p99), the variants interleaved, for
 //     core   JSON.parse(bytes) → decodeReview → admit (real engine, built-in templates,
 //            namespace labelled sidecar-injection=enabled) → encodeResponse → JSON.stringify:
 //            exactly the route's work without the HTTP framework;
 //     route  the same through the real fastify app (buildApp) with fastify's inject():
 //            content-type parsing, hooks, the admission log line (to /dev/null), metrics;
+//     distinct  core, with a different pod on every call (nothing reusable between calls);
 //     floor  JSON.parse(bytes) and a stringified `allowed: true` answer: what the baseline
 //            server does per request;
 //     plus a breakdown of the engine's stages for each review.
@@ -47,6 +48,27 @@ async function handleCore(body) {
   return Buffer.from(JSON.stringify(encodeResponse(review.apiVersion, review.request.uid, admission.verdict)));
 }
 
+/**
+ * Bodies that differ on every call: a label `bench-distinct: N` is spliced into the pod's
+ * labels, so nothing computed for one pod can be reused for the next (as for pods of
+ * different workloads). Costs one string concatenation per call.
+ */
+function distinctBodies(body) {
+  const text = body.toString('utf8');
+  const object = text.indexOf('"object"');
+  const labels = text.indexOf('"labels": {', object);
+  const metadata = text.indexOf('"metadata": {', object);
+  if (object === -1 || metadata === -1) return undefined;
+  // Into the pod's labels, or a labels map of its own when the pod has none.
+  const [cut, open, close] = labels !== -1
+    ? [labels + '"labels": {'.length, '', ', ']
+    : [metadata + '"metadata": {'.length, '"labels": {', '}, '];
+  const head = text.slice(0, cut);
+  const tail = text.slice(cut);
+  let n = 0;
+  return () => `${head}${open}"bench-distinct": "${++n}"${close}${tail}`;
+}
+
 /** The baseline server's work on one body. */
 async function handleFloor(body) {
   const review = JSON.parse(body.toString('utf8'));
@@ -76,25 +98,43 @@ function checkAnswer(id, bytes) {
   return bytes.length;
 }
 
-function iterationsFor(review) {
-  const scale = review.id === 'huge' ? 0.025 : 1;
-  const measured = Math.max(50, Math.round((quick ? 500 : 20000) * scale));
-  return { warmup: Math.max(20, Math.round(measured / 4)), measured };
-}
-
-async function timeCalls(fn, body, { warmup, measured }) {
-  for (let i = 0; i < warmup; i++) await fn(body);
-  const samples = new Float64Array(measured);
-  for (let i = 0; i < measured; i++) {
-    const start = process.hrtime.bigint();
-    await fn(body);
-    samples[i] = Number(process.hrtime.bigint() - start);
+/**
+ * Times several variants of one job in interleaved rounds (a block of calls of each
+ * variant in turn), so a change in the machine's load affects all of them alike. Each call
+ * is timed alone with process.hrtime.bigint(). Rounds go on until `seconds` have passed
+ * and every variant has `minCalls` samples, or a variant reaches `maxCalls`.
+ * `variants`: name -> { fn, input } where input is a value or a function making one per call.
+ */
+async function timeInterleaved(variants, { seconds, block, minCalls, maxCalls, warmupCalls }) {
+  const entries = Object.entries(variants).map(([name, v]) => ({
+    name, fn: v.fn, next: typeof v.input === 'function' ? v.input : () => v.input, samples: [],
+  }));
+  for (const e of entries) for (let i = 0; i < warmupCalls; i++) await e.fn(e.next());
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  for (;;) {
+    for (const e of entries) {
+      for (let i = 0; i < block; i++) {
+        const input = e.next();
+        const start = process.hrtime.bigint();
+        await e.fn(input);
+        e.samples.push(Number(process.hrtime.bigint() - start));
+      }
+    }
+    const n = entries[0].samples.length;
+    if (n >= maxCalls || (n >= minCalls && process.hrtime.bigint() > deadline)) break;
   }
-  return summarizeNs(samples);
+  return Object.fromEntries(entries.map((e) => [e.name, summarizeNs(e.samples)]));
 }
 
-/** Median time of the engine's stages, each repeated alone on the same inputs. */
-async function engineBreakdown(review, count) {
+function budgetFor(review) {
+  const huge = review.id === 'huge';
+  return quick
+    ? { seconds: 1, block: huge ? 2 : 20, minCalls: huge ? 20 : 200, maxCalls: huge ? 200 : 5000, warmupCalls: huge ? 10 : 200 }
+    : { seconds: 10, block: huge ? 5 : 50, minCalls: huge ? 200 : 2000, maxCalls: huge ? 2000 : 20000, warmupCalls: huge ? 50 : 1000 };
+}
+
+/** Median time of the engine's stages on the same inputs, interleaved like the variants. */
+async function engineBreakdown(review) {
   try {
     const { decide } = await import(dist('injection/decide.js'));
     const { resolveSettings } = await import(dist('injection/settings.js'));
@@ -108,16 +148,21 @@ async function engineBreakdown(review, count) {
     const req = { kind: 'Pod', operation: 'CREATE' };
     const outcome = evaluatePod(pod, ns, snapshot, req);
     const resolution = resolveSettings(readableMetadata(pod), ns, snapshot);
-    const stage = async (fn) => (await timeCalls(async () => fn(), undefined, { warmup: Math.ceil(count / 4), measured: count })).medianUs;
+    const stage = (fn) => ({ fn: async () => fn(), input: undefined });
+    const budget = { ...budgetFor(review), seconds: quick ? 0.5 : 3, minCalls: review.id === 'huge' ? 20 : 100 };
+    const t = await timeInterleaved({
+      parse: stage(() => JSON.parse(text)),
+      evaluatePod: stage(() => evaluatePod(pod, ns, snapshot, req)),
+      decide: stage(() => decide(pod, ns, snapshot, req)),
+      resolveSettings: stage(() => resolveSettings(readableMetadata(pod), ns, snapshot)),
+      render: stage(() => renderTemplates(resolution.templates, snapshot, templateContext(pod, ns, resolution.settings, snapshot))),
+      buildPatch: stage(() => buildPatch(pod, outcome.plan)),
+      encode: stage(() => JSON.stringify(encodeResponse(decoded.apiVersion, decoded.request.uid, { allowed: true, patch: outcome.patch, warnings: outcome.warnings }))),
+    }, budget);
     return {
-      parseUs: await stage(() => JSON.parse(text)),
-      evaluatePodUs: await stage(() => evaluatePod(pod, ns, snapshot, req)),
-      decideUs: await stage(() => decide(pod, ns, snapshot, req)),
-      resolveSettingsUs: await stage(() => resolveSettings(readableMetadata(pod), ns, snapshot)),
-      renderUs: await stage(() => renderTemplates(resolution.templates, snapshot, templateContext(pod, ns, resolution.settings, snapshot))),
-      buildPatchUs: await stage(() => buildPatch(pod, outcome.plan)),
-      encodeUs: await stage(() => JSON.stringify(encodeResponse(decoded.apiVersion, decoded.request.uid, { allowed: true, patch: outcome.patch, warnings: outcome.warnings }))),
-      patchBytes: JSON.stringify(outcome.patch).length,
+      parseUs: t.parse.medianUs, evaluatePodUs: t.evaluatePod.medianUs, decideUs: t.decide.medianUs,
+      resolveSettingsUs: t.resolveSettings.medianUs, renderUs: t.render.medianUs, buildPatchUs: t.buildPatch.medianUs,
+      encodeUs: t.encode.medianUs, patchBytes: JSON.stringify(outcome.patch).length,
     };
   } catch (err) {
     return { error: `breakdown unavailable: ${err.message}` };
@@ -128,15 +173,22 @@ async function timing() {
   const route = await makeRouteHandler();
   const results = [];
   for (const review of reviews) {
-    const iterations = iterationsFor(review);
     const responseBytes = checkAnswer(review.id, await handleCore(review.body));
     checkAnswer(review.id, await route(review.body));
+    const distinct = distinctBodies(review.body);
+    if (distinct) checkAnswer(`${review.id} (distinct)`, await handleCore(distinct()));
+    const budget = budgetFor(review);
+    const t = await timeInterleaved({
+      core: { fn: handleCore, input: review.body },
+      ...(distinct ? { distinct: { fn: handleCore, input: distinct } } : {}),
+      route: { fn: route, input: review.body },
+      floor: { fn: handleFloor, input: review.body },
+    }, budget);
     results.push({
-      id: review.id, file: review.file, size: review.body.length, responseBytes, iterations,
-      core: await timeCalls(handleCore, review.body, iterations),
-      route: await timeCalls(route, review.body, iterations),
-      floor: await timeCalls(handleFloor, review.body, iterations),
-      breakdown: await engineBreakdown(review, review.id === 'huge' ? (quick ? 20 : 200) : (quick ? 100 : 4000)),
+      id: review.id, file: review.file, size: review.body.length, responseBytes,
+      iterations: { warmup: budget.warmupCalls, measured: t.core.n },
+      ...t,
+      breakdown: await engineBreakdown(review),
     });
   }
   return { reviews: results };
@@ -227,11 +279,11 @@ async function namespaceCacheFootprint() {
 
 async function alloc() {
   const route = await makeRouteHandler();
-  const base = await overhead(1000);
+  const base = await overhead(quick ? 200 : 1000);
   const results = [];
   for (const review of reviews) {
-    const calls = review.id === 'huge' ? 20 : 400;
-    for (let i = 0; i < 50; i++) { await handleCore(review.body); await route(review.body); }
+    const calls = review.id === 'huge' ? (quick ? 5 : 20) : (quick ? 100 : 400);
+    for (let i = 0; i < (quick ? 20 : 50); i++) { await handleCore(review.body); await route(review.body); }
     const minus = (r) => (r.error ? r : { ...r, heapBytes: r.heapBytes - (base.heapBytes ?? 0) });
     results.push({
       id: review.id,

@@ -54,9 +54,11 @@ function where(frame) {
   const d = /\/dist\/([^/]+)\//.exec(url);
   if (d) return `dist/${d[1]}`;
   if (url.startsWith('node:')) return 'node internals';
+  // V8 builtins (JSON.parse, JSON.stringify, Buffer/base64) show as self time of their caller.
+  if (url === import.meta.url) return 'JSON.parse/JSON.stringify/Buffer (builtins called by the harness)';
   return path.basename(url);
 }
-const label = (frame) => `${frame.functionName || '(anonymous)'} (${where(frame)}${frame.url && !frame.url.startsWith('node:') ? `:${frame.lineNumber + 1}` : ''})`;
+const label = (frame) => (frame.url === import.meta.url ? where(frame) : `${frame.functionName || '(anonymous)'} (${where(frame)}${frame.url && !frame.url.startsWith('node:') ? `:${frame.lineNumber + 1}` : ''})`);
 
 const selfByFunction = new Map();
 const selfByPackage = new Map();

@@ -41,7 +41,7 @@ export function targetsTable(targets) {
 
 function inProcessSection(r) {
   const rows = r.reviews.map((x) => [
-    label(x.id), duration(x.core.medianUs), duration(x.core.p99Us), duration(x.route.medianUs), duration(x.route.p99Us),
+    label(x.id), duration(x.core.medianUs), duration(x.core.p99Us), x.distinct ? `${duration(x.distinct.medianUs)} / ${duration(x.distinct.p99Us)}` : 'n/a', duration(x.route.medianUs), duration(x.route.p99Us),
     duration(x.floor.medianUs), ratio(x.core.medianUs / x.floor.medianUs),
     x.alloc?.core?.heapBytes !== undefined ? `${bytes(x.alloc.core.heapBytes)} + ${bytes(x.alloc.core.offHeapBytes)}` : 'n/a',
     x.alloc?.route?.heapBytes !== undefined ? `${bytes(x.alloc.route.heapBytes)} + ${bytes(x.alloc.route.offHeapBytes)}` : 'n/a',
@@ -58,12 +58,13 @@ function inProcessSection(r) {
     '## 1. In-process: one review, bytes in to bytes out',
     '',
     '- **core**: `JSON.parse(bytes)` → `decodeReview` → `admit` (real engine, built-in templates, namespace labelled `sidecar-injection=enabled`, as `serve --standalone` wires it) → `encodeResponse` → `JSON.stringify`: exactly what the `/inject` route does, without the HTTP framework.',
+    '- **core, distinct pods**: the same, but every call gets a different pod (a label `bench-distinct: N` spliced into its labels), so nothing worked out for one pod can be reused for the next: the figure for pods of many different workloads. Equal to core unless the engine reuses work.',
     '- **route**: the same body through the real fastify app (`buildApp`) with `app.inject()`: content-type parsing, hooks, the admission log line (to /dev/null), metrics, serialization (plus light-my-request\'s fake socket, which production does not have).',
     '- **floor**: `JSON.parse(bytes)` and a stringified `allowed: true` answer: the baseline server\'s work.',
     `- Each call timed alone with \`process.hrtime.bigint()\`; ${its}.`,
     '- **Allocated per review**: JS heap bytes + off-heap (Buffer) bytes. Method: V8 keeps every object allocated since the last collection in `used_heap_size` until the next collection, so a forced full GC, K calls, and the `used_heap_size` difference ÷ K is what one call allocated (garbage included) — provided no collection ran in between. The measuring child runs with a 128 MiB young generation so K calls fit, and a `PerformanceObserver` on `gc` entries proves no collection ran in the window (a window with one is discarded and retried with fewer calls). The loop\'s own cost (an empty async call) is subtracted.',
     '',
-    table(['review', 'core median', 'core p99', 'route median', 'route p99', 'floor median', 'core / floor', 'allocated (core)', 'allocated (route)', 'allocated (floor)'], rows),
+    table(['review', 'core median', 'core p99', 'core, distinct pods: median / p99', 'route median', 'route p99', 'floor median', 'core / floor', 'allocated (core)', 'allocated (route)', 'allocated (floor)'], rows),
     '',
     'Where the core time goes (median of each stage run alone on the same input):',
     '',

@@ -37,7 +37,7 @@ export function judgeTargets(results) {
     const [, , b1, b2] = memory.samples;
     const heapGrowth = b2.after.heapUsed - b1.after.heapUsed;
     const rssGrowth = b2.rss - b1.rss;
-    add('memory-rss', `RSS ≤ 80 MiB after ${(2 * memory.batch).toLocaleString('en-US')} requests`,
+    add('memory-rss', `RSS ≤ 80 MiB after ${b2.requests.toLocaleString('en-US')} requests`,
       `${bytes(b2.rss)}`, b2.rss <= 80 * MiB);
     add('memory-flat', 'no growth between the two batches',
       `heap after GC ${heapGrowth >= 0 ? '+' : ''}${bytes(heapGrowth)}, RSS ${rssGrowth >= 0 ? '+' : ''}${bytes(rssGrowth)}`,

@@ -11,7 +11,7 @@ export const RATES = [200, 500, 1000];
 export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
   const settings = quick
     ? { warmupS: 1, saturationS: 2, rateS: 2, rates: [500], rateReviews: ['typical'], connections: 10 }
-    : { warmupS: 2, saturationS: 8, rateS: 6, rates: RATES, rateReviews: ['small', 'typical', 'huge'], connections: 10 };
+    : { warmupS: 2, saturationS: 6, rateS: 5, rates: RATES, rateReviews: ['small', 'typical', 'huge'], connections: 10 };
   const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name: 'https-injector' });
   const baseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu });
   const servers = [injector, baseline];

@@ -30,8 +30,8 @@ export async function runMemory({ review, tls, plan, quick, dir, log }) {
     await pause(500);
     samples.push({ point: 'warm-up', requests: total, ...(await injector.memory()) });
     for (const label of ['batch 1', 'batch 2']) {
-      log(`memory: ${label}, ${batch ?? '4 s of'} requests`);
-      run = await load(injector, batch, 4);
+      log(`memory: ${label}, ${batch ?? '3 s of'} requests`);
+      run = await load(injector, batch, 3);
       total += run.requests;
       await pause(500);
       samples.push({ point: label, requests: total, rps: run.rps, errors: run.errors + run.non2xx, ...(await injector.memory()) });
