@@ -47,7 +47,7 @@ export class Injector {
   }
 
   get pid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
+    return this.isRunning ? this.child?.pid : undefined;
   }
 
   get isRunning(): boolean {
