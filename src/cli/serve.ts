@@ -5,14 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PodEvaluator } from '../admission/admit.js';
 import { evaluatePod } from '../injection/engine.js';
-import { watchCertificates, type CertificateWatcher } from '../server/cert-watcher.js';
+import { watchCertificates, watchClientCa, type CertificateWatcher } from '../server/cert-watcher.js';
 import { createLogger } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
 import { Readiness } from '../server/readiness.js';
 import { generateSelfSigned, writeCaFile } from '../server/self-signed.js';
 import { openSources, type OpenSourcesOptions, type Sources } from '../server/sources.js';
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
-import { checkKeyPair, readKeyPair, type KeyPair } from '../server/tls.js';
+import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, type KeyPair } from '../server/tls.js';
 import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
 
 export interface ServeIo {
@@ -49,6 +49,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
   const readiness = new Readiness();
   let sources: Sources | undefined;
   let watcher: CertificateWatcher | undefined;
+  let caWatcher: CertificateWatcher | undefined;
   let health: FastifyInstance | undefined;
   let webhook: FastifyInstance | undefined;
   const parts: ServerParts = {
@@ -67,11 +68,13 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
 
     sources = await openSources(settings, logger, metrics, readiness, overrides);
     const pair = await initialKeyPair(settings, logger);
+    const clientCa = settings.clientCaFile ? await initialClientCa(settings.clientCaFile, logger) : undefined;
     readiness.satisfy('certificate');
-    const running = await startWebhookServer(parts, settings, pair);
+    const running = await startWebhookServer(parts, settings, pair, clientCa);
     webhook = running.app;
     if (settings.tls) watcher = followCertificates(settings, pair, running.setKeyPair, logger);
-    logger.info({ url: `https://${settings.address}:${running.address.port}/inject` }, 'webhook listening');
+    if (settings.clientCaFile && clientCa) caWatcher = followClientCa(settings, settings.clientCaFile, clientCa, running.setClientCa, logger);
+    logger.info({ url: `https://${settings.address}:${running.address.port}/inject`, clientAuth: clientCa !== undefined }, 'webhook listening');
 
     const signal = await nextSignal().received;
     logger.info({ signal }, 'signal received');
@@ -90,6 +93,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     return 1;
   } finally {
     watcher?.close();
+    caWatcher?.close();
     sources?.close();
   }
 }
@@ -140,6 +144,29 @@ function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (p
     },
     onRejected(error) {
       logger.error({ reason: error.message }, 'certificate change rejected: keeping the current certificate');
+    },
+  });
+}
+
+/** The client CA bundle, checked (a bad one stops the start: the port would refuse everyone). */
+async function initialClientCa(file: string, logger: Logger): Promise<string> {
+  const pem = await readClientCa(file);
+  const info = checkClientCa(pem);
+  logger.info({ clientCaFile: file, ...info }, 'client CA loaded: the webhook port requires client certificates signed by it');
+  return pem;
+}
+
+function followClientCa(settings: ServeSettings, file: string, initial: string, apply: (pem: string) => void, logger: Logger): CertificateWatcher {
+  return watchClientCa({
+    file,
+    initial,
+    pollIntervalMs: settings.certPollIntervalMs,
+    onReload(pem, info) {
+      apply(pem);
+      logger.info({ clientCaFile: file, ...info }, 'client CA reloaded: new connections are checked against it');
+    },
+    onRejected(error) {
+      logger.error({ clientCaFile: file, reason: error.message }, 'client CA change rejected: keeping the current one');
     },
   });
 }

@@ -1,24 +1,38 @@
-// Follows the serving certificate files and hands over each new valid pair. Kubernetes
-// Secret volumes change by swapping a `..data` symlink in the mount directory, which a
-// watch on the files themselves misses: so the directories are watched, events are
-// debounced, and a slow poll catches anything the watch does not report.
+// Follows the serving certificate files (and the client CA file) and hands over each new
+// valid version. Kubernetes Secret volumes change by swapping a `..data` symlink in the
+// mount directory, which a watch on the files themselves misses: so the directories are
+// watched, events are debounced, and a slow poll catches anything the watch does not report.
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { TlsFiles } from '../settings.js';
-import { checkKeyPair, pairDigest, readKeyPair, type CertificateInfo, type KeyPair } from './tls.js';
+import {
+  caDigest, checkClientCa, checkKeyPair, pairDigest, readClientCa, readKeyPair,
+  type CertificateInfo, type ClientCaInfo, type KeyPair,
+} from './tls.js';
 
-export interface CertificateWatcherOptions {
-  files: TlsFiles;
-  /** The pair in use now (loaded at start). */
-  initial: KeyPair;
+interface Timing {
   pollIntervalMs: number;
   /** Quiet time after the last change event before reading (default 200 ms). */
   debounceMs?: number;
   /** Watch the directories for change events (default true); false relies on the poll alone. */
   watchEvents?: boolean;
+}
+
+export interface CertificateWatcherOptions extends Timing {
+  files: TlsFiles;
+  /** The pair in use now (loaded at start). */
+  initial: KeyPair;
   /** A new valid pair: put it in use. */
   onReload(pair: KeyPair, info: CertificateInfo): void;
   /** A changed pair that cannot be used; the old one stays. Reported once per distinct content. */
+  onRejected(error: Error): void;
+}
+
+export interface ClientCaWatcherOptions extends Timing {
+  file: string;
+  /** The bundle in use now (loaded at start). */
+  initial: string;
+  onReload(pem: string, info: ClientCaInfo): void;
   onRejected(error: Error): void;
 }
 
@@ -29,7 +43,40 @@ export interface CertificateWatcher {
 }
 
 export function watchCertificates(opts: CertificateWatcherOptions): CertificateWatcher {
-  let currentDigest = pairDigest(opts.initial);
+  return watchFiles({
+    ...opts,
+    files: [opts.files.certFile, opts.files.keyFile],
+    initialDigest: pairDigest(opts.initial),
+    read: () => readKeyPair(opts.files),
+    digest: pairDigest,
+    check: checkKeyPair,
+  });
+}
+
+export function watchClientCa(opts: ClientCaWatcherOptions): CertificateWatcher {
+  return watchFiles({
+    ...opts,
+    files: [opts.file],
+    initialDigest: caDigest(opts.initial),
+    read: () => readClientCa(opts.file),
+    digest: caDigest,
+    check: checkClientCa,
+  });
+}
+
+interface WatchFilesOptions<T, I> extends Timing {
+  files: string[];
+  initialDigest: string;
+  read(): Promise<T>;
+  digest(value: T): string;
+  /** Throws when the value cannot be used; returns what to log about it. */
+  check(value: T): I;
+  onReload(value: T, info: I): void;
+  onRejected(error: Error): void;
+}
+
+function watchFiles<T, I>(opts: WatchFilesOptions<T, I>): CertificateWatcher {
+  let currentDigest = opts.initialDigest;
   let lastRejected: string | undefined;
   let closed = false;
   let running: Promise<void> | undefined;
@@ -37,20 +84,20 @@ export function watchCertificates(opts: CertificateWatcherOptions): CertificateW
   let debounce: NodeJS.Timeout | undefined;
 
   async function checkOnce(): Promise<void> {
-    let pair: KeyPair;
+    let value: T;
     try {
-      pair = await readKeyPair(opts.files);
+      value = await opts.read();
     } catch (err) {
       // Mid-swap a file can be briefly missing: report once, retry on the next event or poll.
       const id = `read:${(err as Error).message}`;
       if (lastRejected !== id) { lastRejected = id; opts.onRejected(err as Error); }
       return;
     }
-    const digest = pairDigest(pair);
+    const digest = opts.digest(value);
     if (closed || digest === currentDigest || digest === lastRejected) return;
-    let info: CertificateInfo;
+    let info: I;
     try {
-      info = checkKeyPair(pair);
+      info = opts.check(value);
     } catch (err) {
       lastRejected = digest;
       opts.onRejected(err as Error);
@@ -58,7 +105,7 @@ export function watchCertificates(opts: CertificateWatcherOptions): CertificateW
     }
     currentDigest = digest;
     lastRejected = undefined;
-    opts.onReload(pair, info);
+    opts.onReload(value, info);
   }
 
   // One check at a time; a request during a check runs one more afterwards.
@@ -77,7 +124,7 @@ export function watchCertificates(opts: CertificateWatcherOptions): CertificateW
   }
 
   const watchers: FSWatcher[] = [];
-  const dirs = opts.watchEvents === false ? [] : [path.dirname(opts.files.certFile), path.dirname(opts.files.keyFile)];
+  const dirs = opts.watchEvents === false ? [] : opts.files.map((file) => path.dirname(file));
   for (const dir of new Set(dirs)) {
     try {
       const watcher = watch(dir, { persistent: false }, schedule);

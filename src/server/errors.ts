@@ -1,6 +1,7 @@
 // Every HTTP error the servers answer, in one table: a stable code, its status, and the
 // JSON body `{ error: { code, message } }`. Fastify's own errors (content type, body size,
 // JSON parsing) are translated here too, so clients see one shape.
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ReviewError } from '../admission/review.js';
 import { rootPlugin } from './plugin.js';
@@ -8,6 +9,9 @@ import { rootPlugin } from './plugin.js';
 export const ERROR_STATUS = {
   'unsupported-media-type': 415,
   'body-too-large': 413,
+  'headers-too-large': 431,
+  'request-timeout': 408,
+  'overloaded': 503,
   'invalid-json': 400,
   'invalid-review': 400,
   'bad-request': 400,
@@ -105,3 +109,51 @@ export const errorHandling = rootPlugin('error-handling', async (app: FastifyIns
     return sendError(reply, new HttpError('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`));
   });
 });
+
+export interface ClientErrorLimits {
+  maxHeaderBytes?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface ClientErrorCallbacks {
+  /** An HTTP-level error was answered (and the connection closed). */
+  onHttpError?: (error: HttpError) => void;
+  /** A TLS handshake failed (e.g. no or an untrusted client certificate): closed without an answer. */
+  onTlsError?: (err: NodeJS.ErrnoException, socket: Socket) => void;
+}
+
+/** OpenSSL's errors and Node's TLS handshake timeout: nothing HTTP can be sent on such a socket. */
+function isTlsFailure(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' || /^ERR_SSL_/.test(err.code ?? '') || 'library' in err;
+}
+
+/**
+ * Answers errors Node's HTTP parser raises before fastify sees a request (headers over
+ * --max-header-bytes, a request slower than --request-timeout, malformed HTTP) in the
+ * common JSON shape, then closes the connection (its state is unknown). Failed TLS
+ * handshakes, which the HTTPS server reports here too, are closed without an answer.
+ */
+export function clientErrorHandler(limits: ClientErrorLimits, callbacks: ClientErrorCallbacks = {}) {
+  return function handleClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return; // nobody left to answer
+    if (isTlsFailure(err)) {
+      callbacks.onTlsError?.(err, socket);
+      socket.destroy();
+      return;
+    }
+    const error = err.code === 'HPE_HEADER_OVERFLOW'
+      ? new HttpError('headers-too-large', `request headers are larger than the limit${limits.maxHeaderBytes ? ` of ${limits.maxHeaderBytes} bytes` : ''} (--max-header-bytes)`)
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HttpError('request-timeout', `the request did not arrive completely within${limits.requestTimeoutMs ? ` ${limits.requestTimeoutMs} ms` : ' the time limit'} (--request-timeout)`)
+        : new HttpError('bad-request', `malformed HTTP request (${err.code ?? err.message})`);
+    callbacks.onHttpError?.(error);
+    if (socket.writable) {
+      const body = JSON.stringify(error.body());
+      socket.write(`HTTP/1.1 ${error.statusCode} ${STATUS_TEXT[error.statusCode] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n`
+        + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy();
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

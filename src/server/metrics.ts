@@ -1,6 +1,6 @@
 // The server's Prometheus metrics (names fixed by INTERFACE.md §5), in a registry owned
 // by whoever creates them, so several apps (and tests) never share prom-client's global one.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { REASONS } from '../injection/types.js';
 import type { AdmissionResult } from '../admission/admit.js';
 
@@ -20,7 +20,13 @@ export interface Metrics {
   readonly skipped: Counter<'reason'>;
   readonly duration: Histogram<string>;
   readonly configReloads: Counter<'result'>;
+  /** Admissions being handled now (what --max-in-flight caps). */
+  readonly inFlight: Gauge<string>;
+  /** Requests answered 503 (max-in-flight) and connections closed at once (max-connections-per-client). */
+  readonly shed: Counter<'limit'>;
 }
+
+export const SHED_LIMITS = ['max-in-flight', 'max-connections-per-client'] as const;
 
 export interface MetricsOptions {
   /** Node's process metrics (CPU, memory, event loop lag, ...). Default true. */
@@ -54,9 +60,21 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['result'],
     registers: [registry],
   });
+  const inFlight = new Gauge({
+    name: 'sidecar_injector_in_flight_requests',
+    help: 'Admission requests being handled now (capped by --max-in-flight).',
+    registers: [registry],
+  });
+  const shed = new Counter({
+    name: 'sidecar_injector_shed_total',
+    help: 'Load turned away by a limit: requests answered 503 (max-in-flight), connections closed on arrival (max-connections-per-client).',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
   // Zero series exist from the start, so rate() and alerts work before the first event.
   for (const result of ADMISSION_RESULTS) requests.inc({ result }, 0);
   for (const reason of REASONS) if (!INJECTING_REASONS.has(reason)) skipped.inc({ reason }, 0);
   for (const result of ['success', 'failure']) configReloads.inc({ result }, 0);
-  return { registry, requests, skipped, duration, configReloads };
+  for (const limit of SHED_LIMITS) shed.inc({ limit }, 0);
+  return { registry, requests, skipped, duration, configReloads, inFlight, shed };
 }

@@ -9,10 +9,10 @@ import { buildHealthApp } from './health-app.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { shutDown } from './shutdown.js';
-import { TLS_MIN_VERSION, type KeyPair } from './tls.js';
-import { buildApp } from './webhook-app.js';
+import { secureContextOptions, type KeyPair } from './tls.js';
+import { buildApp, type WebhookLimits } from './webhook-app.js';
 
-export interface ListenOptions {
+export interface ListenOptions extends WebhookLimits {
   address: string;
   port: number;
   metricsPort: number;
@@ -40,24 +40,43 @@ export interface RunningWebhook {
   address: AddressInfo;
   /** Serves `pair` to new TLS connections from now on; open connections keep theirs. */
   setKeyPair(pair: KeyPair): void;
+  /** New TLS connections must present a certificate signed by this bundle (only with client authentication on). */
+  setClientCa(pem: string): void;
 }
 
-export async function startWebhookServer(parts: ServerParts, options: ListenOptions, pair: KeyPair): Promise<RunningWebhook> {
+/**
+ * Listens with `pair`; with `clientCa`, callers must present a certificate signed by it
+ * (client authentication cannot be switched on or off later, only its CA replaced).
+ */
+export async function startWebhookServer(parts: ServerParts, options: ListenOptions, pair: KeyPair, clientCa?: string): Promise<RunningWebhook> {
   const app = buildApp({
     ...parts.admit,
     logger: parts.logger,
     metrics: parts.metrics,
     readiness: parts.readiness,
     maxBodyBytes: options.maxBodyBytes,
+    maxHeaderBytes: options.maxHeaderBytes,
+    requestTimeoutMs: options.requestTimeoutMs,
+    maxConnectionsPerClient: options.maxConnectionsPerClient,
+    maxInFlight: options.maxInFlight,
     tls: pair,
+    clientCa,
   });
   await app.listen({ host: options.address, port: options.port });
   const server = app.server as unknown as HttpsServer;
+  // The secure context is replaced as a whole: keep both parts to rebuild it.
+  let current = { pair, clientCa };
   return {
     app,
     address: server.address() as AddressInfo,
     setKeyPair(next) {
-      server.setSecureContext({ cert: next.cert, key: next.key, minVersion: TLS_MIN_VERSION });
+      current = { ...current, pair: next };
+      server.setSecureContext(secureContextOptions(current.pair, current.clientCa));
+    },
+    setClientCa(pem) {
+      if (current.clientCa === undefined) throw new Error('client authentication is off: start with a client CA to replace it later');
+      current = { ...current, clientCa: pem };
+      server.setSecureContext(secureContextOptions(current.pair, current.clientCa));
     },
   };
 }

@@ -1,8 +1,9 @@
 // Serving certificate pairs: reading them, and checking a pair before it is put in use
-// (both parse, the key belongs to the certificate, TLS accepts them).
+// (both parse, the key belongs to the certificate, TLS accepts them). Likewise the
+// optional client CA bundle that callers' certificates must be signed by.
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { TlsFiles } from '../settings.js';
 
 export const TLS_MIN_VERSION = 'TLSv1.2';
@@ -71,4 +72,61 @@ export async function readKeyPair(files: TlsFiles): Promise<KeyPair> {
 /** A short identity of the pair's bytes, to notice changes without keeping copies around. */
 export function pairDigest(pair: KeyPair): string {
   return createHash('sha256').update(pair.cert).update('\0').update(pair.key).digest('hex');
+}
+
+/** The TLS settings of the webhook port: the serving pair and, with client authentication, the CA bundle. */
+export function secureContextOptions(pair: KeyPair, clientCa?: string): SecureContextOptions {
+  return { cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ...(clientCa ? { ca: clientCa } : {}) };
+}
+
+/** A client CA bundle that cannot be used; the message says why. */
+export class ClientCaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientCaError';
+  }
+}
+
+/** What the logs say about a client CA bundle in use. */
+export interface ClientCaInfo {
+  certificates: number;
+  subjects: string[];
+  /** The earliest expiry in the bundle. */
+  validTo: string;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * Throws ClientCaError unless the bundle holds at least one certificate and every
+ * certificate in it parses (TLS itself would silently skip a broken one).
+ */
+export function checkClientCa(pem: string): ClientCaInfo {
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw new ClientCaError('--client-ca-file holds no PEM certificate (expected one or more "-----BEGIN CERTIFICATE-----" blocks)');
+  const certs = blocks.map((block, i) => {
+    try {
+      return new X509Certificate(block);
+    } catch (err) {
+      throw new ClientCaError(`certificate ${i + 1} of --client-ca-file does not parse as X.509: ${(err as Error).message}`);
+    }
+  });
+  const earliest = Math.min(...certs.map((c) => new Date(c.validTo).getTime()));
+  return {
+    certificates: certs.length,
+    subjects: certs.map((c) => c.subject.replace(/\n/g, ', ')),
+    validTo: new Date(earliest).toISOString(),
+  };
+}
+
+export async function readClientCa(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ClientCaError(`cannot read --client-ca-file ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function caDigest(pem: string): string {
+  return createHash('sha256').update(pem).digest('hex');
 }

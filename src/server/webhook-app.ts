@@ -1,31 +1,70 @@
 // The webhook's fastify app (HTTPS in production, plain for inject() tests). Built
 // without listening; the caller listens and closes it.
+import type { Server } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AdmitDeps } from '../admission/admit.js';
-import { errorHandling } from './errors.js';
+import { limitConnectionsPerClient } from './connection-limit.js';
+import { clientErrorHandler, errorHandling } from './errors.js';
+import { inFlightLimit } from './in-flight.js';
 import { DEFAULT_MAX_BODY_BYTES, INJECT_PATH, injectRoute } from './inject-route.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
-import { TLS_MIN_VERSION, type KeyPair } from './tls.js';
+import { secureContextOptions, type KeyPair } from './tls.js';
 
 /** Above the apiserver's 90 s idle timeout, so the server never closes a connection the client is about to reuse. */
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
-/** The apiserver gives a webhook at most 30 s; a request still unfinished then is abandoned anyway. */
-export const REQUEST_TIMEOUT_MS = 30_000;
-export const HEADERS_TIMEOUT_MS = 20_000;
 
-export interface WebhookDeps extends AdmitDeps {
+/** The defaults of the limit flags (README "Limits and caller authentication"). */
+export const DEFAULT_LIMITS = {
+  /** Node's own default; a review's headers are a few hundred bytes. */
+  maxHeaderBytes: 16 * 1024,
+  /** Receiving a review takes milliseconds; the apiserver waits 10 s by default (30 s at most) for the whole call. */
+  requestTimeoutMs: 3_000,
+  /** The apiserver keeps up to 25 idle connections per webhook host, more while calls are in flight. */
+  maxConnectionsPerClient: 64,
+  /** An admission costs about a millisecond of the one JS thread; 32 waiting is far inside any webhook timeout. */
+  maxInFlight: 32,
+} as const;
+
+export interface WebhookLimits {
+  maxBodyBytes?: number;
+  maxHeaderBytes?: number;
+  requestTimeoutMs?: number;
+  /** 0: no cap. */
+  maxConnectionsPerClient?: number;
+  /** 0: no cap. */
+  maxInFlight?: number;
+}
+
+export interface WebhookDeps extends AdmitDeps, WebhookLimits {
   logger: Logger;
   metrics: Metrics;
   /** While shutting down, every response carries `Connection: close`. */
   readiness?: Readiness;
-  maxBodyBytes?: number;
   /** Serve HTTPS with this pair; absent: plain HTTP (tests). */
   tls?: KeyPair;
+  /** With `tls`: callers must present a certificate signed by a CA in this PEM bundle. */
+  clientCa?: string;
+}
+
+/** How often Node looks for requests past their timeout (its default, 30 s, would let them run on). */
+function checkingInterval(requestTimeoutMs: number): number {
+  return Math.min(1000, Math.max(50, Math.floor(requestTimeoutMs / 4)));
 }
 
 export function buildApp(deps: WebhookDeps): FastifyInstance {
+  const maxHeaderBytes = deps.maxHeaderBytes ?? DEFAULT_LIMITS.maxHeaderBytes;
+  const requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_LIMITS.requestTimeoutMs;
+  // Options of Node's HTTP(S) server: headers and body must arrive within the timeout,
+  // and (HTTPS) a TLS handshake too, so silent or slow clients cannot hold sockets.
+  const serverLimits = {
+    maxHeaderSize: maxHeaderBytes,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: checkingInterval(requestTimeoutMs),
+  };
+  const clientAuth = deps.tls && deps.clientCa ? { requestCert: true, rejectUnauthorized: true } : {};
   const app = Fastify({
     loggerInstance: deps.logger,
     // One line per admission is written by the route instead of fastify's two per request.
@@ -34,10 +73,17 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
     // `Connection: close`), not refused with 503: the apiserver would fail the pod.
     return503OnClosing: false,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    ...(deps.tls ? { https: { key: deps.tls.key, cert: deps.tls.cert, minVersion: TLS_MIN_VERSION } } : {}),
+    requestTimeout: requestTimeoutMs,
+    clientErrorHandler: clientErrorHandler({ maxHeaderBytes, requestTimeoutMs }, {
+      onHttpError: () => deps.metrics.requests.inc({ result: 'error' }),
+      onTlsError: (err, socket) => deps.logger.debug({ remote: socket.remoteAddress, reason: err.message, code: err.code }, 'TLS handshake failed'),
+    }),
+    ...(deps.tls
+      ? { https: { ...secureContextOptions(deps.tls, deps.clientCa), ...clientAuth, ...serverLimits, handshakeTimeout: requestTimeoutMs } }
+      : { http: serverLimits }),
   }) as unknown as FastifyInstance;
-  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  limitConnectionsPerClient(app.server as unknown as Server, deps.maxConnectionsPerClient ?? DEFAULT_LIMITS.maxConnectionsPerClient,
+    () => deps.metrics.shed.inc({ limit: 'max-connections-per-client' }));
   // Only JSON is an AdmissionReview; everything else is answered 415.
   app.removeContentTypeParser('text/plain');
 
@@ -50,6 +96,14 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
   app.register(errorHandling, {
     onError: (request) => {
       if (request.routeOptions.url === INJECT_PATH) deps.metrics.requests.inc({ result: 'error' });
+    },
+  });
+  app.register(inFlightLimit, {
+    max: deps.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
+    onChange: (n: number) => deps.metrics.inFlight.set(n),
+    onShed: () => {
+      deps.metrics.shed.inc({ limit: 'max-in-flight' });
+      deps.metrics.requests.inc({ result: 'error' });
     },
   });
   app.register(injectRoute({ admit: deps, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }));

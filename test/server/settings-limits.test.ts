@@ -1,0 +1,54 @@
+// serve's limit and caller-authentication flags: defaults, values read, errors that name
+// the flag and what it accepts.
+import t, { type Test } from 'tap';
+import path from 'node:path';
+import { parseServeArgs, SERVE_HELP, SettingsError, type ServeSettings } from '../../src/settings.js';
+import { DEFAULT_LIMITS } from '../../src/server/webhook-app.js';
+
+function settings(argv: string[]): ServeSettings {
+  const parsed = parseServeArgs(argv, {});
+  if (parsed.help) throw new Error('unexpected help');
+  return parsed.settings;
+}
+
+function usageError(t: Test, argv: string[], pattern: RegExp) {
+  t.throws(() => parseServeArgs(argv, {}), SettingsError, `${argv.join(' ')}: a usage error`);
+  t.throws(() => parseServeArgs(argv, {}), pattern, `${argv.join(' ')}: message`);
+}
+
+t.test('defaults are the server\'s documented limits; client authentication off', async (t) => {
+  const s = settings([]);
+  t.match(s, {
+    maxBodyBytes: 8 * 1024 * 1024,
+    maxHeaderBytes: DEFAULT_LIMITS.maxHeaderBytes,
+    requestTimeoutMs: DEFAULT_LIMITS.requestTimeoutMs,
+    maxConnectionsPerClient: DEFAULT_LIMITS.maxConnectionsPerClient,
+    maxInFlight: DEFAULT_LIMITS.maxInFlight,
+  });
+  t.equal(s.clientCaFile, undefined);
+});
+
+t.test('every flag is read', async (t) => {
+  const s = settings(['--max-header-bytes', '32Ki', '--request-timeout', '500ms', '--max-connections-per-client', '0',
+    '--max-in-flight', '100', '--client-ca-file', 'pki/apiserver-clients.crt']);
+  t.match(s, { maxHeaderBytes: 32 * 1024, requestTimeoutMs: 500, maxConnectionsPerClient: 0, maxInFlight: 100, clientCaFile: path.resolve('pki/apiserver-clients.crt') });
+});
+
+t.test('errors name the flag and what it accepts', async (t) => {
+  usageError(t, ['--max-header-bytes', '2Mi'], /--max-header-bytes: "2Mi".*between 1024 and 1Mi/);
+  usageError(t, ['--max-header-bytes', '100'], /--max-header-bytes/);
+  usageError(t, ['--request-timeout', '1m'], /--request-timeout: "1m".*between 100ms and 30s/);
+  usageError(t, ['--max-connections-per-client', '-1'], /--max-connections-per-client|argument/);
+  usageError(t, ['--max-connections-per-client', 'many'], /--max-connections-per-client: "many" is not an accepted count; expected a whole number/);
+  usageError(t, ['--max-in-flight', '1.5'], /--max-in-flight: "1.5".*0: no limit/);
+  usageError(t, ['--client-ca-file', ''], /--client-ca-file: expected a file path/);
+});
+
+t.test('--help documents each flag with its default', async (t) => {
+  for (const [flag, text] of [['--max-header-bytes', '16Ki'], ['--request-timeout', '3s'], ['--max-connections-per-client', '64'],
+    ['--max-in-flight', '32'], ['--client-ca-file', 'Default: off']]) {
+    const at = SERVE_HELP.indexOf(flag);
+    t.ok(at >= 0, `${flag} is listed`);
+    t.match(SERVE_HELP.slice(at, at + 400), text, `${flag}: default ${text}`);
+  }
+});
