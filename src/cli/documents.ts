@@ -462,12 +462,33 @@ function nameOf(meta: Record<string, unknown>): string {
   return '(unnamed)';
 }
 
+// Manifests are a few dozen levels deep at most. Far deeper input (JSON.parse takes any
+// depth) would overflow the stack in the recursive steps after this one: walking nested
+// Lists, copying the document (structuredClone), writing it back (JSON.stringify, YAML).
+const MAX_NESTING = 1000;
+
+/** Whether `value` has objects or arrays nested more than `max` levels; without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * The pods and pod templates of one document, in order (Lists are walked). The pod's
  * namespace is its object's metadata.namespace, else "default". Throws InputError for a
- * document that is not a Kubernetes object or a workload without a pod template.
+ * document that is not a Kubernetes object, a workload without a pod template, or a
+ * document nested more than MAX_NESTING levels deep.
  */
 export function locatePods(document: SourceDocument, source: string): PodSite[] {
+  if (nestedDeeperThan(document.value, MAX_NESTING)) {
+    throw new InputError({ source, document: document.index }, `the document is nested more than ${MAX_NESTING} levels deep`);
+  }
   const sites: PodSite[] = [];
   const visit = (value: unknown, path: PathSegment[]): void => {
     const where: Where = { source, document: document.index, pointer: pointerOf(path) };
