@@ -1,30 +1,18 @@
 // Where the time goes: profiles the in-process handling of one review (the `core` path of
-// children/in-process.js) with the V8 CPU profiler (node:inspector, the same sampling
+// lib/handlers.js) with the V8 CPU profiler (node:inspector, the same sampling
 // profiler as `node --cpu-prof`) and summarizes it: self time by function and by package,
 // and inclusive time of the pipeline's own functions.
 // Usage: node profile.js '{"fixturesDir":..., "file":"03-...json", "seconds":3}'
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session } from 'node:inspector/promises';
-import { dist, TEMPLATES_DIR } from '../lib/paths.js';
+import { pathToFileURL } from 'node:url';
+import { handleCore as handleBody, readReviews } from '../lib/handlers.js';
+import { BENCH_DIR } from '../lib/paths.js';
 
 const input = JSON.parse(process.argv[2]);
-const { loadConfigDir } = await import(dist('config/load-dir.js'));
-const { compileSnapshot } = await import(dist('config/compile.js'));
-const { decodeReview } = await import(dist('admission/review.js'));
-const { admit } = await import(dist('admission/admit.js'));
-const { encodeResponse } = await import(dist('admission/response.js'));
-const { evaluatePod } = await import(dist('injection/engine.js'));
-const { StaticNamespaces } = await import(dist('cluster/namespace-cache.js'));
-const snapshot = compileSnapshot(await loadConfigDir(TEMPLATES_DIR), { ownNamespace: 'sidecar-injector' });
-const deps = { snapshot: () => snapshot, namespaces: new StaticNamespaces({ labels: { 'sidecar-injection': 'enabled' } }), evaluate: evaluatePod };
-const body = readFileSync(path.join(input.fixturesDir, input.file));
-
-async function handleCore() {
-  const review = decodeReview(JSON.parse(body.toString('utf8')));
-  const admission = await admit(review.request, deps);
-  return Buffer.from(JSON.stringify(encodeResponse(review.apiVersion, review.request.uid, admission.verdict)));
-}
+const review = readReviews(input.fixturesDir).find((r) => r.file === input.file);
+const HARNESS_URL = pathToFileURL(path.join(BENCH_DIR, 'lib', 'handlers.js')).href;
+const handleCore = () => handleBody(review.body);
 
 const warmUntil = Date.now() + 1000;
 while (Date.now() < warmUntil) await handleCore();
@@ -55,10 +43,10 @@ function where(frame) {
   if (d) return `dist/${d[1]}`;
   if (url.startsWith('node:')) return 'node internals';
   // V8 builtins (JSON.parse, JSON.stringify, Buffer/base64) show as self time of their caller.
-  if (url === import.meta.url) return 'JSON.parse/JSON.stringify/Buffer (builtins called by the harness)';
+  if (url === HARNESS_URL) return 'JSON.parse/JSON.stringify/Buffer (builtins called by the harness)';
   return path.basename(url);
 }
-const label = (frame) => (frame.url === import.meta.url ? where(frame) : `${frame.functionName || '(anonymous)'} (${where(frame)}${frame.url && !frame.url.startsWith('node:') ? `:${frame.lineNumber + 1}` : ''})`);
+const label = (frame) => (frame.url === HARNESS_URL ? where(frame) : `${frame.functionName || '(anonymous)'} (${where(frame)}${frame.url && !frame.url.startsWith('node:') ? `:${frame.lineNumber + 1}` : ''})`);
 
 const selfByFunction = new Map();
 const selfByPackage = new Map();
