@@ -338,6 +338,11 @@ export function parseTemplateNames(raw: string, known: ReadonlyMap<string, unkno
 // proxy.istio.io/config: only its holdApplicationUntilProxyStarts field.
 
 const PROXY_CONFIG_EXPECTED = 'a ProxyConfig as a YAML or JSON mapping whose holdApplicationUntilProxyStarts, if set, is true or false';
+// Parsing YAML costs far more per byte than any other check here, and a mapping with many
+// keys more still (the duplicate-key check is quadratic): a 1 MB value would block the
+// event loop, and so every admission, for seconds. Real ProxyConfig annotations are a few
+// hundred bytes; the size is checked before parsing.
+export const PROXY_CONFIG_MAX_CHARS = 16 * 1024;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -350,6 +355,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * the JSON or the proto field name.
  */
 export function parseProxyConfigHold(raw: string): Parsed<boolean | undefined> {
+  if (raw.length > PROXY_CONFIG_MAX_CHARS) return bad(`${PROXY_CONFIG_EXPECTED}, of at most ${PROXY_CONFIG_MAX_CHARS} characters`);
   let config: unknown;
   try {
     const doc = parseDocument(raw, { version: '1.1', uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
