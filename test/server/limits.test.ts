@@ -94,6 +94,13 @@ t.test('headers over --max-header-bytes: 431 with a JSON error, connection close
   t.equal(await sample(metrics, 'sidecar_injector_requests_total', { result: 'error' }), 1, 'counted as an error');
 });
 
+t.test('malformed HTTP: 400 in the same JSON shape, connection closed', async (t) => {
+  const { port } = await start(t, {});
+  const answer = await raw(port, (socket) => socket.write('HELLO THERE\r\n\r\n'));
+  t.equal(answer.status, 400);
+  t.match(answer.body, { error: { code: 'bad-request', message: /malformed HTTP request/ } });
+});
+
 t.test('a request slower than --request-timeout: 408 with a JSON error, connection closed', async (t) => {
   const { port } = await start(t, { requestTimeoutMs: 300 });
   const headersOnly = await raw(port, (socket) => socket.write('POST /inject HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
