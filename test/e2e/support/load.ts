@@ -34,7 +34,7 @@ export interface LoadOptions {
   freshConnectionEvery?: number;
   /**
    * An answer later than this after the request got its connection is a failure, and no
-   * answer by then is lost (default 10 s, the apiserver's default webhook timeout).
+   * answer by then is lost (default 5 s: deploy/'s webhook timeoutSeconds).
    */
   deadlineMs?: number;
   /** Count 503 "overloaded" answers as shed instead of failed. */
@@ -117,7 +117,7 @@ export class Load {
       throw new Error('give the load generator either concurrency (closed loop) or ratePerSecond (open loop)');
     }
     this.body = uidTemplate(opts.review);
-    this.deadlineMs = opts.deadlineMs ?? 10_000;
+    this.deadlineMs = opts.deadlineMs ?? 5_000;
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: opts.maxSockets ?? opts.concurrency ?? 48,
