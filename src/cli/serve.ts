@@ -9,7 +9,6 @@ import { watchCertificates, watchClientCa, type CertificateWatcher } from '../se
 import { createLogger } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
 import { Readiness } from '../server/readiness.js';
-import { generateSelfSigned, writeCaFile } from '../server/self-signed.js';
 import { openSources, type OpenSourcesOptions, type Sources } from '../server/sources.js';
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
 import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, type KeyPair } from '../server/tls.js';
@@ -126,6 +125,8 @@ async function initialKeyPair(settings: ServeSettings, logger: Logger): Promise<
     logger.info({ certFile: settings.tls.certFile, ...info }, 'certificate loaded');
     return pair;
   }
+  // Loaded only when needed: the X.509 library is ~25 MB of RSS a server with files never uses.
+  const { generateSelfSigned, writeCaFile } = await import('../server/self-signed.js');
   const generated = await generateSelfSigned(settings.serviceName, settings.namespace);
   await writeCaFile(settings.caOut, generated.caCertPem);
   logger.info({ caFile: settings.caOut, ...checkKeyPair(generated.pair) },

@@ -3,33 +3,12 @@
 // not seen yet (created a moment ago) gets one direct read with a short deadline.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { NamespaceView, StringMap } from '../injection/types.js';
+import type { NamespaceLookup } from './namespace-lookup.js';
 import { namespaceClient, type NamespaceClient } from './kube-client.js';
 import { errorMessage, silentLog, type Log } from './log.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
 
-/** Where the engine gets a pod's namespace from: the cache, or flags when standalone. */
-export interface NamespaceLookup {
-  /**
-   * The namespace's labels and annotations; empty ones for a namespace that does not
-   * exist. Rejects with a reason when it cannot be found out (API unreachable).
-   */
-  get(name: string): Promise<NamespaceView>;
-}
-
-/** Standalone/offline: every namespace has the labels and annotations given by flags. */
-export class StaticNamespaces implements NamespaceLookup {
-  private readonly labels: Readonly<StringMap>;
-  private readonly annotations: Readonly<StringMap>;
-
-  constructor(given: { labels?: StringMap; annotations?: StringMap } = {}) {
-    this.labels = Object.freeze({ ...given.labels });
-    this.annotations = Object.freeze({ ...given.annotations });
-  }
-
-  get(name: string): Promise<NamespaceView> {
-    return Promise.resolve({ name, labels: this.labels, annotations: this.annotations });
-  }
-}
+export { StaticNamespaces, type NamespaceLookup } from './namespace-lookup.js';
 
 /** Large, written by `kubectl apply`, never read by the injector: not worth keeping 5,000 of. */
 const DROPPED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);

@@ -4,9 +4,8 @@
 // readiness conditions they satisfy are marked.
 import type { Logger } from 'pino';
 import type { NamespaceSource } from '../admission/admit.js';
-import { loadKubeAccess, type KubeConnection, type LoadKubeAccessOptions } from '../cluster/kube.js';
-import { NamespaceCache, StaticNamespaces } from '../cluster/namespace-cache.js';
-import { watchConfigMap } from '../config/configmap-source.js';
+import type { KubeConnection, LoadKubeAccessOptions } from '../cluster/kube.js';
+import { StaticNamespaces } from '../cluster/namespace-lookup.js';
 import { watchConfigDir } from '../config/dir-source.js';
 import { ConfigStore } from '../config/store.js';
 import type { Snapshot } from '../injection/types.js';
@@ -37,8 +36,11 @@ export function kubeAccessOptions(kube: Exclude<KubeAccess, { mode: 'none' }>): 
   }
 }
 
-function connect(settings: ServeSettings, logger: Logger): KubeConnection | undefined {
+async function connect(settings: ServeSettings, logger: Logger): Promise<KubeConnection | undefined> {
   if (settings.kube.mode === 'none') return undefined;
+  // The Kubernetes modules are loaded only with Kubernetes access: @kubernetes/client-node
+  // alone adds ~80 MB of RSS to a standalone run.
+  const { loadKubeAccess } = await import('../cluster/kube.js');
   const connection = loadKubeAccess(kubeAccessOptions(settings.kube));
   if (!connection) {
     throw new Error('running in a pod but no service-account token is mounted; mount one (automountServiceAccountToken) or run with --standalone');
@@ -76,6 +78,7 @@ async function openConfig(settings: ServeSettings, connection: KubeConnection | 
   }
   // A ConfigMap may not exist yet, or be fixed later: the server stays not ready until
   // a version compiles, instead of exiting.
+  const { watchConfigMap } = await import('../config/configmap-source.js');
   const handle = watchConfigMap(connection?.kubeConfig, source, store, { log: logger });
   void handle.firstLoad.then(() => {
     if (!store.current) logger.warn({ configmap: `${source.namespace}/${source.name}` }, 'not ready until the ConfigMap holds a valid configuration');
@@ -83,11 +86,12 @@ async function openConfig(settings: ServeSettings, connection: KubeConnection | 
   return { current: () => store.current, close: () => handle.close() };
 }
 
-function openNamespaces(settings: ServeSettings, connection: KubeConnection | undefined, logger: Logger, readiness: Readiness): NamespaceSource & { close(): void } {
+async function openNamespaces(settings: ServeSettings, connection: KubeConnection | undefined, logger: Logger, readiness: Readiness): Promise<NamespaceSource & { close(): void }> {
   if (!connection) {
     readiness.satisfy('namespaces');
     return Object.assign(new StaticNamespaces({ labels: settings.namespaceLabels, annotations: settings.namespaceAnnotations }), { close() {} });
   }
+  const { NamespaceCache } = await import('../cluster/namespace-cache.js');
   const cache = new NamespaceCache(connection.kubeConfig, { log: logger });
   void cache.synced.then(() => {
     readiness.satisfy('namespaces');
@@ -105,13 +109,13 @@ export interface OpenSourcesOptions {
 
 export async function openSources(settings: ServeSettings, logger: Logger, metrics: Metrics, readiness: Readiness, options: OpenSourcesOptions = {}): Promise<Sources> {
   const needsKube = !(options.config && options.namespaces);
-  const connection = needsKube ? connect(settings, logger) : undefined;
+  const connection = needsKube ? await connect(settings, logger) : undefined;
   let namespaces: NamespaceSource & { close?(): void };
   if (options.namespaces) {
     namespaces = options.namespaces;
     readiness.satisfy('namespaces');
   } else {
-    namespaces = openNamespaces(settings, connection, logger, readiness);
+    namespaces = await openNamespaces(settings, connection, logger, readiness);
   }
   let config: ConfigHandle;
   try {
