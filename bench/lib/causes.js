@@ -64,15 +64,16 @@ export function causesOfMisses(results, targets) {
     const m = results.memory;
     const first = m.samples[0];
     const last = m.samples.at(-1);
-    out.push('### Memory: the Kubernetes client is loaded even standalone', '',
-      `Measured: a bare Node.js process has ${bytes(f.bare?.rss)} RSS; the modules \`serve\` loads take a fresh process to ${bytes(f['serve-modules']?.rss)} (heap ${bytes(f['serve-modules']?.heapUsed)}) before any request. \`@kubernetes/client-node\` alone takes one to ${bytes(f['client-node']?.rss)} (heap ${bytes(f['client-node']?.heapUsed)}); fastify, pino, prom-client, json-e, yaml and fast-json-patch together to ${bytes(f['fastify-stack']?.rss)} (heap ${bytes(f['fastify-stack']?.heapUsed)}); the baseline HTTPS server runs at ${bytes(m.baselineRss)}. From start to the last batch the injector's RSS went from ${bytes(first.rss)} to ${bytes(last.rss)}, its committed heap from ${bytes(first.after.heapTotal)} to ${bytes(last.after.heapTotal)}, with ${bytes(last.after.heapUsed)} live after a full GC: the rest is code and the room V8 keeps for the allocation rate (about ${bytes(typical?.alloc?.core?.heapBytes)} per review).`,
+    const kube = results.apiserver?.namespaceCache?.few?.memory;
+    out.push('### Memory: code first, then the room V8 keeps for the allocation rate', '',
+      `Measured: a bare Node.js process has ${bytes(f.bare?.rss)} RSS and the baseline HTTPS server runs at ${bytes(m.baselineRss)}. The modules \`serve --standalone\` loads take a fresh process to ${bytes(f['serve-modules']?.rss)} (heap ${bytes(f['serve-modules']?.heapUsed)}) before any request; fastify, pino, prom-client, json-e, yaml and fast-json-patch alone to ${bytes(f['fastify-stack']?.rss)}. From start to the last batch the injector's RSS went from ${bytes(first.rss)} to ${bytes(last.rss)} and its committed heap from ${bytes(first.after.heapTotal)} to ${bytes(last.after.heapTotal)}, with only ${bytes(last.after.heapUsed)} live after a full GC: V8 enlarges the young generation for the allocation rate (about ${bytes(typical?.alloc?.core?.heapBytes)} per review, section 1) and keeps it.`,
       '',
-      '**Where**: src/server/sources.ts imports src/cluster/kube.ts (`KubeConfig`), src/cluster/namespace-cache.ts and src/config/configmap-source.ts at module load; the last two import src/cluster/kube-client.ts (`CoreV1Api`, `Watch`), so `serve --standalone` loads the whole generated client (its ~2,500 model files) although it never calls it.',
+      `With Kubernetes access (the deployed case) \`@kubernetes/client-node\` is loaded as well: alone it takes a fresh process to ${bytes(f['client-node']?.rss)} (heap ${bytes(f['client-node']?.heapUsed)})${kube ? `, and the injector of section 4 ran at ${bytes(kube.rss)} RSS (heap ${bytes(kube.after.heapUsed)} live)` : ''}.`,
       '',
-      '**Proposed fix** (server and cluster owners):',
-      '1. Move `StaticNamespaces` to a module of its own and load the cluster modules with `await import()` only when `settings.kube.mode !== \'none\'`.',
-      '2. In a cluster (the deployed case) the injector needs three calls: a paged list, a watch (JSON lines) and a get, for namespaces and for one ConfigMap, plus credentials (service-account token, CA, host; kubeconfig token or client certificate). Implementing them over `node:https` behind the existing `ResourceClient` interface (src/cluster/kube-client.ts, src/cluster/kube.ts) removes `@kubernetes/client-node` from the process.',
-      '3. Allocate less per request (the render fix above), and cap the young generation in the image (`NODE_OPTIONS=--max-semi-space-size=4` in the Dockerfile or Deployment) so its growth does not become resident memory.',
+      '**Proposed fix**:',
+      '1. Engine owner: allocate less per request (the render fix above: a memoized render allocates almost nothing), so the young generation stays small.',
+      '2. Deploy owner: cap the young generation in the image (`NODE_OPTIONS=--max-semi-space-size=4` in the Dockerfile or Deployment); a larger young generation only buys fewer scavenges.',
+      '3. Cluster owner: in a cluster the injector needs three calls — a paged list, a watch (JSON lines) and a get, for namespaces and for one ConfigMap — plus credentials (service-account token, CA, host; kubeconfig token or client certificate). Implementing them over `node:https` behind the existing `ResourceClient` interface (src/cluster/kube-client.ts, src/cluster/kube.ts) removes `@kubernetes/client-node` and its ~2,500 generated model modules from the deployed process.',
       '');
   }
   if (missed.has('memory-flat')) {

@@ -17,7 +17,7 @@ const { decodeReview } = await import(dist('admission/review.js'));
 const { admit } = await import(dist('admission/admit.js'));
 const { encodeResponse } = await import(dist('admission/response.js'));
 const { evaluatePod } = await import(dist('injection/engine.js'));
-const { StaticNamespaces } = await import(dist('cluster/namespace-cache.js'));
+const { StaticNamespaces } = await import(dist('cluster/namespace-lookup.js'));
 
 export { decodeReview, encodeResponse, evaluatePod };
 
