@@ -7,6 +7,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { closeWhenIdle } from './connections.js';
 import type { Readiness } from './readiness.js';
 
 export interface ShutdownOptions {
@@ -46,7 +47,11 @@ export async function shutDown(opts: ShutdownOptions): Promise<number> {
     // Let bytes already received this turn be parsed, so a request that arrived just
     // before the signal counts as in flight rather than its connection as idle.
     await nextTurn();
-    await opts.webhook.close(); // stops listening, closes idle connections, waits for the rest
+    // close() stops listening, closes idle connections and waits for the rest; sockets it
+    // does not know (spares without a request, handshakes) go once nothing is in flight.
+    const closed = opts.webhook.close();
+    await closeWhenIdle(opts.webhook.server);
+    await closed;
     return 0;
   })();
 

@@ -8,6 +8,7 @@ import type { AdmitDeps } from '../admission/admit.js';
 import { buildHealthApp } from './health-app.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
+import { trackConnections } from './connections.js';
 import { shutDown } from './shutdown.js';
 import { secureContextOptions, type KeyPair } from './tls.js';
 import { buildApp, type WebhookLimits } from './webhook-app.js';
@@ -62,6 +63,7 @@ export async function startWebhookServer(parts: ServerParts, options: ListenOpti
     tls: pair,
     clientCa,
   });
+  trackConnections(app.server);
   await app.listen({ host: options.address, port: options.port });
   const server = app.server as unknown as HttpsServer;
   // The secure context is replaced as a whole: keep both parts to rebuild it.

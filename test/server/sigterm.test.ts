@@ -3,6 +3,9 @@
 // `Connection: close`), the process exits 0. Past --shutdown-timeout it exits non-zero.
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { fixture, waitFor } from './support/harness.js';
@@ -68,4 +71,25 @@ t.test('past --shutdown-timeout the process gives up and exits non-zero', async 
   await load.stop();
   t.equal(child.exit?.code, 1, 'non-zero exit');
   t.ok(child.logs.some((l) => l.msg === 'shutdown deadline passed: closing the remaining connections'), 'says why');
+});
+
+t.test('connections without a request (TLS spares, unfinished handshakes) do not hold the drain', async (t) => {
+  const caOut = path.join(tempDir(t), 'ca.crt');
+  const child = new ServeChild({}, [...BASE_FLAGS, '--ca-out', caOut, '--shutdown-timeout', '20s']);
+  t.teardown(() => child.kill());
+  const ports = await child.ports();
+  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
+  // One connection completes its handshake and never sends a request (as the apiserver's
+  // client leaves spares); another only opens TCP and never starts TLS.
+  const spare = tls.connect({ host: '127.0.0.1', port: ports.webhook, ca: readFileSync(caOut, 'utf8'), servername: 'localhost' });
+  await once(spare, 'secureConnect');
+  const raw = net.connect({ host: '127.0.0.1', port: ports.webhook });
+  await once(raw, 'connect');
+  const closed = Promise.all([once(spare, 'close'), once(raw, 'close')]);
+  child.proc.kill('SIGTERM');
+  await child.exited;
+  t.same(child.exit, { code: 0, signal: null }, `exit code 0, not the deadline (stderr: ${child.stderr})`);
+  t.notOk(child.logs.some((l) => l.msg === 'shutdown deadline passed: closing the remaining connections'), 'the deadline was not needed');
+  await closed;
+  t.pass('both idle connections were closed by the server');
 });
