@@ -168,17 +168,29 @@ export function compileSnapshot(files: Readonly<Record<string, string>>, options
 const SAMPLE_NAMESPACE = { name: 'default', labels: {}, annotations: {} };
 const SAMPLE_POD = { metadata: { name: 'sample', labels: { app: 'sample' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } };
 
-/** The config's own setting defaults must be valid, and every template must render with them. */
+/**
+ * The config's own setting defaults must be valid, and every template must render with
+ * them, and with each switch a pod can flip (booleans, interception modes): a branch the
+ * defaults never take would otherwise fail only when the first pod takes it.
+ */
 function checkDefaults(snapshot: Snapshot): void {
   const resolution = resolveSettings(SAMPLE_POD.metadata, SAMPLE_NAMESPACE, snapshot);
   if (resolution.denial) throw new ConfigError(resolution.denial, CONFIG_FILE, 'values');
-  const context = templateContext(SAMPLE_POD, SAMPLE_NAMESPACE, resolution.settings, snapshot);
+  const variants: Array<Record<string, unknown>> = [resolution.settings];
+  for (const [name, value] of Object.entries(resolution.settings)) {
+    if (typeof value === 'boolean') variants.push({ ...resolution.settings, [name]: !value });
+  }
+  for (const mode of ['REDIRECT', 'TPROXY', 'NONE']) variants.push({ ...resolution.settings, interceptionMode: mode });
   for (const name of snapshot.templates.keys()) {
-    try {
-      renderTemplates([name], snapshot, context);
-    } catch (err) {
-      if (err instanceof FragmentError) throw new ConfigError(err.problem, `${name}${TEMPLATE_SUFFIX}`, err.field);
-      throw err;
+    for (const settings of variants) {
+      try {
+        renderTemplates([name], snapshot, templateContext(SAMPLE_POD, SAMPLE_NAMESPACE, settings, snapshot));
+      } catch (err) {
+        if (!(err instanceof FragmentError)) throw err;
+        const flipped = Object.keys(settings).filter((k) => settings[k] !== resolution.settings[k]);
+        const when = flipped.length ? ` (with ${flipped.map((k) => `settings.${k}=${JSON.stringify(settings[k])}`).join(', ')})` : '';
+        throw new ConfigError(err.problem + when, `${name}${TEMPLATE_SUFFIX}`, err.field);
+      }
     }
   }
 }

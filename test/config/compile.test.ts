@@ -67,3 +67,8 @@ for (const [name, files, message] of bad) {
     }
   });
 }
+
+t.test('a template branch the defaults never take is still checked', async (t) => {
+  const files = { ...readConfigFiles(), 'x.template.yaml': "containers:\n  - $if: 'settings.nativeSidecar'\n    then: {$eval: 'nothing.here'}\n    else: {name: x, image: x}\n" };
+  t.throws(() => compileSnapshot(files), { message: /x\.template\.yaml: \(render\): .*\(with settings\.nativeSidecar=true\)/ });
+});
