@@ -30,7 +30,7 @@ export function findApiserver(kubeconfigPath: string): ApiserverProcess | string
 }
 
 /** Running, not a zombie: kube-up's processes may be orphans no init ever reaps. */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);

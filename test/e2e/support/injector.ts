@@ -115,10 +115,8 @@ export class Injector {
     return outcome;
   }
 
-  async metrics(): Promise<string> {
-    const response = await fetch(`http://127.0.0.1:${this.options.metricsPort}/metrics`);
-    if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
-    return response.text();
+  metrics(): Promise<string> {
+    return fetchMetrics(this.options.metricsPort);
   }
 
   /** One sample of a metric (0 when the labelled series does not exist yet). */
@@ -127,11 +125,7 @@ export class Injector {
   }
 
   logText(): string {
-    try {
-      return readFileSync(this.options.logFile, 'utf8');
-    } catch {
-      return '';
-    }
+    return readLog(this.options.logFile);
   }
 
   logTail(lines = 30): string {
@@ -140,6 +134,22 @@ export class Injector {
 }
 
 /** Reads `name{labels} value` from Prometheus text; label order does not matter. */
+/** The Prometheus text of a serve process's metrics port. */
+export async function fetchMetrics(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
+  return response.text();
+}
+
+/** A serve process's log file so far ('' before it exists). */
+export function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number {
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);

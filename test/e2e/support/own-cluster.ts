@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import type { Test } from 'tap';
+import { alive } from '../../cluster/support/apiserver.js';
 import { freePort } from './injector.js';
 import { REPO_ROOT } from './repo.js';
 
@@ -45,16 +46,6 @@ async function freePortPair(): Promise<number> {
   throw new Error('found no two consecutive free ports for etcd');
 }
 
-/** Running, not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
 
 export interface OwnCluster {
   dir: string;

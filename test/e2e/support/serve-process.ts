@@ -4,7 +4,7 @@
 // file that the scenario keeps when it fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { freePort, sampleOf } from './injector.js';
+import { fetchMetrics, freePort, readLog, sampleOf } from './injector.js';
 import { CLI, REPO_ROOT } from './repo.js';
 import { waitFor } from './wait.js';
 
@@ -104,10 +104,8 @@ export class ServeProcess {
     return statusField(this.pid, 'VmHWM');
   }
 
-  async metrics(): Promise<string> {
-    const response = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`);
-    if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
-    return response.text();
+  metrics(): Promise<string> {
+    return fetchMetrics(this.metricsPort);
   }
 
   async sample(name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -115,11 +113,7 @@ export class ServeProcess {
   }
 
   logText(): string {
-    try {
-      return readFileSync(this.options.logFile, 'utf8');
-    } catch {
-      return '';
-    }
+    return readLog(this.options.logFile);
   }
 
   /** The log's JSON lines with this message. */
