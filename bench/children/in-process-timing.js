@@ -48,7 +48,7 @@ function budgetFor(review) {
   const huge = review.id === 'huge';
   return quick
     ? { seconds: 1, block: huge ? 2 : 20, minCalls: huge ? 20 : 200, maxCalls: huge ? 200 : 5000, warmupCalls: huge ? 10 : 200 }
-    : { seconds: 10, block: huge ? 5 : 50, minCalls: huge ? 200 : 2000, maxCalls: huge ? 2000 : 20000, warmupCalls: huge ? 50 : 1000 };
+    : { seconds: 6, block: huge ? 5 : 50, minCalls: huge ? 200 : 2000, maxCalls: huge ? 2000 : 20000, warmupCalls: huge ? 50 : 1000 };
 }
 
 /** Median time of the engine's stages on the same inputs, interleaved like the variants. */
@@ -87,6 +87,30 @@ async function engineBreakdown(review) {
   }
 }
 
+/**
+ * The shape of each configured template, for the report: nodes JSON-e walks per render,
+ * `$let`s, and how many nodes remain if every constant subtree (no `$` key, no `${` in
+ * any string, more than two nodes) were replaced by one `$eval` of a precomputed value.
+ */
+function templateShapes() {
+  const size = (v) => (v && typeof v === 'object' ? 1 + Object.values(v).reduce((n, x) => n + size(x), 0) : 1);
+  const constant = (v) => (typeof v === 'string' ? !v.includes('${')
+    : v === null || typeof v !== 'object' ? true
+      : Array.isArray(v) ? v.every(constant)
+        : Object.entries(v).every(([k, x]) => !k.startsWith('$') && !k.includes('${') && constant(x)));
+  const lets = (v) => (v && typeof v === 'object' ? (Object.hasOwn(v, '$let') ? 1 : 0) + Object.values(v).reduce((n, x) => n + lets(x), 0) : 0);
+  let subtrees = 0;
+  const hoisted = (v) => {
+    if (v && typeof v === 'object' && constant(v) && size(v) > 2) { subtrees++; return 2; } // {$eval: '…'}
+    return v && typeof v === 'object' ? 1 + Object.values(v).reduce((n, x) => n + hoisted(x), 0) : 1;
+  };
+  return [...snapshot.templates.values()].map((t) => {
+    subtrees = 0;
+    const after = hoisted(t.source);
+    return { name: t.name, nodes: size(t.source), lets: lets(t.source), constantSubtrees: subtrees, nodesAfterHoisting: after };
+  });
+}
+
 async function timing() {
   const route = await makeRouteHandler();
   const results = [];
@@ -109,7 +133,7 @@ async function timing() {
       breakdown: await engineBreakdown(review),
     });
   }
-  return { reviews: results };
+  return { reviews: results, templates: templateShapes() };
 }
 
 process.stdout.write(`${JSON.stringify(await timing())}\n`);
