@@ -15,7 +15,7 @@ import { PROXY_CONFIG_MAX_CHARS } from '../../src/injection/validate.js';
 import type { Container, NamespaceView, Pod } from '../../src/injection/types.js';
 import { snapshotWith } from '../support/config.js';
 import { changeAllowed, segmentsOf, settingOf } from './support/allowed-changes.js';
-import { FILE_TIMEOUT_MS, fuzzParameters, LONG_MODE, replayHint } from './support/budget.js';
+import { FILE_TIMEOUT_MS, fuzzTarget, LONG_MODE, recordFigures, writeFigures } from './support/budget.js';
 import { capturedReview } from './support/fixtures.js';
 import { MemoryWatch, mib, prototypeChanges, prototypeFingerprint } from './support/guards.js';
 import { HOSTILE_KEYS, HOSTILE_VALUES, hostileKey, hostileString, SMALL_HOSTILE_VALUES, type NamedValue } from './support/hostile.js';
@@ -199,12 +199,12 @@ const randomTarget: fc.Arbitrary<Target> = fc.oneof(
 );
 
 t.test('fuzz: generated values on known, hostile and generated keys', async (t) => {
-  const params = fuzzParameters<[Target, string]>(200);
-  fc.assert(fc.property(randomTarget, hostileString({ huge: true }), (target, value) => {
-    const { problems } = check(target, value);
-    if (problems.length > 0) throw new Error(`${target.where} ${JSON.stringify(target.key)} = ${JSON.stringify(value).slice(0, 200)}: ${problems.join('; ')}`);
-  }), params);
-  t.pass(replayHint('annotation safety', params.numRuns!));
+  t.pass(await fuzzTarget('annotation safety', 200, (params) => {
+    return fc.assert(fc.property(randomTarget, hostileString({ huge: true }), (target, value) => {
+      const { problems } = check(target, value);
+      if (problems.length > 0) throw new Error(`${target.where} ${JSON.stringify(target.key)} = ${JSON.stringify(value).slice(0, 200)}: ${problems.join('; ')}`);
+    }), params);
+  }));
   memoryWatch.warmedUp();
 });
 
@@ -223,6 +223,7 @@ t.test('the corpus of hostile values on every key the injector reads, and on oth
       }
     }
   }
+  recordFigures('annotation corpus', TARGETS.length * CORPUS.length, failures.length);
   t.same(failures, [], `${TARGETS.length} keys × ${CORPUS.length} values: ${counts.injected} injected with only the key's own field changed, ${counts.denied} denied naming the key, ${counts.skipped} skipped (status present, or an opt-out)`);
 });
 
@@ -277,4 +278,5 @@ t.test('after the run: prototypes untouched, heap bounded', async (t) => {
   const memory = memoryWatch.sample();
   t.comment(memory.text);
   t.ok(memory.growth < 128 * 1024 * 1024, `the heap after GC grew by less than 128 MiB after the warm-up (${mib(memory.growth)})`);
+  writeFigures('test/fuzz/annotation-safety.test.ts', memory);
 });

@@ -14,7 +14,7 @@ import { InputError, locatePods, parseInput } from '../../src/cli/documents.js';
 import { runInject } from '../../src/cli/inject.js';
 import { evaluatePod } from '../../src/injection/engine.js';
 import { snapshotWith } from '../support/config.js';
-import { FILE_TIMEOUT_MS, fuzzParameters, replayHint } from './support/budget.js';
+import { FILE_TIMEOUT_MS, fuzzTarget, writeFigures } from './support/budget.js';
 import { capturedReviews } from './support/fixtures.js';
 import { MemoryWatch, mib, prototypeChanges, prototypeFingerprint } from './support/guards.js';
 import { hostileString } from './support/hostile.js';
@@ -163,18 +163,18 @@ const spliceCase = fc.tuple(fc.constantFrom(...objects), fc.array(fc.tuple(fc.do
   });
 
 t.test('fuzz: broken manifests through the reader, and one in eight through inject -f -', async (t) => {
-  const params = fuzzParameters(40);
   let full = 0;
   const endToEnd = fc.nat(7).map((n) => n === 0);
-  await fc.assert(fc.asyncProperty(fc.oneof({ arbitrary: documentCase, weight: 3 }, { arbitrary: spliceCase, weight: 1 }), endToEnd, async (c, wholeCommand) => {
-    const problems = readerProblems(c.body);
-    if (problems.length === 0 && wholeCommand) {
-      full++;
-      problems.push(...await runProblems(c.body));
-    }
-    if (problems.length > 0) throw new Error(`${c.what}\n  ${problems.join('; ')}`);
-  }), params);
-  t.pass(replayHint('cli', params.numRuns!));
+  t.pass(await fuzzTarget('cli', 40, (params) => {
+    return fc.assert(fc.asyncProperty(fc.oneof({ arbitrary: documentCase, weight: 3 }, { arbitrary: spliceCase, weight: 1 }), endToEnd, async (c, wholeCommand) => {
+      const problems = readerProblems(c.body);
+      if (problems.length === 0 && wholeCommand) {
+        full++;
+        problems.push(...await runProblems(c.body));
+      }
+      if (problems.length > 0) throw new Error(`${c.what}\n  ${problems.join('; ')}`);
+    }), params);
+  }));
   memoryWatch.warmedUp();
   t.comment(`${full} of them also through inject -f - (twice: on the input and on its output)`);
 });
@@ -217,4 +217,5 @@ t.test('after the run: prototypes untouched, heap bounded', async (t) => {
   const memory = memoryWatch.sample();
   t.comment(memory.text);
   t.ok(memory.growth < 128 * 1024 * 1024, `the heap after GC grew by less than 128 MiB after the warm-up (${mib(memory.growth)})`);
+  writeFigures('test/fuzz/cli.test.ts', memory);
 });

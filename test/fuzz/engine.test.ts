@@ -11,7 +11,7 @@ import fjp from 'fast-json-patch';
 import { applyOutcome, evaluatePod, type InjectionOutcome } from '../../src/injection/engine.js';
 import { REASONS, type NamespaceView, type Pod, type RequestInfo, type Snapshot } from '../../src/injection/types.js';
 import { snapshotWith } from '../support/config.js';
-import { FILE_TIMEOUT_MS, fuzzParameters, LONG_MODE, replayHint } from './support/budget.js';
+import { FILE_TIMEOUT_MS, fuzzTarget, LONG_MODE, recordFigures, writeFigures } from './support/budget.js';
 import { capturedReviews } from './support/fixtures.js';
 import { MemoryWatch, mib, prototypeChanges, prototypeFingerprint } from './support/guards.js';
 import { hostileKey, hostileString } from './support/hostile.js';
@@ -143,12 +143,12 @@ function describeCase(c: EngineCase, snapshotName: string, namespace: NamespaceV
 }
 
 t.test('fuzz: broken pods, hostile keys and namespaces, several configurations', async (t) => {
-  const params = fuzzParameters(300);
-  await fc.assert(fc.property(engineCase, fc.constantFrom(...snapshots), namespaceView, requestInfo, (c, [name, snapshot], namespace, request) => {
-    const problems = evaluateChecked(c, namespace, snapshot, request);
-    if (problems.length > 0) throw new Error(`${describeCase(c, name, namespace, request)}\n  ${problems.join('; ')}`);
-  }), params);
-  t.pass(replayHint('engine', params.numRuns!));
+  t.pass(await fuzzTarget('engine', 300, (params) => {
+    return fc.assert(fc.property(engineCase, fc.constantFrom(...snapshots), namespaceView, requestInfo, (c, [name, snapshot], namespace, request) => {
+      const problems = evaluateChecked(c, namespace, snapshot, request);
+      if (problems.length > 0) throw new Error(`${describeCase(c, name, namespace, request)}\n  ${problems.join('; ')}`);
+    }), params);
+  }));
   memoryWatch.warmedUp();
 });
 
@@ -171,6 +171,7 @@ t.test('sweep: every field of each captured pod, each replaced by every kind of 
       }
     }
   }
+  recordFigures('engine sweep', cases, failures.length);
   t.same(failures, [], `${cases} pods over ${swept.length} captured pod(s), every outcome well-formed`);
 });
 
@@ -196,4 +197,5 @@ t.test('after the run: prototypes untouched, heap bounded', async (t) => {
   const memory = memoryWatch.sample();
   t.comment(memory.text);
   t.ok(memory.growth < 128 * 1024 * 1024, `the heap after GC grew by less than 128 MiB after the warm-up (${mib(memory.growth)})`);
+  writeFigures('test/fuzz/engine.test.ts', memory);
 });

@@ -7,7 +7,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { capturedReview, capturedReviews, type CapturedReview } from './support/fixtures.js';
 import { MemoryWatch, mib, prototypeChanges, prototypeFingerprint } from './support/guards.js';
-import { FILE_TIMEOUT_MS, fuzzParameters, LONG_MODE, replayHint } from './support/budget.js';
+import { FILE_TIMEOUT_MS, fuzzTarget, LONG_MODE, recordFigures, writeFigures } from './support/budget.js';
 import {
   byteDamage, damage, deepText, describeMutation, mutateToText, mutation, nodePaths, SWEEP_MUTATIONS, type Mutation, type Path,
 } from './support/mutate.js';
@@ -44,12 +44,12 @@ function describeField(c: { review: CapturedReview; path: Path; mutation: Mutati
 }
 
 t.test('fuzz: one field of a captured review replaced, deleted, made huge or deep, or given hostile keys', async (t) => {
-  const params = fuzzParameters(150);
-  await fc.assert(fc.asyncProperty(fieldCase, async (c) => {
-    const body = Buffer.from(mutateToText(c.review.review, c.path, c.mutation));
-    await sendAndCheck({ contentType: JSON_TYPE, body }, () => describeField(c));
-  }), params);
-  t.pass(replayHint('webhook fields', params.numRuns!));
+  t.pass(await fuzzTarget('webhook fields', 150, (params) => {
+    return fc.assert(fc.asyncProperty(fieldCase, async (c) => {
+      const body = Buffer.from(mutateToText(c.review.review, c.path, c.mutation));
+      await sendAndCheck({ contentType: JSON_TYPE, body }, () => describeField(c));
+    }), params);
+  }));
   memoryWatch.warmedUp();
 });
 
@@ -84,13 +84,13 @@ const rawBody = fc.oneof(
 );
 
 t.test('fuzz: damaged bytes, other bodies, content types and routes', async (t) => {
-  const params = fuzzParameters(150);
-  await fc.assert(fc.asyncProperty(rawBody, contentTypes, routes, fc.boolean(), async (raw, contentType, route, gzip) => {
-    const headers = gzip ? { 'content-encoding': 'gzip' } : undefined;
-    await sendAndCheck({ ...route, contentType, headers, body: raw.body },
-      () => `${route.method} ${route.url} content-type ${JSON.stringify(contentType)}${gzip ? ' gzip' : ''}: ${raw.label}`);
-  }), params);
-  t.pass(replayHint('webhook bytes', params.numRuns!));
+  t.pass(await fuzzTarget('webhook bytes', 150, (params) => {
+    return fc.assert(fc.asyncProperty(rawBody, contentTypes, routes, fc.boolean(), async (raw, contentType, route, gzip) => {
+      const headers = gzip ? { 'content-encoding': 'gzip' } : undefined;
+      await sendAndCheck({ ...route, contentType, headers, body: raw.body },
+        () => `${route.method} ${route.url} content-type ${JSON.stringify(contentType)}${gzip ? ' gzip' : ''}: ${raw.label}`);
+    }), params);
+  }));
 });
 
 // ---------------------------------------------------------------------------------------
@@ -119,36 +119,36 @@ const isolationRequest = fc.record({
 });
 
 t.test('fuzz: concurrent and successive requests never see each other\'s data', async (t) => {
-  const params = fuzzParameters(40);
   let serial = 0;
-  await fc.assert(fc.asyncProperty(fc.array(isolationRequest, { minLength: 2, maxLength: 6 }), async (batch) => {
-    const requests = batch.map((c) => {
-      // Unique per request, and no prefix of another: a counter between fixed letters.
-      const marker = `mkq${String(serial++).padStart(7, '0')}zq`;
-      const review = markedReview(c.review, marker, c.denied);
-      const paths = nodePaths(review);
-      const path = paths[Math.floor(c.at * paths.length)];
-      const text = c.mutation ? mutateToText(review, path, c.mutation) : JSON.stringify(review);
-      let body: Buffer = Buffer.from(text);
-      if (c.damaged) body = damage(body, c.damaged);
-      return { marker, body, what: `${c.review.file}${c.mutation ? ` at /${path.join('/')}: ${describeMutation(c.mutation)}` : ''}${c.damaged ? ', damaged' : ''}` };
-    });
-    // Concurrently, then the same again one after another (each following the previous one's failure or success).
-    const concurrent = await Promise.all(requests.map((r) => sendAndCheck({ contentType: JSON_TYPE, body: r.body }, () => r.what)));
-    const successive: Answer[] = [];
-    for (const r of requests) successive.push(await sendAndCheck({ contentType: JSON_TYPE, body: r.body }, () => r.what));
-    for (const answers of [concurrent, successive]) {
-      answers.forEach((answer, i) => {
-        const text = readableText(answer);
-        for (const [j, other] of requests.entries()) {
-          if (j !== i && text.includes(other.marker)) {
-            throw new Error(`answer to request ${i} (${requests[i].what}) carries request ${j}'s marker ${other.marker}`);
-          }
-        }
+  t.pass(await fuzzTarget('webhook isolation', 40, (params) => {
+    return fc.assert(fc.asyncProperty(fc.array(isolationRequest, { minLength: 2, maxLength: 6 }), async (batch) => {
+      const requests = batch.map((c) => {
+        // Unique per request, and no prefix of another: a counter between fixed letters.
+        const marker = `mkq${String(serial++).padStart(7, '0')}zq`;
+        const review = markedReview(c.review, marker, c.denied);
+        const paths = nodePaths(review);
+        const path = paths[Math.floor(c.at * paths.length)];
+        const text = c.mutation ? mutateToText(review, path, c.mutation) : JSON.stringify(review);
+        let body: Buffer = Buffer.from(text);
+        if (c.damaged) body = damage(body, c.damaged);
+        return { marker, body, what: `${c.review.file}${c.mutation ? ` at /${path.join('/')}: ${describeMutation(c.mutation)}` : ''}${c.damaged ? ', damaged' : ''}` };
       });
-    }
-  }), params);
-  t.pass(replayHint('webhook isolation', params.numRuns!));
+      // Concurrently, then the same again one after another (each following the previous one's failure or success).
+      const concurrent = await Promise.all(requests.map((r) => sendAndCheck({ contentType: JSON_TYPE, body: r.body }, () => r.what)));
+      const successive: Answer[] = [];
+      for (const r of requests) successive.push(await sendAndCheck({ contentType: JSON_TYPE, body: r.body }, () => r.what));
+      for (const answers of [concurrent, successive]) {
+        answers.forEach((answer, i) => {
+          const text = readableText(answer);
+          for (const [j, other] of requests.entries()) {
+            if (j !== i && text.includes(other.marker)) {
+              throw new Error(`answer to request ${i} (${requests[i].what}) carries request ${j}'s marker ${other.marker}`);
+            }
+          }
+        });
+      }
+    }), params);
+  }));
 });
 
 t.test('isolation check can see a leak: each injected answer carries its own marker and only its own', async (t) => {
@@ -237,6 +237,7 @@ t.test('sweep: every field of the captured reviews, each replaced by every kind 
       }
     }
   }
+  recordFigures('webhook sweep', sent, failures.length);
   t.same(failures, [], `${sent} requests over ${swept.length} captured review(s), every one answered well`);
 });
 
@@ -250,4 +251,5 @@ t.test('after the run: prototypes untouched, namespace views unchanged, logging 
   const memory = memoryWatch.sample();
   t.comment(memory.text);
   t.ok(memory.growth < 128 * 1024 * 1024, `the heap after GC grew by less than 128 MiB after the warm-up (${mib(memory.growth)})`);
+  writeFigures('test/fuzz/webhook.test.ts', memory);
 });
