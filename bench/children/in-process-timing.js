@@ -28,7 +28,9 @@ async function timeInterleaved(variants, { seconds, block, minCalls, maxCalls, w
     name, fn: v.fn, next: typeof v.input === 'function' ? v.input : () => v.input, samples: [],
   }));
   for (const e of entries) for (let i = 0; i < warmupCalls; i++) await e.fn(e.next());
-  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const deadline = started + BigInt(Math.round(seconds * 1e9));
   for (;;) {
     for (const e of entries) {
       for (let i = 0; i < block; i++) {
@@ -41,7 +43,11 @@ async function timeInterleaved(variants, { seconds, block, minCalls, maxCalls, w
     const n = entries[0].samples.length;
     if (n >= maxCalls || (n >= minCalls && process.hrtime.bigint() > deadline)) break;
   }
-  return Object.fromEntries(entries.map((e) => [e.name, summarizeNs(e.samples)]));
+  // The share of one core this CPU-bound loop received: well below 1 means other
+  // processes took turns on its core and the figures are inflated.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuShare = (cpu.user + cpu.system) / 1e3 / (Number(process.hrtime.bigint() - started) / 1e6);
+  return { ...Object.fromEntries(entries.map((e) => [e.name, summarizeNs(e.samples)])), cpuShare };
 }
 
 function budgetFor(review) {

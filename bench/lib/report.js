@@ -46,6 +46,7 @@ function inProcessSection(r) {
     x.alloc?.core?.heapBytes !== undefined ? `${bytes(x.alloc.core.heapBytes)} + ${bytes(x.alloc.core.offHeapBytes)}` : 'n/a',
     x.alloc?.route?.heapBytes !== undefined ? `${bytes(x.alloc.route.heapBytes)} + ${bytes(x.alloc.route.offHeapBytes)}` : 'n/a',
     x.alloc?.floor?.heapBytes !== undefined ? bytes(x.alloc.floor.heapBytes) : 'n/a',
+    x.cpuShare !== undefined ? `${Math.round(100 * x.cpuShare)} %` : 'n/a',
   ]);
   const breakdown = r.reviews.filter((x) => !x.breakdown?.error).map((x) => {
     const b = x.breakdown;
@@ -61,10 +62,10 @@ function inProcessSection(r) {
     '- **core, distinct pods**: the same, but every call gets a different pod (a label `bench-distinct: N` spliced into its labels), so nothing worked out for one pod can be reused for the next: the figure for pods of many different workloads. Equal to core unless the engine reuses work.',
     '- **route**: the same body through the real fastify app (`buildApp`) with `app.inject()`: content-type parsing, hooks, the admission log line (to /dev/null), metrics, serialization (plus light-my-request\'s fake socket, which production does not have).',
     '- **floor**: `JSON.parse(bytes)` and a stringified `allowed: true` answer: the baseline server\'s work.',
-    `- Each call timed alone with \`process.hrtime.bigint()\`; ${its}.`,
+    `- Each call timed alone with \`process.hrtime.bigint()\`; the variants run interleaved (a block of each in turn) so that a change in the machine's load affects all of them alike; ${its}. "CPU received" is the share of a core the measuring process got while timing (CPU time ÷ wall time of a CPU-bound loop): well below 100 % means other processes took turns on its core and the times are inflated (it cannot see a busy sibling hyperthread or neighbour, which also slows it).`,
     '- **Allocated per review**: JS heap bytes + off-heap (Buffer) bytes. Method: V8 keeps every object allocated since the last collection in `used_heap_size` until the next collection, so a forced full GC, K calls, and the `used_heap_size` difference ÷ K is what one call allocated (garbage included) — provided no collection ran in between. The measuring child runs with a 128 MiB young generation so K calls fit, and a `PerformanceObserver` on `gc` entries proves no collection ran in the window (a window with one is discarded and retried with fewer calls). The loop\'s own cost (an empty async call) is subtracted.',
     '',
-    table(['review', 'core median', 'core p99', 'core, distinct pods: median / p99', 'route median', 'route p99', 'floor median', 'core / floor', 'allocated (core)', 'allocated (route)', 'allocated (floor)'], rows),
+    table(['review', 'core median', 'core p99', 'core, distinct pods: median / p99', 'route median', 'route p99', 'floor median', 'core / floor', 'allocated (core)', 'allocated (route)', 'allocated (floor)', 'CPU received'], rows),
     '',
     'Where the core time goes (median of each stage run alone on the same input):',
     '',
