@@ -1,9 +1,10 @@
-// In-process timing: per review, the variants interleaved (see timeInterleaved) —
+// In-process timing, every review, variant and engine stage interleaved in one session
+// (see timeInterleaved) —
 //   core      the route's work without HTTP (lib/handlers.js),
 //   distinct  core with a different pod on every call (nothing reusable between calls),
 //   route     the real fastify app through inject(),
 //   floor     the baseline server's work —
-// and the median of each engine stage run alone on the same input.
+// and each engine stage run alone on the same, already parsed input.
 // Usage: node --expose-gc in-process-timing.js '{"fixturesDir":..., "quick":false}'
 import { dist } from '../lib/paths.js';
 import { summarizeNs } from '../lib/stats.js';
@@ -17,64 +18,64 @@ const quick = Boolean(input.quick);
 const reviews = readReviews(input.fixturesDir);
 
 /**
- * Times several variants of one job in interleaved rounds (a block of calls of each
- * variant in turn), so a change in the machine's load affects all of them alike. Each call
- * is timed alone with process.hrtime.bigint(). Rounds go on until `seconds` have passed
- * and every variant has `minCalls` samples, or a variant reaches `maxCalls`.
- * `variants`: name -> { fn, input } where input is a value or a function making one per call.
+ * Times every entry in interleaved rounds (a block of calls of each entry in turn), so a
+ * change in the machine's speed affects all of them alike. Each call is timed alone with
+ * process.hrtime.bigint(). Rounds go on until `seconds` have passed and `minRounds` are
+ * done, or `maxRounds` are done.
+ * `entries`: name -> { fn, input, block } where input is a value or a function making one
+ * per call, and block the calls per round.
  */
-async function timeInterleaved(variants, { seconds, block, minCalls, maxCalls, warmupCalls }) {
-  const entries = Object.entries(variants).map(([name, v]) => ({
-    name, fn: v.fn, next: typeof v.input === 'function' ? v.input : () => v.input, samples: [],
+async function timeInterleaved(entries, { seconds, minRounds, maxRounds, warmupRounds }) {
+  const list = Object.entries(entries).map(([name, v]) => ({
+    name, fn: v.fn, block: v.block, next: typeof v.input === 'function' ? v.input : () => v.input, samples: [],
   }));
-  for (const e of entries) for (let i = 0; i < warmupCalls; i++) await e.fn(e.next());
+  for (let r = 0; r < warmupRounds; r++) for (const e of list) for (let i = 0; i < e.block; i++) await e.fn(e.next());
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(seconds * 1e9));
-  for (;;) {
-    for (const e of entries) {
-      for (let i = 0; i < block; i++) {
+  for (let round = 1; ; round++) {
+    for (const e of list) {
+      for (let i = 0; i < e.block; i++) {
         const input = e.next();
         const start = process.hrtime.bigint();
         await e.fn(input);
         e.samples.push(Number(process.hrtime.bigint() - start));
       }
     }
-    const n = entries[0].samples.length;
-    if (n >= maxCalls || (n >= minCalls && process.hrtime.bigint() > deadline)) break;
+    if (round >= maxRounds || (round >= minRounds && process.hrtime.bigint() > deadline)) break;
   }
   // The share of one core this CPU-bound loop received: well below 1 means other
   // processes took turns on its core and the figures are inflated.
   const cpu = process.cpuUsage(cpuBefore);
   const cpuShare = (cpu.user + cpu.system) / 1e3 / (Number(process.hrtime.bigint() - started) / 1e6);
-  return { ...Object.fromEntries(entries.map((e) => [e.name, summarizeNs(e.samples)])), cpuShare };
+  return { times: Object.fromEntries(list.map((e) => [e.name, summarizeNs(e.samples)])), cpuShare };
 }
 
-function budgetFor(review) {
-  const huge = review.id === 'huge';
-  return quick
-    ? { seconds: 1, block: huge ? 2 : 20, minCalls: huge ? 20 : 200, maxCalls: huge ? 200 : 5000, warmupCalls: huge ? 10 : 200 }
-    : { seconds: 6, block: huge ? 5 : 50, minCalls: huge ? 200 : 2000, maxCalls: huge ? 2000 : 20000, warmupCalls: huge ? 50 : 1000 };
-}
+const BUDGET = quick
+  ? { seconds: 4, minRounds: 3, maxRounds: 200, warmupRounds: 2 }
+  : { seconds: 24, minRounds: 10, maxRounds: 2000, warmupRounds: 5 };
 
-/** Median time of the engine's stages on the same inputs, interleaved like the variants. */
-async function engineBreakdown(review) {
-  try {
-    const { decide } = await import(dist('injection/decide.js'));
-    const { resolveSettings } = await import(dist('injection/settings.js'));
-    const { readableMetadata } = await import(dist('injection/pod-shape.js'));
-    const { renderTemplates, templateContext } = await import(dist('injection/render.js'));
-    const { buildPatch } = await import(dist('injection/patch.js'));
-    const text = review.body.toString('utf8');
-    const decoded = decodeReview(JSON.parse(text));
-    const pod = decoded.request.object;
-    const ns = await deps.namespaces.get(decoded.request.namespace);
-    const req = { kind: 'Pod', operation: 'CREATE' };
-    const outcome = evaluatePod(pod, ns, snapshot, req);
-    const resolution = resolveSettings(readableMetadata(pod), ns, snapshot);
-    const stage = (fn) => ({ fn: async () => fn(), input: undefined });
-    const budget = { ...budgetFor(review), seconds: quick ? 0.5 : 3, minCalls: review.id === 'huge' ? 20 : 100 };
-    const t = await timeInterleaved({
+/** Blocks per round: about the same time for each review, more calls for the cheap ones. */
+const blockFor = (review, kind) => (review.id === 'huge' ? (kind === 'variant' ? 10 : 5) : (kind === 'variant' ? 100 : 20));
+
+/** The engine's stages alone, on one review's already parsed input. */
+async function engineStages(review) {
+  const { decide } = await import(dist('injection/decide.js'));
+  const { resolveSettings } = await import(dist('injection/settings.js'));
+  const { readableMetadata } = await import(dist('injection/pod-shape.js'));
+  const { renderTemplates, templateContext } = await import(dist('injection/render.js'));
+  const { buildPatch } = await import(dist('injection/patch.js'));
+  const text = review.body.toString('utf8');
+  const decoded = decodeReview(JSON.parse(text));
+  const pod = decoded.request.object;
+  const ns = await deps.namespaces.get(decoded.request.namespace);
+  const req = { kind: 'Pod', operation: 'CREATE' };
+  const outcome = evaluatePod(pod, ns, snapshot, req);
+  const resolution = resolveSettings(readableMetadata(pod), ns, snapshot);
+  const stage = (fn) => ({ fn: async () => fn(), input: undefined, block: blockFor(review, 'stage') });
+  return {
+    patchBytes: JSON.stringify(outcome.patch).length,
+    stages: {
       parse: stage(() => JSON.parse(text)),
       evaluatePod: stage(() => evaluatePod(pod, ns, snapshot, req)),
       decide: stage(() => decide(pod, ns, snapshot, req)),
@@ -82,15 +83,8 @@ async function engineBreakdown(review) {
       render: stage(() => renderTemplates(resolution.templates, snapshot, templateContext(pod, ns, resolution.settings, snapshot))),
       buildPatch: stage(() => buildPatch(pod, outcome.plan)),
       encode: stage(() => JSON.stringify(encodeResponse(decoded.apiVersion, decoded.request.uid, { allowed: true, patch: outcome.patch, warnings: outcome.warnings }))),
-    }, budget);
-    return {
-      parseUs: t.parse.medianUs, evaluatePodUs: t.evaluatePod.medianUs, decideUs: t.decide.medianUs,
-      resolveSettingsUs: t.resolveSettings.medianUs, renderUs: t.render.medianUs, buildPatchUs: t.buildPatch.medianUs,
-      encodeUs: t.encode.medianUs, patchBytes: JSON.stringify(outcome.patch).length,
-    };
-  } catch (err) {
-    return { error: `breakdown unavailable: ${err.message}` };
-  }
+    },
+  };
 }
 
 /**
@@ -119,26 +113,42 @@ function templateShapes() {
 
 async function timing() {
   const route = await makeRouteHandler();
-  const results = [];
+  const entries = {};
+  const facts = {};
   for (const review of reviews) {
     const responseBytes = checkAnswer(review.id, await handleCore(review.body));
     checkAnswer(review.id, await route(review.body));
     const distinct = distinctBodies(review.body);
     if (distinct) checkAnswer(`${review.id} (distinct)`, await handleCore(distinct()));
-    const budget = budgetFor(review);
-    const t = await timeInterleaved({
-      core: { fn: handleCore, input: review.body },
-      ...(distinct ? { distinct: { fn: handleCore, input: distinct } } : {}),
-      route: { fn: route, input: review.body },
-      floor: { fn: handleFloor, input: review.body },
-    }, budget);
-    results.push({
-      id: review.id, file: review.file, size: review.body.length, responseBytes,
-      iterations: { warmup: budget.warmupCalls, measured: t.core.n },
-      ...t,
-      breakdown: await engineBreakdown(review),
-    });
+    const block = blockFor(review, 'variant');
+    entries[`${review.id}/core`] = { fn: handleCore, input: review.body, block };
+    if (distinct) entries[`${review.id}/distinct`] = { fn: handleCore, input: distinct, block };
+    entries[`${review.id}/route`] = { fn: route, input: review.body, block };
+    entries[`${review.id}/floor`] = { fn: handleFloor, input: review.body, block };
+    let stages;
+    try {
+      stages = await engineStages(review);
+      for (const [name, entry] of Object.entries(stages.stages)) entries[`${review.id}/stage:${name}`] = entry;
+    } catch (err) {
+      stages = { error: `breakdown unavailable: ${err.message}` };
+    }
+    facts[review.id] = { responseBytes, stages };
   }
+  const { times, cpuShare } = await timeInterleaved(entries, BUDGET);
+  const results = reviews.map((review) => {
+    const t = (name) => times[`${review.id}/${name}`];
+    const { stages } = facts[review.id];
+    return {
+      id: review.id, file: review.file, size: review.body.length, responseBytes: facts[review.id].responseBytes,
+      iterations: { warmup: BUDGET.warmupRounds * blockFor(review, 'variant'), measured: t('core').n },
+      core: t('core'), distinct: t('distinct'), route: t('route'), floor: t('floor'), cpuShare,
+      breakdown: stages.error ? stages : {
+        parseUs: t('stage:parse').medianUs, evaluatePodUs: t('stage:evaluatePod').medianUs, decideUs: t('stage:decide').medianUs,
+        resolveSettingsUs: t('stage:resolveSettings').medianUs, renderUs: t('stage:render').medianUs,
+        buildPatchUs: t('stage:buildPatch').medianUs, encodeUs: t('stage:encode').medianUs, patchBytes: stages.patchBytes,
+      },
+    };
+  });
   return { reviews: results, templates: templateShapes() };
 }
 
