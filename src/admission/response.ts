@@ -1,5 +1,6 @@
 // Building the AdmissionReview answer: the request's apiVersion, its uid echoed, a base64
 // JSONPatch when the pod changes, warnings, and a Status for denials.
+import { patchJson } from '../injection/patch.js';
 import type { PatchOperation } from '../injection/types.js';
 import type { ReviewVersion } from './review.js';
 
@@ -40,11 +41,23 @@ export function encodeResponse(apiVersion: ReviewVersion, uid: string, verdict: 
   const response: AdmissionResponseBody = { uid, allowed: verdict.allowed };
   if (verdict.allowed && verdict.patch && verdict.patch.length > 0) {
     response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(verdict.patch)).toString('base64');
+    response.patch = Buffer.from(patchJson(verdict.patch)).toString('base64');
   }
   if (verdict.warnings && verdict.warnings.length > 0) response.warnings = [...verdict.warnings];
   if (!verdict.allowed && verdict.status) response.status = verdict.status;
   return { apiVersion, kind: 'AdmissionReview', response };
+}
+
+/**
+ * The answer as JSON text. The base64 patch (kilobytes) is spliced in as it is, since
+ * base64 needs no escaping: JSON.stringify would scan it again, which cost a fifth of a
+ * cached admission. Equal, once parsed, to JSON.stringify(answer).
+ */
+export function responseJson(answer: AdmissionReviewResponse): string {
+  const { patch, ...rest } = answer.response;
+  if (patch === undefined) return JSON.stringify(answer);
+  const fields = JSON.stringify(rest); // never empty: uid and allowed are always there
+  return `{"apiVersion":${JSON.stringify(answer.apiVersion)},"kind":"AdmissionReview","response":${fields.slice(0, -1)},"patch":"${patch}"}}`;
 }
 
 /** An allowed verdict that leaves the object as it is. */

@@ -3,6 +3,7 @@
 // meets a half-valid config: templates are parsed once and trial-rendered with the defaults.
 import { createHash } from 'node:crypto';
 import { parseDocument } from 'yaml';
+import { deepFreeze } from '../injection/deep-freeze.js';
 import { FragmentError } from '../injection/fragment.js';
 import { renderTemplates, templateContext } from '../injection/render.js';
 import { resolveSettings } from '../injection/settings.js';
@@ -85,14 +86,6 @@ function selectors(field: string, v: unknown): LabelSelector[] {
     });
     return { matchLabels, matchExpressions };
   });
-}
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const child of Object.values(v)) deepFreeze(child);
-  }
-  return v;
 }
 
 function revisionOf(files: Readonly<Record<string, string>>, names: string[]): string {

@@ -6,7 +6,7 @@ import { FragmentError } from './fragment.js';
 import { buildPatch } from './patch.js';
 import type { InjectionPlan } from './plan.js';
 import { podShapeProblem, readableMetadata } from './pod-shape.js';
-import { renderTemplates, templateContext } from './render.js';
+import { renderTemplatesCached, templateContext } from './render.js';
 import { resolveSettings } from './settings.js';
 import { DEFAULT_CONTAINER_ANNOTATION, injectionStatus, STATUS_ANNOTATION } from './status.js';
 import type {
@@ -72,7 +72,7 @@ export function evaluatePod(pod: Pod, namespace: NamespaceView, snapshot: Snapsh
 
   let rendered: Fragment;
   try {
-    rendered = renderTemplates(resolution.templates, snapshot, templateContext(pod, namespace, resolution.settings, snapshot));
+    rendered = renderTemplatesCached(resolution.templates, snapshot, templateContext(pod, namespace, resolution.settings, snapshot));
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
     return denied(decision, warnings, `cannot inject: ${err.message}`, resolution.effective, resolution.templates);

@@ -1,6 +1,7 @@
 // RFC 6902 patch built directly from the plan: only `add` operations, never a diff of the
 // whole pod (cheaper, and it cannot emit a `replace` of a user's field).
 import { newEntries, newPullSecrets, type InjectionPlan } from './plan.js';
+import { toJson } from './shared-json.js';
 import type { PatchOperation, Pod, StringMap } from './types.js';
 
 /** JSON Pointer escaping of one key (RFC 6901): `~` → `~0`, `/` → `~1`. */
@@ -47,4 +48,13 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
   listOps('/spec/volumes', spec.volumes, fragment.volumes, false, ops);
   listOps('/spec/imagePullSecrets', spec.imagePullSecrets, newPullSecrets(pod, plan), false, ops);
   return ops;
+}
+
+/** JSON.stringify(ops), reusing the JSON of values shared between requests. */
+export function patchJson(ops: readonly PatchOperation[]): string {
+  let text = '';
+  for (const op of ops) {
+    text += `${text === '' ? '' : ','}{"op":${JSON.stringify(op.op)},"path":${JSON.stringify(op.path)},"value":${toJson(op.value)}}`;
+  }
+  return `[${text}]`;
 }

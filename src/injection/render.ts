@@ -2,6 +2,7 @@
 // says can add fields to the result: a hostile annotation stays a string.
 import jsone from 'json-e';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
+import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
 import type { Fragment, NamespaceView, Pod, Snapshot, StringMap } from './types.js';
 
 /** What a template sees. Documented in the README (Templates). */
@@ -61,5 +62,20 @@ export function renderTemplates(names: readonly string[], snapshot: Snapshot, co
     }
     fragment = mergeFragment(fragment, toFragment(name, rendered));
   }
+  return fragment;
+}
+
+/**
+ * renderTemplates through the config version's render cache. The result is frozen and may
+ * be shared with other requests: callers copy what they change. Errors are not cached.
+ */
+export function renderTemplatesCached(names: readonly string[], snapshot: Snapshot, context: TemplateContext): Fragment {
+  const key = renderKey(names, snapshot, context);
+  if (key === undefined) return renderTemplates(names, snapshot, context);
+  const cache = renderCacheOf(snapshot);
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const fragment = frozenCopy(renderTemplates(names, snapshot, context));
+  cache.set(key, fragment);
   return fragment;
 }

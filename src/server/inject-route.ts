@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { admit, type Admission, type AdmitDeps } from '../admission/admit.js';
 import { decodeReview, type AdmissionRequest } from '../admission/review.js';
-import { encodeResponse } from '../admission/response.js';
+import { encodeResponse, responseJson } from '../admission/response.js';
 import type { Metrics } from './metrics.js';
 
 export const INJECT_PATH = '/inject';
@@ -45,7 +45,8 @@ export function injectRoute(opts: InjectRouteOptions) {
       metrics.requests.inc({ result: admission.result });
       if (admission.result === 'skipped') metrics.skipped.inc({ reason: admission.reason });
       logAdmission(request, reply, review.request, admission);
-      return encodeResponse(review.apiVersion, review.request.uid, admission.verdict);
+      reply.type('application/json; charset=utf-8');
+      return responseJson(encodeResponse(review.apiVersion, review.request.uid, admission.verdict));
     });
     // Every answer on this route, errors included, counts towards the latency histogram.
     app.addHook('onResponse', async (request, reply) => {

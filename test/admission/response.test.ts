@@ -1,6 +1,6 @@
 // Encoding answers: the request's version, uid echoed, base64 JSONPatch, warnings, Status.
 import t from 'tap';
-import { allowUnchanged, deny, encodeResponse } from '../../src/admission/response.js';
+import { allowUnchanged, deny, encodeResponse, responseJson } from '../../src/admission/response.js';
 import { LABEL_PATCH } from '../server/support/harness.js';
 
 t.test('an injection carries a base64 JSONPatch in the request version', async (t) => {
@@ -30,4 +30,14 @@ t.test('a denial carries a Status and no patch, even if one was given', async (t
     uid: 'u2', allowed: false, warnings: ['w'],
     status: { code: 400, reason: 'BadRequest', message: 'sidecar-injector.io/proxy-cpu: "lots" is not a quantity' },
   });
+});
+
+t.test('the JSON text of an answer parses back to the answer', async (t) => {
+  const answers = [
+    encodeResponse('admission.k8s.io/v1', 'u"1\\', { allowed: true, patch: LABEL_PATCH, warnings: ['a "quoted" warning', '"patch":""'] }),
+    encodeResponse('admission.k8s.io/v1beta1', 'u2', { allowed: true, patch: LABEL_PATCH }),
+    encodeResponse('admission.k8s.io/v1', 'u3', allowUnchanged(['w'])),
+    encodeResponse('admission.k8s.io/v1', 'u4', deny(400, 'BadRequest', 'no')),
+  ];
+  for (const answer of answers) t.same(JSON.parse(responseJson(answer)), answer, answer.response.uid);
 });

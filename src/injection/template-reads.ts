@@ -1,0 +1,60 @@
+// Which parts of the per-pod template context a template can read, found once per config
+// version by scanning its text. The render cache keys on exactly these parts, so two pods
+// that differ only in what no template reads (a StatefulSet's pod names, say) share one
+// rendering. Errs towards reading more: a missed read would hand one pod another's output.
+
+/** Every field of a context object (`'all'`), or the named ones. */
+export type FieldReads = 'all' | readonly string[];
+
+/** The per-pod context objects; `values` and `revision` are fixed per config version. */
+export const POD_SCOPED = ['pod', 'namespace', 'settings'] as const;
+export type PodScoped = (typeof POD_SCOPED)[number];
+export type TemplateReads = Readonly<Record<PodScoped, FieldReads>> & {
+  /** Reads the clock (JSON-e's `now`, `fromNow`, `$fromNow`): its output changes with time, never cached. */
+  readonly clock: boolean;
+};
+const CLOCK = new Set(['now', 'fromNow']);
+
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
+const FIELD_AFTER = /^\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/;
+const DOT_BEFORE = /\.\s*$/;
+
+function strings(value: unknown, out: string[]): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) strings(item, out);
+  else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      out.push(key);
+      strings(item, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * Every string of the template (keys included, expression or not) is scanned for the
+ * identifiers `pod`, `namespace` and `settings`. `pod.labels` reads one field; `pod` alone,
+ * `pod[...]` or `defined('pod')` read all of it. An identifier right after `.` is a property
+ * of something else (`metadata.namespace`), never the context variable. `now` and
+ * `fromNow` (the `$fromNow` operator too) mean the template reads the clock.
+ */
+export function templateReads(source: unknown): TemplateReads {
+  const fields: Record<PodScoped, Set<string> | 'all'> = { pod: new Set(), namespace: new Set(), settings: new Set() };
+  let clock = false;
+  for (const text of strings(source, [])) {
+    for (const match of text.matchAll(IDENTIFIER)) {
+      const at = match.index!;
+      if (DOT_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;
+      if (CLOCK.has(match[0])) clock = true;
+      const name = match[0] as PodScoped;
+      if (!(POD_SCOPED as readonly string[]).includes(name)) continue;
+      const reads = fields[name];
+      if (reads === 'all') continue;
+      const field = FIELD_AFTER.exec(text.slice(at + name.length));
+      if (field) reads.add(field[1]);
+      else fields[name] = 'all';
+    }
+  }
+  const done = (f: Set<string> | 'all'): FieldReads => (f === 'all' ? 'all' : [...f].sort());
+  return { pod: done(fields.pod), namespace: done(fields.namespace), settings: done(fields.settings), clock };
+}
