@@ -1,11 +1,14 @@
 // The floor Node.js itself sets: an HTTPS server (same certificate type and TLS minimum
 // as the injector, keep-alive) that reads the body, JSON.parses it and answers
 // `allowed: true` with the request's uid. Prints {"port":N} once listening.
-// Usage: node baseline-server.js '{"cert":"FILE","key":"FILE"}'
+// With "patch" (a base64 JSONPatch), every answer carries it: the same floor, answering
+// as many bytes as the injector does.
+// Usage: node baseline-server.js '{"cert":"FILE","key":"FILE","patch":"BASE64"?}'
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 
-const { cert, key } = JSON.parse(process.argv[2]);
+const { cert, key, patch } = JSON.parse(process.argv[2]);
+const patchFields = patch ? { patchType: 'JSONPatch', patch } : {};
 const server = https.createServer({ cert: readFileSync(cert), key: readFileSync(key), minVersion: 'TLSv1.2' }, (req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
@@ -18,7 +21,7 @@ const server = https.createServer({ cert: readFileSync(cert), key: readFileSync(
       return;
     }
     const body = JSON.stringify({
-      apiVersion: review.apiVersion, kind: 'AdmissionReview', response: { uid: review.request?.uid, allowed: true },
+      apiVersion: review.apiVersion, kind: 'AdmissionReview', response: { uid: review.request?.uid, allowed: true, ...patchFields },
     });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);

@@ -9,7 +9,7 @@
 import { dist } from '../lib/paths.js';
 import { summarizeNs } from '../lib/stats.js';
 import {
-  checkAnswer, decodeReview, deps, distinctBodies, encodeResponse, evaluatePod, handleCore, handleFloor,
+  checkAnswer, decodeReview, deps, distinctBodies, encodeResponse, evaluatePod, handleCore, handleFloor, responseJson,
   makeRouteHandler, readReviews, snapshot,
 } from '../lib/handlers.js';
 
@@ -82,7 +82,7 @@ async function engineStages(review) {
       resolveSettings: stage(() => resolveSettings(readableMetadata(pod), ns, snapshot)),
       render: stage(() => renderTemplates(resolution.templates, snapshot, templateContext(pod, ns, resolution.settings, snapshot))),
       buildPatch: stage(() => buildPatch(pod, outcome.plan)),
-      encode: stage(() => JSON.stringify(encodeResponse(decoded.apiVersion, decoded.request.uid, { allowed: true, patch: outcome.patch, warnings: outcome.warnings }))),
+      encode: stage(() => responseJson(encodeResponse(decoded.apiVersion, decoded.request.uid, { allowed: true, patch: outcome.patch, warnings: outcome.warnings }))),
     },
   };
 }

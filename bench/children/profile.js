@@ -65,7 +65,10 @@ for (const [id, count] of hits) {
   }
 }
 const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, count]) => ({ name, share: count / total }));
-const PIPELINE = ['decodeReview', 'admit', 'evaluatePod', 'decide', 'resolveSettings', 'renderTemplates', 'templateContext', 'buildPatch', 'encodeResponse'];
+const PIPELINE = [
+  'decodeReview', 'admit', 'evaluatePod', 'decide', 'resolveSettings', 'templateContext', 'renderTemplatesCached', 'renderKey',
+  'renderTemplates', 'buildPatch', 'encodeResponse', 'patchJson', 'responseJson',
+];
 process.stdout.write(`${JSON.stringify({
   file: input.file, calls, samples: total,
   selfByFunction: top(selfByFunction, 12),

@@ -2,7 +2,7 @@
 // webhook route calls, wired as `serve --standalone --namespace-labels
 // sidecar-injection=enabled` wires them (built-in templates). Shared by the in-process
 // children.
-//   core   JSON.parse(bytes) → decodeReview → admit → encodeResponse → JSON.stringify;
+//   core   JSON.parse(bytes) → decodeReview → admit → encodeResponse → responseJson;
 //   route  the same through the real fastify app (buildApp) with fastify's inject();
 //   floor  JSON.parse(bytes) and a stringified `allowed: true` answer (the baseline's work).
 import { readFileSync } from 'node:fs';
@@ -15,11 +15,11 @@ const { loadConfigDir } = await import(dist('config/load-dir.js'));
 const { compileSnapshot } = await import(dist('config/compile.js'));
 const { decodeReview } = await import(dist('admission/review.js'));
 const { admit } = await import(dist('admission/admit.js'));
-const { encodeResponse } = await import(dist('admission/response.js'));
+const { encodeResponse, responseJson } = await import(dist('admission/response.js'));
 const { evaluatePod } = await import(dist('injection/engine.js'));
 const { StaticNamespaces } = await import(dist('cluster/namespace-lookup.js'));
 
-export { decodeReview, encodeResponse, evaluatePod };
+export { decodeReview, encodeResponse, evaluatePod, responseJson };
 
 export const snapshot = compileSnapshot(await loadConfigDir(TEMPLATES_DIR), { ownNamespace: 'sidecar-injector' });
 export const deps = {
@@ -37,7 +37,7 @@ export function readReviews(fixturesDir) {
 export async function handleCore(body) {
   const review = decodeReview(JSON.parse(body.toString('utf8')));
   const admission = await admit(review.request, deps);
-  return Buffer.from(JSON.stringify(encodeResponse(review.apiVersion, review.request.uid, admission.verdict)));
+  return Buffer.from(responseJson(encodeResponse(review.apiVersion, review.request.uid, admission.verdict)));
 }
 
 /**

@@ -7,6 +7,7 @@ import { causesOfMisses } from './causes.js';
 const REVIEW_LABEL = { small: 'small (01, 3.7 KB)', typical: 'typical (03, 13 KB)', huge: 'huge (08, 390 KB)' };
 const label = (id) => REVIEW_LABEL[id] ?? id;
 const INJ = 'https-injector';
+const PATCH = 'baseline-patch';
 
 /** The table with the ratios: injector against the baseline measured in the same run. */
 export function summaryTable(results) {
@@ -17,6 +18,8 @@ export function summaryTable(results) {
   for (const r of results.https?.reviews ?? []) {
     const s = r.saturation;
     rows.push([`HTTPS req/s at saturation (${r.id})`, rate(s[INJ].rps), rate(s.baseline.rps), ratio(s[INJ].rps / s.baseline.rps)]);
+    const p = s[PATCH];
+    if (p) rows.push([`HTTPS req/s at saturation (${r.id}), baseline answering the injector's patch`, rate(s[INJ].rps), rate(p.rps), ratio(s[INJ].rps / p.rps)]);
   }
   for (const r of results.https?.reviews ?? []) {
     for (const [offered, pair] of Object.entries(r.rates)) {
@@ -51,15 +54,15 @@ function inProcessSection(r) {
   const breakdown = r.reviews.filter((x) => !x.breakdown?.error).map((x) => {
     const b = x.breakdown;
     return [label(x.id), duration(b.parseUs), duration(b.evaluatePodUs), duration(b.decideUs), duration(b.resolveSettingsUs),
-      `${duration(b.renderUs)} (${Math.round((100 * b.renderUs) / b.evaluatePodUs)} %)`, duration(b.buildPatchUs), duration(b.encodeUs), bytes(b.patchBytes)];
+      duration(b.renderUs), duration(b.buildPatchUs), duration(b.encodeUs), bytes(b.patchBytes)];
   });
   const its = r.reviews.map((x) => `${x.id}: ${count(x.iterations.measured)} after ${count(x.iterations.warmup)} warm-up`).join('; ');
   const ns = r.namespaceCache;
   return [
     '## 1. In-process: one review, bytes in to bytes out',
     '',
-    '- **core**: `JSON.parse(bytes)` → `decodeReview` → `admit` (real engine, built-in templates, namespace labelled `sidecar-injection=enabled`, as `serve --standalone` wires it) → `encodeResponse` → `JSON.stringify`: exactly what the `/inject` route does, without the HTTP framework.',
-    '- **core, distinct pods**: the same, but every call gets a different pod (a label `bench-distinct: N` spliced into its labels), so nothing worked out for one pod can be reused for the next: the figure for pods of many different workloads. Equal to core unless the engine reuses work.',
+    '- **core**: `JSON.parse(bytes)` → `decodeReview` → `admit` (real engine, built-in templates, namespace labelled `sidecar-injection=enabled`, as `serve --standalone` wires it) → `encodeResponse` → `responseJson`: exactly what the `/inject` route does, without the HTTP framework. The same review each call, so after the first one the render comes from the engine\'s render cache, as for every replica of a workload.',
+    '- **core, distinct pods**: the same, but every call gets a different pod (a label `bench-distinct: N` spliced into its labels), so nothing worked out for one pod can be reused for the next: every call misses the render cache, as the first pod of each workload (or of each workload after a configuration change) does.',
     '- **route**: the same body through the real fastify app (`buildApp`) with `app.inject()`: content-type parsing, hooks, the admission log line (to /dev/null), metrics, serialization (plus light-my-request\'s fake socket, which production does not have).',
     '- **floor**: `JSON.parse(bytes)` and a stringified `allowed: true` answer: the baseline server\'s work.',
     `- Each call timed alone with \`process.hrtime.bigint()\`; all reviews, variants and engine stages run interleaved in one session (a block of each in turn) so that a change in the machine's load affects all of them alike; ${its}. "CPU received" is the share of a core the measuring process got while timing (CPU time ÷ wall time of a CPU-bound loop): well below 100 % means other processes took turns on its core and the times are inflated (it cannot see a busy sibling hyperthread or neighbour, which also slows it).`,
@@ -69,7 +72,7 @@ function inProcessSection(r) {
     '',
     'Where the core time goes (median of each stage run alone on the same input):',
     '',
-    table(['review', 'JSON.parse', 'evaluatePod', 'decide', 'resolveSettings', 'renderTemplates (share)', 'buildPatch', 'encode + stringify', 'patch size'], breakdown),
+    table(['review', 'JSON.parse', 'evaluatePod (render from the cache)', 'decide', 'resolveSettings', 'renderTemplates without the cache', 'buildPatch', 'encode (encodeResponse + responseJson)', 'patch size'], breakdown),
     '',
     ns ? `Namespace cache footprint, in-process: the real \`NamespaceCache\` fed by a scripted API with ${count(ns.namespaces)} namespaces shaped like \`kubectl apply\`'d ones (3 labels, 2 annotations, the last-applied copy, managedFields): ${bytes(ns.heapBytes)} of heap after a full GC, ${bytes(ns.perNamespaceBytes)} per namespace.` : '',
   ].join('\n');
@@ -79,7 +82,9 @@ function httpsSection(r, plan) {
   const sat = r.reviews.map((x) => {
     const i = x.saturation[INJ];
     const b = x.saturation.baseline;
-    return [label(x.id), rate(i.rps), rate(b.rps), ratio(i.rps / b.rps), `${ms(i.latencyMs.p50)} / ${ms(i.latencyMs.p99)}`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`,
+    const p = x.saturation[PATCH];
+    return [label(x.id), rate(i.rps), rate(b.rps), ratio(i.rps / b.rps), p ? `${rate(p.rps)} (${ratio(i.rps / p.rps)})` : 'n/a',
+      `${duration((i.serverCpu / i.rps) * 1e6)} / ${duration((b.serverCpu / b.rps) * 1e6)}${p ? ` / ${duration((p.serverCpu / p.rps) * 1e6)}` : ''}`, `${ms(i.latencyMs.p50)} / ${ms(i.latencyMs.p99)}`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`,
       `${Math.round(100 * (i.serverCpu ?? NaN))} % / ${Math.round(100 * (b.serverCpu ?? NaN))} %`, `${Math.round(100 * i.clientCpu)} % / ${Math.round(100 * b.clientCpu)} %`,
       String(i.errors + i.non2xx + b.errors + b.non2xx)];
   });
@@ -100,12 +105,13 @@ function httpsSection(r, plan) {
     '',
     `- **injector**: \`node bin/sidecar-injector.js serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file.`,
     '- **baseline**: `bench/children/baseline-server.js`, a minimal `node:https` server that reads the body, `JSON.parse`s it and answers `allowed: true` with the uid.',
-    '- Both use the same ECDSA P-256 certificate (made by `src/certs/generate.ts`), TLS ≥ 1.2, keep-alive; they run one at a time, alternating review by review.',
+    `- **baseline with patch** (saturation only): the same server, every answer carrying the injector's own patch for the typical review (${r.patchBytes ? bytes(r.patchBytes) : 'its size'} of JSONPatch, base64 in the answer): what answering that many bytes costs by itself.`,
+    '- All use the same ECDSA P-256 certificate (made by `src/certs/generate.ts`), TLS ≥ 1.2, keep-alive; they run one at a time, alternating review by review.',
     `- CPU: ${plan.describe}.`,
     `- **Saturation**: autocannon 8 in its own process, ${s.connections} keep-alive connections, closed loop, ${s.saturationS} s per server and review after a ${s.warmupS} s warm-up. autocannon rounds latencies to whole milliseconds, so its p50/p99 are coarse; the fixed-rate figures are exact.`,
     `- **Fixed offered rates**: \`bench/children/paced.js\` in its own process, open loop: request *i* is issued at start + *i*/rate whether earlier ones were answered or not (as the apiserver does), over up to 16 keep-alive connections; latency from issue to the last byte of the answer, \`hrtime\` nanoseconds; ${s.rateS} s measured after 1 s of warm-up. autocannon's own rate limit is not used because it sends each second's budget back to back and then idles (bursts, not a rate). A rate above 90 % of a server's saturation throughput is not run ("over capacity"). "client late p99" is how late the client issued requests (timer granularity): it bounds the client's own error.`,
     '',
-    table(['review', 'injector req/s', 'baseline req/s', 'injector / baseline', 'injector p50 / p99 (autocannon)', 'baseline p50 / p99 (autocannon)', 'server CPU injector / baseline', 'client CPU', 'errors'], sat),
+    table(['review', 'injector req/s', 'baseline req/s', 'injector / baseline', 'baseline with patch req/s (injector / it)', 'server CPU per request: injector / baseline / with patch', 'injector p50 / p99 (autocannon)', 'baseline p50 / p99 (autocannon)', 'server CPU injector / baseline', 'client CPU', 'errors'], sat),
     '',
     table(['review', 'offered', 'injector p50 / p99', 'injector max', 'injector achieved', 'baseline p50 / p99', 'p99 injector / baseline', 'client late p99', 'errors'], rates),
   ].join('\n');

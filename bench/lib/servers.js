@@ -1,8 +1,9 @@
 // The servers under test, each in its own process: the real injector (`sidecar-injector
 // serve`, from bin/) and the baseline (children/baseline-server.js). Both log to a file
 // so reading their output costs the measured run nothing.
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { residentBytes, spawnNode, waitFor } from './proc.js';
@@ -124,9 +125,12 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
   }
 }
 
-/** Starts the baseline HTTPS server (children/baseline-server.js) with the same pair. */
-export async function startBaseline({ tls, cpu }) {
-  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key })], { cpu });
+/**
+ * Starts the baseline HTTPS server (children/baseline-server.js) with the same pair; with
+ * `patch`, its answers carry that base64 JSONPatch.
+ */
+export async function startBaseline({ tls, cpu, patch, name = 'baseline' }) {
+  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => { out += c; });
@@ -141,7 +145,7 @@ export async function startBaseline({ tls, cpu }) {
       return line ? JSON.parse(line).port : undefined;
     });
     return {
-      name: 'baseline', pid: child.pid, port,
+      name, pid: child.pid, port,
       url: `https://127.0.0.1:${port}/inject`,
       memory: async () => ({ rss: residentBytes(child.pid)?.rss }),
       stop: () => stopChild(child),
@@ -161,5 +165,25 @@ export function httpGet(port, urlPath) {
       res.on('end', () => resolve({ status: res.statusCode, body }));
     });
     req.on('error', (error) => resolve({ status: 0, body: '', error: error.message }));
+  });
+}
+
+/** POSTs one body over HTTPS (trusting `caFile`) and resolves the parsed JSON answer. */
+export function postJson(url, caFile, body) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca: readFileSync(caFile), agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text));
+        } catch {
+          reject(new Error(`${url} answered ${res.statusCode} with something not JSON: ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }

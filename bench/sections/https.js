@@ -2,9 +2,14 @@
 // measured in the same run, review by review, alternating the two servers so that any
 // change in the machine's load hits both. Saturation with autocannon (children/
 // saturate.js); fixed offered rates with the open-loop client (children/paced.js).
+// A second baseline answers with the injector's own patch for the typical review: the gap
+// between the two baselines is what the answer's size costs by itself.
+import { readFileSync } from 'node:fs';
 import { runJsonChild, withCpuShare } from '../lib/proc.js';
 import { benchFile } from '../lib/paths.js';
-import { startBaseline, startInjector } from '../lib/servers.js';
+import { postJson, startBaseline, startInjector } from '../lib/servers.js';
+
+export const PATCH_BASELINE = 'baseline-patch';
 
 export const RATES = [200, 500, 1000];
 
@@ -14,7 +19,11 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
     : { warmupS: 2, saturationS: 6, rateS: 5, rates: RATES, rateReviews: ['small', 'typical', 'huge'], connections: 10 };
   const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name: 'https-injector' });
   const baseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu });
-  const servers = [injector, baseline];
+  const typical = reviews.find((r) => r.id === 'typical') ?? reviews[0];
+  const answer = await postJson(injector.url, tls.files.ca, readFileSync(typical.path));
+  if (!answer.response?.patch) throw new Error(`the injector did not patch the ${typical.id} review: ${JSON.stringify(answer).slice(0, 300)}`);
+  const patchBaseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: PATCH_BASELINE });
+  const servers = [injector, baseline, patchBaseline];
   const results = [];
   try {
     for (const review of reviews) {
@@ -34,7 +43,7 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
       }
       for (const rate of settings.rateReviews.includes(review.id) ? settings.rates : []) {
         entry.rates[rate] = {};
-        for (const server of servers) {
+        for (const server of [injector, baseline]) {
           const capacity = entry.saturation[server.name].rps;
           if (rate > 0.9 * capacity) {
             entry.rates[rate][server.name] = { overCapacity: true, capacityRps: capacity };
@@ -51,5 +60,5 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
-  return { settings, reviews: results };
+  return { settings, patchBytes: Buffer.from(answer.response.patch, 'base64').length, reviews: results };
 }
