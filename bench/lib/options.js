@@ -11,8 +11,9 @@ Measures the injector in-process, over HTTPS against a baseline server, its memo
 200,000 requests, and through a real apiserver; prints a markdown table and writes
 BENCHMARKS.md.
 
-  --quick              about a minute: fewer iterations and shorter runs, 2 x 10,000
-                       requests for memory, no apiserver; writes nothing unless --out
+  --quick              under a minute: fewer iterations and shorter runs, the typical
+                       review only over HTTPS, two 3 s memory batches, no apiserver;
+                       writes nothing unless --out
   --only LIST          run only these sections (comma-separated: ${SECTIONS.join(', ')})
   --skip LIST          leave these sections out
   --out FILE           where to write the report (default BENCHMARKS.md for full runs)

@@ -15,8 +15,8 @@ export const RATES = [200, 500, 1000];
 
 export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
   const settings = quick
-    ? { warmupS: 1, saturationS: 2, rateS: 2, rates: [500], rateReviews: ['typical'], connections: 10 }
-    : { warmupS: 2, saturationS: 6, rateS: 5, rates: RATES, rateReviews: ['small', 'typical', 'huge'], connections: 10 };
+    ? { warmupS: 1, saturationS: 2, rateS: 2, rates: [500], reviews: ['typical'], rateReviews: ['typical'], connections: 10 }
+    : { warmupS: 2, saturationS: 6, rateS: 5, rates: RATES, reviews: ['small', 'typical', 'huge'], rateReviews: ['small', 'typical', 'huge'], connections: 10 };
   const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name: 'https-injector' });
   const baseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu });
   const typical = reviews.find((r) => r.id === 'typical') ?? reviews[0];
@@ -26,7 +26,7 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
   const servers = [injector, baseline, patchBaseline];
   const results = [];
   try {
-    for (const review of reviews) {
+    for (const review of reviews.filter((r) => settings.reviews.includes(r.id))) {
       const entry = { id: review.id, size: review.size, saturation: {}, rates: {} };
       results.push(entry);
       const saturate = (server, durationS) => withCpuShare({ server: server.pid }, () => runJsonChild(benchFile('children/saturate.js'), {
