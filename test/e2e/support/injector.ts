@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { CLI, REPO_ROOT } from './repo.js';
+import { CLI, programCommand, REPO_ROOT } from './repo.js';
 import { waitFor } from './wait.js';
 
 export interface InjectorOptions {
@@ -74,7 +74,7 @@ export class Injector {
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.isRunning) throw new Error('the injector is already running');
     const log = openSync(this.options.logFile, 'a');
-    const child = spawn(process.execPath, this.args(), { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
+    const child = spawn(...programCommand(this.args()), { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     running.add(child);

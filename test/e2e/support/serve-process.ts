@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fetchMetrics, freePort, readLog, sampleOf } from './injector.js';
-import { CLI, REPO_ROOT } from './repo.js';
+import { CLI, programCommand, REPO_ROOT } from './repo.js';
 import { waitFor } from './wait.js';
 
 /** Children still running when the test process exits (a timeout) are killed with it. */
@@ -45,10 +45,10 @@ export class ServeProcess {
     this.port = await freePort();
     this.metricsPort = await freePort();
     const log = openSync(this.options.logFile, 'a');
-    const child = spawn(process.execPath, [
+    const child = spawn(...programCommand([
       CLI, 'serve', '--address', '127.0.0.1', '--port', String(this.port), '--metrics-port', String(this.metricsPort),
       ...this.options.flags,
-    ], { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
+    ]), { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.exit = undefined;
