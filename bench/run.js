@@ -106,7 +106,8 @@ try {
     }));
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (options.keep) log(`work folder kept: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 const targets = judgeTargets(results);

@@ -23,6 +23,7 @@ BENCHMARKS.md.
   --api-port N         apiserver port for section 4 (default 6743)
   --etcd-port N        etcd port for section 4 (default 2679)
   --no-pin             do not pin servers and load generators to separate CPUs
+  --keep               keep the work folder (the servers' logs) and print its path
   -h, --help
 `;
 
@@ -41,7 +42,7 @@ export function parseOptions(argv) {
       quick: { type: 'boolean' }, only: { type: 'string' }, skip: { type: 'string' },
       out: { type: 'string' }, json: { type: 'string' }, fixtures: { type: 'string' },
       'kube-dir': { type: 'string' }, 'api-port': { type: 'string' }, 'etcd-port': { type: 'string' },
-      'no-pin': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'no-pin': { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -65,5 +66,6 @@ export function parseOptions(argv) {
     apiPort: port('--api-port', values['api-port'], 6743),
     etcdPort: port('--etcd-port', values['etcd-port'], 2679),
     pin: values['no-pin'] !== true,
+    keep: values.keep === true,
   };
 }

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { imageNodeOptions } from './image-options.js';
 import { residentBytes, spawnNode, waitFor } from './proc.js';
 import { benchFile, CLI, TEMPLATES_DIR } from './paths.js';
 
@@ -75,7 +76,8 @@ async function stopChild(child, timeoutMs = 30_000) {
 }
 
 /**
- * Starts `sidecar-injector serve` on free ports with the given certificate. Standalone
+ * Starts `sidecar-injector serve` on free ports with the given certificate, with the
+ * Node.js options of the image (lib/image-options.js). Standalone
  * (every namespace labelled sidecar-injection=enabled) unless a kubeconfig is given.
  * With `probe`, memory can be read after a forced GC (lib/gc-probe.js).
  */
@@ -87,7 +89,7 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
     '--config-dir', TEMPLATES_DIR, '--tls-cert-file', tls.cert, '--tls-key-file', tls.key,
     ...(kubeconfig ? ['--kubeconfig', kubeconfig] : ['--standalone', '--namespace-labels', 'sidecar-injection=enabled']),
   ];
-  const nodeFlags = probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [];
+  const nodeFlags = [...imageNodeOptions(), ...(probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [])];
   const child = spawnNode(CLI, args, { cpu, nodeFlags, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const log = new LogTail(logFile);
@@ -130,7 +132,8 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
  * `patch`, its answers carry that base64 JSONPatch.
  */
 export async function startBaseline({ tls, cpu, patch, name = 'baseline' }) {
-  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu });
+  // The same Node.js options as the injector, so the two differ only in the code they run.
+  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: imageNodeOptions() });
   let out = '';
   let err = '';
   child.stdout.on('data', (c) => { out += c; });
