@@ -1,14 +1,14 @@
 // `npm run bench`: runs the four sections of issue 5 (in-process, HTTPS against a
 // baseline, memory, through a real apiserver), prints the summary table with the
 // injector/baseline ratios and the targets, and writes BENCHMARKS.md.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadReviews } from './lib/fixtures.js';
 import { cpuPlan, machineFacts } from './lib/machine.js';
 import { parseOptions, HELP } from './lib/options.js';
 import { runJsonChild } from './lib/proc.js';
-import { benchFile } from './lib/paths.js';
+import { benchFile, REPO_ROOT } from './lib/paths.js';
 import { fullReport, summaryTable, targetsTable } from './lib/report.js';
 import { judgeTargets } from './lib/targets.js';
 import { writeServingPair } from './lib/tls.js';
@@ -27,6 +27,15 @@ try {
 }
 if (options.help) {
   process.stdout.write(HELP);
+  process.exit(0);
+}
+if (options.report) {
+  // The measurements of an earlier run (its --json file), reported with today's wording.
+  const saved = JSON.parse(readFileSync(options.report, 'utf8'));
+  const out = options.out ?? path.join(REPO_ROOT, 'BENCHMARKS.md');
+  const quick = saved.quick === true;
+  writeFileSync(out, fullReport({ ...saved, options: { ...options, quick }, targets: judgeTargets(saved.results) }));
+  process.stderr.write(`bench: wrote ${out} from ${options.report}\n`);
   process.exit(0);
 }
 
@@ -120,6 +129,6 @@ if (options.out) {
   writeFileSync(options.out, fullReport({ results, machine, plan, options, targets, startedAt, finishedAt, loadAfter }));
   log(`wrote ${options.out}`);
 }
-if (options.json) writeFileSync(options.json, `${JSON.stringify({ machine, plan, startedAt, finishedAt, loadAfter, results, targets }, null, 2)}\n`);
+if (options.json) writeFileSync(options.json, `${JSON.stringify({ machine, plan, startedAt, finishedAt, loadAfter, quick: options.quick, results, targets }, null, 2)}\n`);
 log(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
 process.exitCode = Object.keys(results.failed).length > 0 ? 1 : 0;

@@ -18,6 +18,8 @@ BENCHMARKS.md.
   --skip LIST          leave these sections out
   --out FILE           where to write the report (default BENCHMARKS.md for full runs)
   --json FILE          also write the raw results as JSON
+  --report FILE        measure nothing: write the report again from a --json FILE of an
+                       earlier run (after a change to the report's wording)
   --fixtures DIR       captured AdmissionReviews (default ../shared/fixtures/admission-reviews)
   --kube-dir DIR       kube-up/kube-down scripts (default ../shared/kube)
   --api-port N         apiserver port for section 4 (default 6743)
@@ -40,7 +42,7 @@ export function parseOptions(argv) {
     args: argv,
     options: {
       quick: { type: 'boolean' }, only: { type: 'string' }, skip: { type: 'string' },
-      out: { type: 'string' }, json: { type: 'string' }, fixtures: { type: 'string' },
+      out: { type: 'string' }, json: { type: 'string' }, report: { type: 'string' }, fixtures: { type: 'string' },
       'kube-dir': { type: 'string' }, 'api-port': { type: 'string' }, 'etcd-port': { type: 'string' },
       'no-pin': { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
@@ -61,6 +63,7 @@ export function parseOptions(argv) {
     sections,
     out: values.out ? path.resolve(values.out) : quick ? undefined : path.join(REPO_ROOT, 'BENCHMARKS.md'),
     json: values.json ? path.resolve(values.json) : undefined,
+    report: values.report ? path.resolve(values.report) : undefined,
     fixturesDir: path.resolve(values.fixtures ?? DEFAULT_FIXTURES_DIR),
     kubeDir: path.resolve(values['kube-dir'] ?? DEFAULT_KUBE_DIR),
     apiPort: port('--api-port', values['api-port'], 6743),
