@@ -37,6 +37,7 @@ import {
   KNOWN_ANNOTATIONS, NAMESPACE_INJECTION_LABEL, parseConfigValue, SETTINGS, type ParseContext,
   type SettingSpec,
 } from './keys.js';
+import { deepFreeze } from './deep-freeze.js';
 import type { EffectiveSetting, NamespaceView, ObjectMeta, SettingSource, Snapshot } from './types.js';
 import { parseProxyConfigHold, quote, type Parsed } from './validate.js';
 
@@ -149,14 +150,6 @@ export function readNamespaceInjection(
 type Default = { ok: true; value: unknown } | { ok: false; problem: string };
 
 const defaultsBySnapshot = new WeakMap<Snapshot, readonly Default[]>();
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const child of Object.values(v)) deepFreeze(child);
-  }
-  return v;
-}
 
 function configValue(values: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
   let node: unknown = values;

@@ -6,16 +6,7 @@ function isObjectLike(v: unknown): v is Record<string, unknown> {
 }
 
 /** Freezes every object and array in `value`, so any write to it throws (ES modules are strict). */
-export function deepFreeze<T>(value: T): T {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (!isObjectLike(v) || Object.isFrozen(v)) continue;
-    Object.freeze(v);
-    for (const key of Object.keys(v)) stack.push(v[key]);
-  }
-  return value;
-}
+export { deepFreeze } from '../../../src/injection/deep-freeze.js';
 
 /** Structural equality of two JSON values (own enumerable keys, order ignored). */
 export function sameJson(a: unknown, b: unknown): boolean {
