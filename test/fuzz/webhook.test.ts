@@ -6,8 +6,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { capturedReview, capturedReviews, type CapturedReview } from './support/fixtures.js';
-import { MemoryWatch, mib, prototypeChanges, prototypeFingerprint } from './support/guards.js';
-import { FILE_TIMEOUT_MS, fuzzTarget, LONG_MODE, recordFigures, writeFigures } from './support/budget.js';
+import { assertHeapBounded, assertPrototypesUntouched, MemoryWatch, prototypeFingerprint } from './support/guards.js';
+import { FILE_TIMEOUT_MS, fuzzTarget, LONG_MODE, recordFigures } from './support/budget.js';
 import {
   byteDamage, damage, deepText, describeMutation, mutateToText, mutation, nodePaths, SWEEP_MUTATIONS, type Mutation, type Path,
 } from './support/mutate.js';
@@ -242,14 +242,11 @@ t.test('sweep: every field of the captured reviews, each replaced by every kind 
 });
 
 t.test('after the run: prototypes untouched, namespace views unchanged, logging alive, heap bounded', async (t) => {
-  t.same(prototypeChanges(prototypesBefore), [], 'Object/Array/Function/String/Number/Boolean prototypes unchanged, nothing sees "polluted"');
+  assertPrototypesUntouched(t, prototypesBefore);
   t.same(webhook.namespaceViewChanges(), [], 'the shared namespace views were never modified');
   const linesBefore = webhook.logLines();
   const ok = await webhook.send({ contentType: JSON_TYPE, body: Buffer.from(capturedReview('01-').text) });
   t.equal(ok.statusCode, 200, 'a normal review is still answered');
   t.ok(webhook.logLines() > linesBefore, 'and logged');
-  const memory = memoryWatch.sample();
-  t.comment(memory.text);
-  t.ok(memory.growth < 128 * 1024 * 1024, `the heap after GC grew by less than 128 MiB after the warm-up (${mib(memory.growth)})`);
-  writeFigures('test/fuzz/webhook.test.ts', memory);
+  assertHeapBounded(t, memoryWatch, 'test/fuzz/webhook.test.ts');
 });

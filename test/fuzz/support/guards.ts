@@ -2,7 +2,9 @@
 // (no key added, removed or replaced: prototype pollution), and memory after garbage
 // collection stays bounded.
 import { setFlagsFromString } from 'node:v8';
+import type { Test } from 'tap';
 import { runInNewContext } from 'node:vm';
+import { writeFigures } from './budget.js';
 
 const PROTOTYPES: ReadonlyArray<[string, object]> = [
   ['Object.prototype', Object.prototype],
@@ -95,4 +97,17 @@ export class MemoryWatch {
       text: `heap after GC: ${mib(this.startHeap)} at the start, ${mib(this.warmHeap)} after the warm-up, ${mib(heap)} at the end (${signed(growth)} since the warm-up); max RSS ${mib(maxRss)}`,
     };
   }
+}
+
+/** End of a fuzz file: no prototype changed since `before` (taken when the file started). */
+export function assertPrototypesUntouched(t: Test, before: Fingerprint): void {
+  t.same(prototypeChanges(before), [], 'Object/Array/Function/String/Number/Boolean prototypes unchanged, nothing sees "polluted"');
+}
+
+/** End of a fuzz file: the heap after GC grew by less than 128 MiB since the warm-up; figures for FUZZ_REPORT. */
+export function assertHeapBounded(t: Test, watch: MemoryWatch, file: string): void {
+  const memory = watch.sample();
+  t.comment(memory.text);
+  t.ok(memory.growth < 128 * 1024 * 1024, `the heap after GC grew by less than 128 MiB after the warm-up (${mib(memory.growth)})`);
+  writeFigures(file, memory);
 }
