@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { generateCertificates } from '../../src/certs/generate.js';
 import { workFolder } from './support/work-folder.js';
-import { Load, nowMs, type LoadCounts } from './support/load.js';
-import { recordRow, row } from './support/reliability.js';
+import { Load, nowMs } from './support/load.js';
+import { assertClean, assertSurvivedAndStop, recordRow, row } from './support/reliability.js';
 import { requireBuild, TEMPLATES_DIR } from './support/repo.js';
 import { admitOnce, patchedProxyImage, podCreateReview } from './support/reviews.js';
 import { ServeProcess } from './support/serve-process.js';
@@ -53,12 +53,6 @@ async function startInjector(t: Test, dir: string, flags: string[]): Promise<{ s
   t.teardown(() => server.stop().then(() => undefined));
   await server.start();
   return { server, ca: flags.includes('--tls-cert-file') ? '' : readFileSync(caFile, 'utf8') };
-}
-
-function assertClean(t: Test, counts: LoadCounts, load: Load, what: string): void {
-  t.equal(counts.lost, 0, `${what}: no request lost`, { problems: load.problems() });
-  t.equal(counts.failed, 0, `${what}: no request failed`, { problems: load.problems() });
-  t.equal(counts.succeeded, counts.sent, `${what}: all ${counts.sent} requests succeeded`);
 }
 
 t.test('1. ten certificate rotations under load', async (t) => {
@@ -98,9 +92,7 @@ t.test('1. ten certificate rotations under load', async (t) => {
   const seen = new Set(load.records.map((r) => r.peer).filter(Boolean));
   t.ok(sets.every((set) => seen.has(fingerprint(set.files['tls.crt']))), 'requests of the load itself were served with each of the 11 certificates');
   t.equal(server.logLines('certificate reloaded: new connections use it').length, 10, 'the injector logged 10 reloads');
-  t.ok(server.isRunning, 'the injector is still running');
-  const crashes = server.crashes;
-  t.equal(await server.stop(), 0, 'and exits 0 on SIGTERM');
+  const crashes = await assertSurvivedAndStop(t, server);
   recordRow(t, row(1, '10 certificate rotations', counts, {
     crashes, maxRssBytes, durationS,
     notes: `closed loop, 8 workers on keep-alive; every 5th request on a new connection (${load.records.filter((r) => r.peer).length} handshakes); all 11 certificates served to the load`,
@@ -154,9 +146,7 @@ t.test('2. one hundred configuration reloads, half of them invalid, under load',
   const last = await admitOnce(server.port, ca, podCreateReview('e2e-load'));
   t.equal(patchedProxyImage(last.body.response), 'registry.example.com/e2e/envoy:v99', 'the last valid version is in force');
   t.equal(server.logLines('configuration rejected: keeping the previous one').length, 50, 'each rejection was logged');
-  t.ok(server.isRunning, 'the injector is still running');
-  const crashes = server.crashes;
-  t.equal(await server.stop(), 0, 'and exits 0 on SIGTERM');
+  const crashes = await assertSurvivedAndStop(t, server);
   recordRow(t, row(2, '100 config reloads (50 invalid)', counts, {
     crashes, maxRssBytes, durationS,
     notes: 'closed loop, 8 workers; --config-dir laid out as a ConfigMap volume, each version a `..data` swap; every answer checked for the proxy image of a valid version',

@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Test } from 'tap';
-import type { LoadCounts } from './load.js';
+import type { Load, LoadCounts } from './load.js';
+import type { ServeProcess } from './serve-process.js';
 
 export interface ReliabilityRow {
   /** Fixed order of the rows in the table. */
@@ -40,4 +41,19 @@ export function recordRow(t: Test, data: ReliabilityRow): void {
   mkdirSync(dir, { recursive: true });
   const slug = `${String(data.order).padStart(2, '0')}-${data.scenario.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
   writeFileSync(path.join(dir, `${slug}.json`), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/** Every request of a load answered well: none lost, none failed, all succeeded. */
+export function assertClean(t: Test, counts: LoadCounts, load: Load, what: string): void {
+  t.equal(counts.lost, 0, `${what}: no request lost`, { problems: load.problems() });
+  t.equal(counts.failed, 0, `${what}: no request failed`, { problems: load.problems() });
+  t.equal(counts.succeeded, counts.sent, `${what}: all ${counts.sent} requests succeeded`);
+}
+
+/** End of a scenario the injector must survive: it still runs, then exits 0 on SIGTERM. Resolves its crashes. */
+export async function assertSurvivedAndStop(t: Test, server: ServeProcess): Promise<number> {
+  t.ok(server.isRunning, 'the injector is still running');
+  const crashes = server.crashes;
+  t.equal(await server.stop(), 0, 'and exits 0 on SIGTERM');
+  return crashes;
 }
