@@ -6,6 +6,7 @@
 import type { Server, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { onRequestEnd } from './request-end.js';
 
 interface Tracked {
   sockets: Set<Socket>;
@@ -23,9 +24,9 @@ export function trackConnections(server: Server): void {
     state.sockets.add(socket);
     socket.once('close', () => state.sockets.delete(socket));
   });
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     state.inFlight++;
-    res.once('close', () => {
+    onRequestEnd(req, res, () => {
       state.inFlight--;
       if (state.inFlight === 0) state.onIdle?.();
     });

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError, sendError } from './errors.js';
 import { rootPlugin } from './plugin.js';
+import { onRequestEnd } from './request-end.js';
 
 /** Seconds a shed caller is asked to wait; the apiserver does not retry by itself, controllers do. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -21,7 +22,7 @@ export interface InFlightOptions {
 
 export const inFlightLimit = rootPlugin('in-flight-limit', async (app: FastifyInstance, opts: InFlightOptions) => {
   let inFlight = 0;
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if (opts.max > 0 && inFlight >= opts.max) {
       opts.onShed?.();
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
@@ -31,8 +32,8 @@ export const inFlightLimit = rootPlugin('in-flight-limit', async (app: FastifyIn
     }
     inFlight++;
     opts.onChange?.(inFlight);
-    // 'close' follows both a finished response and a connection lost mid-request.
-    reply.raw.once('close', () => {
+    // Every way a request can end frees its slot, a queued pipelined one on a lost socket too.
+    onRequestEnd(request.raw, reply.raw, () => {
       inFlight--;
       opts.onChange?.(inFlight);
     });

@@ -13,9 +13,10 @@ export class ServeChild {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   readonly exited: Promise<void>;
 
-  constructor(options: { lookupDelayMs?: number; realEngine?: boolean }, flags: string[]) {
+  /** `nodeFlags`: extra flags for node itself, e.g. a heap limit. */
+  constructor(options: { lookupDelayMs?: number; realEngine?: boolean }, flags: string[], nodeFlags: string[] = []) {
     // The parent's loader flags (tap's TypeScript loader, coverage) let the child run .ts.
-    this.proc = spawn(process.execPath, [...process.execArgv, LAUNCHER, JSON.stringify(options), ...flags], {
+    this.proc = spawn(process.execPath, [...process.execArgv, ...nodeFlags, LAUNCHER, JSON.stringify(options), ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let buffered = '';
@@ -58,4 +59,12 @@ export function getJson(port: number, path: string): Promise<{ status: number; b
     });
     req.on('error', (err) => resolve({ error: err.message }));
   });
+}
+
+/** A metric's value from the /metrics text (first sample of that name), NaN if absent. */
+export async function metricValue(port: number, name: string): Promise<number> {
+  const answer = await getJson(port, '/metrics');
+  if (!('body' in answer) || typeof answer.body !== 'string') return NaN;
+  const line = answer.body.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }

@@ -1,0 +1,58 @@
+// A bound on how deeply a JSON body nests, checked on the bytes before JSON.parse: a
+// body of a few MiB of `[[[[...` costs seconds of the one JS thread and hundreds of MiB
+// to parse, while no pod nests more than a few dozen levels. The scan is one pass over
+// the characters, skipping strings (with their escapes), and stops at the first level
+// over the bound, reporting where that is as a JSON path.
+
+export interface TooDeep {
+  /** Nesting level reached (the bound plus one). */
+  depth: number;
+  /** Character offset of the opening bracket over the bound. */
+  offset: number;
+  /** Path of the container that holds it, e.g. `request.object.spec.x[0][0]`. */
+  path: string;
+}
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d;
+/** Path segments shown in an error; a deep path is cut there. */
+const PATH_SEGMENTS_SHOWN = 12;
+
+interface Level { array: boolean; key: string; index: number }
+
+/** The first place `text` nests deeper than `maxDepth`, or undefined. Malformed JSON is left to the parser. */
+export function findTooDeep(text: string, maxDepth: number): TooDeep | undefined {
+  const levels: Level[] = [];
+  let lastString = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i + 1;
+      for (i = start; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) i++;
+        else if (s === QUOTE) break;
+      }
+      lastString = text.slice(start, Math.min(i, start + 256));
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (levels.length >= maxDepth) return { depth: levels.length + 1, offset: i, path: pathOf(levels) };
+      levels.push({ array: c === OPEN_ARRAY, key: '', index: 0 });
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      levels.pop();
+    } else if (c === COLON) {
+      const top = levels[levels.length - 1];
+      if (top) top.key = lastString;
+    } else if (c === COMMA) {
+      const top = levels[levels.length - 1];
+      if (top?.array) top.index++;
+    }
+  }
+  return undefined;
+}
+
+function pathOf(levels: Level[]): string {
+  // Each open container contributes where the next one sits in it: its current key or index.
+  const segments = levels.map((level) => (level.array ? `[${level.index}]` : `.${level.key}`));
+  const shown = segments.slice(0, PATH_SEGMENTS_SHOWN).join('').replace(/^\./, '');
+  return segments.length > PATH_SEGMENTS_SHOWN ? `${shown}...` : shown;
+}
