@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BUILTIN_CONFIG_DIR } from './config/load-dir.js';
 import { FlagValueError, parseNamespaceFlags, type NamespaceFlags } from './cli/namespace-flags.js';
+import { DEFAULT_LIMITS, DEFAULT_SHUTDOWN, MAX_JSON_DEPTH } from './server/limit-defaults.js';
 
 /** A usage error: the CLI prints the message and exits 2. */
 export class SettingsError extends Error {
@@ -76,6 +77,15 @@ export const DEFAULT_CONFIGMAP = 'sidecar-injector';
 export const DEFAULT_CA_OUT = path.join(os.tmpdir(), 'sidecar-injector-ca.crt');
 const MiB = 1024 * 1024;
 
+/** A default for the help text and the flag parsers: `3Mi`, `16Ki`. */
+function size(bytes: number): string {
+  return bytes % MiB === 0 ? `${bytes / MiB}Mi` : bytes % 1024 === 0 ? `${bytes / 1024}Ki` : String(bytes);
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   port: { type: 'string' },
@@ -143,26 +153,29 @@ TLS (without files, a self-signed pair is generated at start)
                               changes. The apiserver presents one when its admission config
                               names a kubeconfig for the webhook (see README). Default: off
 
-Limits (webhook port; the health/metrics port has none of these)
+Limits (webhook port; the health/metrics port has fixed ones, see README "Limits")
   --max-body-bytes SIZE       largest AdmissionReview accepted, bytes or with Ki/Mi suffix
-                              (default 8Mi); larger bodies get 413
-  --max-header-bytes SIZE     largest request line plus headers (default 16Ki); larger get 431
-  --request-timeout DUR       headers and body must arrive within this time (default 3s);
+                              (default ${size(DEFAULT_LIMITS.maxBodyBytes)}, the apiserver's own request limit); larger
+                              bodies get 413. Bodies nested over ${MAX_JSON_DEPTH} levels get 400
+  --max-header-bytes SIZE     largest request line plus headers (default ${size(DEFAULT_LIMITS.maxHeaderBytes)}); larger get 431
+  --request-timeout DUR       headers and body must arrive within this time (default ${seconds(DEFAULT_LIMITS.requestTimeoutMs)});
                               slower requests get 408 and their connection is closed
   --max-connections-per-client N
-                              open connections one remote address may hold (default 64,
+                              open connections one remote address may hold (default ${DEFAULT_LIMITS.maxConnectionsPerClient},
                               above the apiserver's 25 idle connections per host); more are
                               closed at once. 0: no cap
-  --max-in-flight N           admissions handled at once (default 32); more get an
+  --max-in-flight N           admissions handled at once (default ${DEFAULT_LIMITS.maxInFlight}); more get an
                               immediate 503 with Retry-After, which the apiserver treats as
                               a webhook failure (failurePolicy applies). 0: no cap
 
 Operation
   --log-level LEVEL           ${LOG_LEVELS.join('|')} (default info; env LOG_LEVEL)
   --shutdown-delay DUR        after SIGTERM, keep serving this long with /readyz failing,
-                              so endpoints are removed before the listener closes (default 0s)
+                              so endpoints are removed before the listener closes and idle
+                              keep-alive clients are not reset (default ${seconds(DEFAULT_SHUTDOWN.delayMs)}, or half of
+                              a shorter --shutdown-timeout)
   --shutdown-timeout DUR      after SIGTERM, exit non-zero if in-flight requests have not
-                              finished within this time (default 25s)
+                              finished within this time (default ${seconds(DEFAULT_SHUTDOWN.timeoutMs)})
   -h, --help                  show this help
 
 Durations: a number with ms, s or m (a bare number means seconds).
@@ -275,6 +288,7 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
     throw new SettingsError(`--log-level: "${logLevelText}" is not a level; expected one of ${LOG_LEVELS.join(', ')}.`);
   }
 
+  const shutdownTimeoutMs = parseDuration('--shutdown-timeout', str('shutdown-timeout') ?? seconds(DEFAULT_SHUTDOWN.timeoutMs), 100, 3_600_000);
   const settings: ServeSettings = {
     port: parsePort('--port', str('port') ?? '9443'),
     metricsPort: parsePort('--metrics-port', str('metrics-port') ?? '8080'),
@@ -289,14 +303,17 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
     caOut: path.resolve(str('ca-out') ?? DEFAULT_CA_OUT),
     certPollIntervalMs: parseDuration('--cert-poll-interval', str('cert-poll-interval') ?? '10s', 100, 3_600_000),
     logLevel: logLevelText as LogLevel,
-    maxBodyBytes: parseByteSize('--max-body-bytes', str('max-body-bytes') ?? '8Mi'),
-    maxHeaderBytes: parseByteSize('--max-header-bytes', str('max-header-bytes') ?? '16Ki', 1024, MiB),
-    requestTimeoutMs: parseDuration('--request-timeout', str('request-timeout') ?? '3s', 100, 30_000),
-    maxConnectionsPerClient: parseCount('--max-connections-per-client', str('max-connections-per-client') ?? '64'),
-    maxInFlight: parseCount('--max-in-flight', str('max-in-flight') ?? '32'),
+    maxBodyBytes: parseByteSize('--max-body-bytes', str('max-body-bytes') ?? size(DEFAULT_LIMITS.maxBodyBytes)),
+    maxHeaderBytes: parseByteSize('--max-header-bytes', str('max-header-bytes') ?? size(DEFAULT_LIMITS.maxHeaderBytes), 1024, MiB),
+    requestTimeoutMs: parseDuration('--request-timeout', str('request-timeout') ?? seconds(DEFAULT_LIMITS.requestTimeoutMs), 100, 30_000),
+    maxConnectionsPerClient: parseCount('--max-connections-per-client', str('max-connections-per-client') ?? String(DEFAULT_LIMITS.maxConnectionsPerClient)),
+    maxInFlight: parseCount('--max-in-flight', str('max-in-flight') ?? String(DEFAULT_LIMITS.maxInFlight)),
     clientCaFile: clientCaFile === undefined ? undefined : path.resolve(clientCaFile),
-    shutdownTimeoutMs: parseDuration('--shutdown-timeout', str('shutdown-timeout') ?? '25s', 100, 3_600_000),
-    shutdownDelayMs: parseDuration('--shutdown-delay', str('shutdown-delay') ?? '0s', 0, 600_000),
+    shutdownTimeoutMs,
+    // Unset, the delay must not make a short --shutdown-timeout an error: half of it then.
+    shutdownDelayMs: str('shutdown-delay') === undefined
+      ? Math.min(DEFAULT_SHUTDOWN.delayMs, Math.floor(shutdownTimeoutMs / 2))
+      : parseDuration('--shutdown-delay', str('shutdown-delay')!, 0, 600_000),
   };
   if (settings.port !== 0 && settings.port === settings.metricsPort) {
     throw new SettingsError(`--port and --metrics-port are both ${settings.port}; they need different ports.`);

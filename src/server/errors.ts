@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   'request-timeout': 408,
   'overloaded': 503,
   'invalid-json': 400,
+  'nesting-too-deep': 400,
   'invalid-review': 400,
   'bad-request': 400,
   'not-found': 404,

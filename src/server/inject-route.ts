@@ -5,10 +5,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { admit, type Admission, type AdmitDeps } from '../admission/admit.js';
 import { decodeReview, type AdmissionRequest } from '../admission/review.js';
 import { encodeResponse, responseJson } from '../admission/response.js';
+import { DEFAULT_LIMITS } from './limit-defaults.js';
 import type { Metrics } from './metrics.js';
 
 export const INJECT_PATH = '/inject';
-export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface InjectRouteOptions {
   admit: AdmitDeps;
@@ -39,7 +39,7 @@ function logAdmission(request: FastifyRequest, reply: FastifyReply, req: Admissi
 export function injectRoute(opts: InjectRouteOptions) {
   const { metrics } = opts;
   return async function injectRoutePlugin(app: FastifyInstance): Promise<void> {
-    app.post(INJECT_PATH, { bodyLimit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }, async (request, reply) => {
+    app.post(INJECT_PATH, { bodyLimit: opts.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes }, async (request, reply) => {
       const review = decodeReview(request.body); // ReviewError → 400 via the error handler
       const admission = await admit(review.request, opts.admit);
       metrics.requests.inc({ result: admission.result });

@@ -7,7 +7,9 @@ import type { AdmitDeps } from '../admission/admit.js';
 import { limitConnectionsPerClient } from './connection-limit.js';
 import { clientErrorHandler, errorHandling } from './errors.js';
 import { inFlightLimit } from './in-flight.js';
-import { DEFAULT_MAX_BODY_BYTES, INJECT_PATH, injectRoute } from './inject-route.js';
+import { INJECT_PATH, injectRoute } from './inject-route.js';
+import { depthLimitedJsonParser } from './json-body.js';
+import { DEFAULT_LIMITS, MAX_JSON_DEPTH } from './limit-defaults.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { secureContextOptions, type KeyPair } from './tls.js';
@@ -15,17 +17,8 @@ import { secureContextOptions, type KeyPair } from './tls.js';
 /** Above the apiserver's 90 s idle timeout, so the server never closes a connection the client is about to reuse. */
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 
-/** The defaults of the limit flags (README "Limits and caller authentication"). */
-export const DEFAULT_LIMITS = {
-  /** Node's own default; a review's headers are a few hundred bytes. */
-  maxHeaderBytes: 16 * 1024,
-  /** Receiving a review takes milliseconds; the apiserver waits 10 s by default (30 s at most) for the whole call. */
-  requestTimeoutMs: 3_000,
-  /** The apiserver keeps up to 25 idle connections per webhook host, more while calls are in flight. */
-  maxConnectionsPerClient: 64,
-  /** An admission costs about a millisecond of the one JS thread; 32 waiting is far inside any webhook timeout. */
-  maxInFlight: 32,
-} as const;
+/** The defaults of the limit flags, defined once in limit-defaults.ts. */
+export { DEFAULT_LIMITS };
 
 export interface WebhookLimits {
   maxBodyBytes?: number;
@@ -86,6 +79,10 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
     () => deps.metrics.shed.inc({ limit: 'max-connections-per-client' }));
   // Only JSON is an AdmissionReview; everything else is answered 415.
   app.removeContentTypeParser('text/plain');
+  // The nesting depth is checked before JSON.parse sees the body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimitedJsonParser(parseJson, MAX_JSON_DEPTH));
 
   const readiness = deps.readiness;
   if (readiness) {
@@ -106,6 +103,6 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
       deps.metrics.requests.inc({ result: 'error' });
     },
   });
-  app.register(injectRoute({ admit: deps, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }));
+  app.register(injectRoute({ admit: deps, metrics: deps.metrics, maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes }));
   return app;
 }

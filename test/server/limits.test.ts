@@ -76,8 +76,8 @@ function requestHead(headers: string, contentLength: number): string {
   return `POST /inject HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n${headers}\r\n`;
 }
 
-t.test('defaults: 16 KiB of headers, 3 s to send a request, 64 connections per client, 32 admissions at once', async (t) => {
-  t.same(DEFAULT_LIMITS, { maxHeaderBytes: 16 * 1024, requestTimeoutMs: 3000, maxConnectionsPerClient: 64, maxInFlight: 32 });
+t.test('defaults: 3 MiB bodies, 16 KiB of headers, 3 s to send a request, 64 connections per client, 32 admissions at once', async (t) => {
+  t.same(DEFAULT_LIMITS, { maxBodyBytes: 3 * 1024 * 1024, maxHeaderBytes: 16 * 1024, requestTimeoutMs: 3000, maxConnectionsPerClient: 64, maxInFlight: 32 });
   t.ok(DEFAULT_LIMITS.maxConnectionsPerClient > 25, 'above the 25 idle connections the apiserver keeps per webhook host');
 });
 

@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap';
 import path from 'node:path';
 import { parseServeArgs, SERVE_HELP, SettingsError, type ServeSettings } from '../../src/settings.js';
-import { DEFAULT_LIMITS } from '../../src/server/webhook-app.js';
+import { DEFAULT_LIMITS, DEFAULT_SHUTDOWN } from '../../src/server/limit-defaults.js';
 
 function settings(argv: string[]): ServeSettings {
   const parsed = parseServeArgs(argv, {});
@@ -19,13 +19,20 @@ function usageError(t: Test, argv: string[], pattern: RegExp) {
 t.test('defaults are the server\'s documented limits; client authentication off', async (t) => {
   const s = settings([]);
   t.match(s, {
-    maxBodyBytes: 8 * 1024 * 1024,
+    maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes,
     maxHeaderBytes: DEFAULT_LIMITS.maxHeaderBytes,
     requestTimeoutMs: DEFAULT_LIMITS.requestTimeoutMs,
     maxConnectionsPerClient: DEFAULT_LIMITS.maxConnectionsPerClient,
     maxInFlight: DEFAULT_LIMITS.maxInFlight,
   });
   t.equal(s.clientCaFile, undefined);
+});
+
+t.test('the shutdown delay defaults to 3 s, or half of a shorter --shutdown-timeout', async (t) => {
+  t.equal(settings([]).shutdownDelayMs, DEFAULT_SHUTDOWN.delayMs);
+  t.equal(DEFAULT_SHUTDOWN.delayMs, 3000, 'long enough for endpoints to drop the pod before idle connections close');
+  t.equal(settings(['--shutdown-timeout', '2s']).shutdownDelayMs, 1000);
+  t.equal(settings(['--shutdown-timeout', '2s', '--shutdown-delay', '0s']).shutdownDelayMs, 0, 'an explicit value wins');
 });
 
 t.test('every flag is read', async (t) => {

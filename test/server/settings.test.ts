@@ -29,7 +29,7 @@ t.test('defaults: standalone, built-in templates, 9443/8080, 8 MiB, 25 s', async
     port: 9443, metricsPort: 8080, address: '0.0.0.0', kube: { mode: 'none' },
     config: { kind: 'dir', dir: BUILTIN_CONFIG_DIR }, namespace: 'sidecar-injector', serviceName: 'sidecar-injector',
     namespaceLabels: {}, namespaceAnnotations: {}, tls: undefined, caOut: path.join(os.tmpdir(), 'sidecar-injector-ca.crt'),
-    logLevel: 'info', maxBodyBytes: 8 * 1024 * 1024, shutdownTimeoutMs: 25_000, shutdownDelayMs: 0, certPollIntervalMs: 10_000,
+    logLevel: 'info', maxBodyBytes: 3 * 1024 * 1024, shutdownTimeoutMs: 25_000, shutdownDelayMs: 3000, certPollIntervalMs: 10_000,
   });
   t.ok(existsSync(path.join(BUILTIN_CONFIG_DIR, 'config.yaml')), 'the built-in dir is the repository templates/, whatever the cwd');
   t.ok(Object.isFrozen(s));

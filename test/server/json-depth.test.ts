@@ -1,0 +1,40 @@
+// The nesting-depth scan that runs before JSON.parse: depth counted outside strings only
+// (brackets in strings and escaped quotes do not count), the first level over the bound
+// reported with a JSON path, a deep body answered 400 in the JSON error shape.
+import t from 'tap';
+import { findTooDeep } from '../../src/server/json-depth.js';
+import { buildApp } from '../../src/server/webhook-app.js';
+import { createMetrics } from '../../src/server/metrics.js';
+import { MAX_JSON_DEPTH } from '../../src/server/limit-defaults.js';
+import { captureLogs, enabledNamespaces, FAKE_SNAPSHOT, fixture, outcome } from './support/harness.js';
+
+t.test('counts containers, not brackets inside strings', async (t) => {
+  t.equal(findTooDeep('[[[]]]', 3), undefined, 'exactly at the bound');
+  t.match(findTooDeep('[[[[]]]]', 3), { depth: 4, offset: 3, path: '[0][0][0]' });
+  t.equal(findTooDeep(JSON.stringify({ a: '[[[[[[{{{{{', b: 'x\\"[[[[[[' }), 1), undefined, 'strings and escaped quotes are skipped');
+  t.match(findTooDeep('{"a":{"b":[1,2,{"c":{}}]}}', 4), { depth: 5, path: 'a.b[2].c' });
+  t.equal(findTooDeep('{"a":', 1), undefined, 'malformed JSON is left to the parser');
+});
+
+t.test('a real review is far from the bound; the deep path is cut for the error', async (t) => {
+  for (const f of ['01-', '08-', '10-']) t.equal(findTooDeep(fixture(f).text, 24), undefined, `${f} nests less than 24 levels`);
+  const found = findTooDeep(`{"x":${'['.repeat(100)}${']'.repeat(100)}}`, MAX_JSON_DEPTH);
+  t.match(found, { depth: MAX_JSON_DEPTH + 1, path: /^x(\[0\]){11}\.\.\.$/ });
+});
+
+t.test('the webhook answers a too-deep body 400 nesting-too-deep before parsing it', async (t) => {
+  const app = buildApp({
+    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }),
+    snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({}),
+  });
+  t.teardown(() => app.close());
+  const review = fixture('01-').review;
+  const deep = JSON.stringify(review).replace('"spec":{', `"spec":{"x":${'['.repeat(200_000)}${']'.repeat(200_000)},`);
+  const res = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: deep });
+  t.equal(res.statusCode, 400);
+  t.match(res.json(), { error: { code: 'nesting-too-deep', field: /^request\.object\.spec\.x\[0\]/, message: /deeper than 64 levels/ } });
+  const ok = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(review) });
+  t.equal(ok.statusCode, 200, 'an ordinary review still passes');
+  const proto = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' });
+  t.match(proto.json(), { error: { code: 'invalid-json' } }, 'fastify\'s prototype-poisoning check still runs after the scan');
+});
