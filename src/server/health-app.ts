@@ -1,7 +1,12 @@
 // The plain-HTTP app on the metrics port: liveness, readiness and Prometheus metrics.
+// It shares the event loop with the webhook, so it has fixed limits of its own
+// (HEALTH_LIMITS): few connections, short header, request and keep-alive timeouts, and a
+// /metrics that is cached and paced.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { errorHandling } from './errors.js';
+import { clientErrorHandler, errorHandling } from './errors.js';
+import { HEALTH_LIMITS } from './limit-defaults.js';
+import { cachedMetricsText } from './metrics-text.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 
@@ -9,13 +14,31 @@ export interface HealthDeps {
   logger: Logger;
   metrics: Metrics;
   readiness: Readiness;
+  /** Replaces HEALTH_LIMITS (tests). */
+  limits?: Partial<typeof HEALTH_LIMITS>;
 }
 
+/** Shortest time between two /metrics answers, whoever asks. */
+const METRICS_PACE_MS = 50;
+
 export function buildHealthApp(deps: HealthDeps): FastifyInstance {
+  const limits = { ...HEALTH_LIMITS, ...deps.limits };
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }), // probes every few seconds: not worth a line each
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      maxHeaderSize: limits.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.floor(limits.requestTimeoutMs / 4)),
+    },
+    clientErrorHandler: clientErrorHandler({ maxHeaderBytes: limits.maxHeaderBytes, requestTimeoutMs: limits.requestTimeoutMs }),
   }) as unknown as FastifyInstance;
+  // Connections over the cap are closed by Node as soon as they are accepted.
+  app.server.maxConnections = limits.maxConnections;
+  const metricsText = cachedMetricsText(deps.metrics.registry, { cacheMs: limits.metricsCacheMs, paceMs: METRICS_PACE_MS });
   app.register(errorHandling, {});
   app.register(async function healthRoutes(routes) {
     // Alive as long as the event loop answers.
@@ -25,7 +48,7 @@ export function buildHealthApp(deps: HealthDeps): FastifyInstance {
       return reply.code(503).send({ status: 'not-ready', waitingFor: deps.readiness.pending() });
     });
     routes.get('/metrics', async (_request, reply) => {
-      const text = await deps.metrics.registry.metrics();
+      const text = await metricsText();
       return reply.type(deps.metrics.registry.contentType).send(text);
     });
   });

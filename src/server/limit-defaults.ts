@@ -25,8 +25,11 @@ export const MAX_JSON_DEPTH = 64;
 
 /** The health/metrics port: a few probes and one scraper, never a crowd. */
 export const HEALTH_LIMITS = {
-  /** Open connections at once (kubelet probes, Prometheus, a person with curl). */
-  maxConnections: 16,
+  /**
+   * Open connections at once: kubelet probes, Prometheus, a person with curl. More are
+   * closed on arrival; the short timeouts below free the slots of idle or slow clients.
+   */
+  maxConnections: 32,
   /** Headers and the whole request must arrive within this time. */
   requestTimeoutMs: 2_000,
   maxHeaderBytes: 8 * KiB,

@@ -1,0 +1,112 @@
+// Attack 6 of issue 10: the health/metrics port shares the event loop with the webhook.
+// Before the fix a /metrics flood from 8 keep-alive clients cut admissions from 5,168 to
+// 268 req/s, and 2,000 half-sent requests stayed open 70 s. Run against the real `serve`
+// in a child process: admissions over TLS, the flood and the half-sent requests over
+// plain HTTP on the metrics port.
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fixture, waitFor } from '../server/support/harness.js';
+import { getJson, ServeChild } from '../server/support/child.js';
+import { Load } from '../server/support/load.js';
+import { recordAttack } from './support/record.js';
+
+t.setTimeout(240_000);
+
+const FLOOD_CLIENTS = 8;
+const WORKERS = 4;
+const ADMISSIONS = 400;
+/** Over the port's cap of 32 connections: the surplus is closed on arrival. */
+const HALF_SENT = 40;
+
+/** Admissions per second over `ADMISSIONS` requests from `WORKERS` keep-alive clients. */
+async function admissionRate(port: number, ca: string, body: string): Promise<{ rate: number; failed: number }> {
+  const started = performance.now();
+  const load = new Load({ port, ca: [ca], body, concurrency: WORKERS });
+  await waitFor(`${ADMISSIONS} admissions`, () => load.completed().length >= ADMISSIONS, 120_000, 5);
+  const seconds = (performance.now() - started) / 1000;
+  await load.stop();
+  const done = load.completed();
+  return { rate: done.length / seconds, failed: load.sent.filter((s) => s.status !== undefined && s.status !== 200).length };
+}
+
+/** `clients` keep-alive clients asking for /metrics in a loop until stopped. */
+function flood(port: number, clients: number): { stop(): Promise<number> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  let running = true;
+  let answered = 0;
+  const one = () => new Promise<void>((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
+      res.resume();
+      res.on('end', () => { answered++; resolve(); });
+    });
+    req.on('error', () => setTimeout(resolve, 5));
+  });
+  const workers = Array.from({ length: clients }, async () => { while (running) await one(); });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+      agent.destroy();
+      return answered;
+    },
+  };
+}
+
+/** A request head cut short; resolves what the server sent and how long until it closed. */
+function halfSent(port: number): Promise<{ text: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => { text += c; });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve({ text, ms: performance.now() - started }));
+  });
+}
+
+t.test('a /metrics flood and half-sent requests on the health port leave admissions alone', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-attack-6-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const caOut = path.join(dir, 'ca.crt');
+  const child = new ServeChild({}, ['--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone',
+    '--ca-out', caOut, '--shutdown-delay', '0s']);
+  t.teardown(() => child.kill());
+  const ports = await child.ports();
+  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
+  const ca = readFileSync(caOut, 'utf8');
+  const body = fixture('01-').text;
+
+  await admissionRate(ports.webhook, ca, body); // warm-up: JIT, TLS sessions
+  const unloaded = await admissionRate(ports.webhook, ca, body);
+  const scrapes = flood(ports.metrics, FLOOD_CLIENTS);
+  const loaded = await admissionRate(ports.webhook, ca, body);
+  const metricsAnswers = await scrapes.stop();
+  t.equal(unloaded.failed + loaded.failed, 0, 'every admission is answered 200');
+  t.ok(metricsAnswers > 0, `the flood got answers (${metricsAnswers})`);
+  t.ok(loaded.rate * 2 >= unloaded.rate,
+    `admission throughput under the /metrics flood is within 2x of unloaded (${loaded.rate.toFixed(0)} vs ${unloaded.rate.toFixed(0)} req/s)`);
+
+  const half = await Promise.all(Array.from({ length: HALF_SENT }, () => halfSent(ports.metrics)));
+  const slowest = Math.max(...half.map((h) => h.ms));
+  const timedOut = half.filter((h) => /^HTTP\/1\.1 408/.test(h.text) && h.text.includes('"code":"request-timeout"'));
+  const refused = half.filter((h) => h.text === '');
+  t.equal(timedOut.length + refused.length, HALF_SENT, 'each half-sent request is answered 408 in the JSON error shape, or refused on arrival over the cap');
+  t.ok(timedOut.length > 0 && timedOut.length <= 32, `the cap admits at most 32 (${timedOut.length} admitted, ${refused.length} refused)`);
+  t.ok(slowest < 10_000, `all ${HALF_SENT} are closed by the request timeout (slowest ${slowest.toFixed(0)} ms)`);
+  const health = await getJson(ports.metrics, '/healthz');
+  t.ok('status' in health && health.status === 200, 'the port still answers probes');
+
+  recordAttack({
+    id: 6,
+    defect: 'The health/metrics port has no limits and shares the event loop',
+    attack: `${FLOOD_CLIENTS} keep-alive clients requesting /metrics in a loop while ${WORKERS} clients send ${ADMISSIONS} admissions; then ${HALF_SENT} half-sent requests on the metrics port`,
+    before: '/metrics flood cut admissions from 5,168 to 268 req/s; 2,000 half-sent requests stayed open 70 s',
+    after: `admissions ${loaded.rate.toFixed(0)} req/s under the flood vs ${unloaded.rate.toFixed(0)} unloaded (${(loaded.rate / unloaded.rate * 100).toFixed(0)} %; the flood got ${metricsAnswers} answers, paced); ${HALF_SENT} half-sent requests: ${timedOut.length} answered 408 and closed by the 2 s request timeout, ${refused.length} refused over the 32-connection cap, all gone within ${(slowest / 1000).toFixed(1)} s`,
+    test: 'test/attacks/server-6-health-port.test.ts',
+  });
+});
