@@ -3,15 +3,18 @@
 //
 //   node test/e2e/reliability.js              runs test/e2e/09-faults.test.ts and
 //                                             11-apiserver-restart.test.ts through test/e2e/run.js
-//                                             (dist/ must be built) with RELIABILITY_RESULTS set
-//                                             to a fresh folder, then writes the table from the
-//                                             rows the scenarios recorded there;
+//                                             (dist/ must be built), then the attack tests
+//                                             test/attacks/*.test.ts through tap, with
+//                                             RELIABILITY_RESULTS set to a fresh folder, then
+//                                             writes the report from the rows (*.json) and
+//                                             attacks (attack-*.json) recorded there;
 //   node test/e2e/reliability.js --render DIR only writes the table from rows already in DIR
 //                                             (e.g. a CI run of `npm run test:e2e` with
 //                                             RELIABILITY_RESULTS=DIR).
 //
 // A run whose tests fail writes no RELIABILITY.md: it prints the rows and exits non-zero.
 import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,25 +24,63 @@ import { machineFacts } from '../../bench/lib/machine.js';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const OUTPUT = join(REPO, 'RELIABILITY.md');
 const FAULT_FILES = ['test/e2e/09-faults.test.ts', 'test/e2e/11-apiserver-restart.test.ts'];
+/** Issue 10's attacks, each recording attack-<id>.json (test/attacks/support/record.ts). */
+const ATTACK_FILES = readdirSync(join(REPO, 'test/attacks')).filter((name) => name.endsWith('.test.ts')).sort().map((name) => `test/attacks/${name}`);
 /** The scenarios the table must have, by their `order` (test/e2e/support/reliability.ts). */
 const EXPECTED_ROWS = [1, 2, 3, 4, 5];
 
 const say = (message) => process.stderr.write(`reliability: ${message}\n`);
 
-function runSuite(resultsDir, extraArgs) {
+function run(command, args, resultsDir) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'test/e2e/run.js'), ...FAULT_FILES, ...extraArgs], {
-      cwd: REPO, stdio: 'inherit', env: { ...process.env, RELIABILITY_RESULTS: resultsDir },
-    });
+    const child = spawn(command, args, { cwd: REPO, stdio: 'inherit', env: { ...process.env, RELIABILITY_RESULTS: resultsDir } });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
   });
 }
 
+async function runSuite(resultsDir, extraArgs) {
+  const faults = await run(process.execPath, [join(REPO, 'test/e2e/run.js'), ...FAULT_FILES, ...extraArgs], resultsDir);
+  // One attack at a time: each measures times and throughput of a server child.
+  const attacks = await run(join(REPO, 'node_modules/.bin/tap'), ['--disable-coverage', '--jobs=1', ...ATTACK_FILES], resultsDir);
+  return faults !== 0 ? faults : attacks;
+}
+
+async function readJson(dir, keep) {
+  const names = (await readdir(dir).catch(() => [])).filter((name) => name.endsWith('.json') && keep(name)).sort();
+  return Promise.all(names.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8'))));
+}
+
 async function readRows(dir) {
-  const names = (await readdir(dir).catch(() => [])).filter((name) => name.endsWith('.json')).sort();
-  const rows = await Promise.all(names.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8'))));
+  const rows = await readJson(dir, (name) => !name.startsWith('attack-'));
   return rows.sort((a, b) => a.order - b.order);
+}
+
+async function readAttacks(dir) {
+  const attacks = await readJson(dir, (name) => name.startsWith('attack-'));
+  return attacks.sort((a, b) => a.id - b.id);
+}
+
+/** The "Attacks (issue 10)" section: one subsection per defect, in id order. */
+export function renderAttacks(attacks) {
+  if (attacks.length === 0) return [];
+  return [
+    '## Attacks (issue 10)',
+    '',
+    'Each defect found by attacking the server (issue 10) has a test in `test/attacks/` that reproduces',
+    'the attack against the real server (over TLS, in a child process where process behaviour matters);',
+    '"before" is the figure the issue reported, "after" what this run measured.',
+    '',
+    ...attacks.flatMap((a) => [
+      `### ${a.id}. ${a.defect}`,
+      '',
+      `- Attack: ${a.attack}`,
+      `- Before: ${a.before}`,
+      `- After: ${a.after}`,
+      `- Guarding test: \`${a.test}\``,
+      '',
+    ]),
+  ];
 }
 
 function git(args) {
@@ -53,14 +94,15 @@ function git(args) {
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderReport(rows, facts, source) {
+export function renderReport(rows, facts, source, attacks = []) {
   const missing = EXPECTED_ROWS.filter((order) => !rows.some((row) => row.order === order));
   const allClean = rows.every((row) => row.failed === 0 && row.lost === 0 && row.crashes === 0);
   const lines = [
     '# Reliability under faults',
     '',
     `Generated by \`node test/e2e/reliability.js\` from a real run of the end-to-end fault scenarios`,
-    '(`test/e2e/09-faults.test.ts`, `test/e2e/11-apiserver-restart.test.ts`); do not edit by hand.',
+    '(`test/e2e/09-faults.test.ts`, `test/e2e/11-apiserver-restart.test.ts`) and of the attack tests',
+    '(`test/attacks/`); do not edit by hand.',
     '',
     `- Date: ${facts.date}`,
     `- Commit: ${source.commit || 'unknown'}${source.dirty ? ' (src/ or test/e2e/ had uncommitted changes)' : ''}`,
@@ -100,6 +142,7 @@ export function renderReport(rows, facts, source) {
     '`failurePolicy`: with `Fail` (deploy/) the pod creation is refused and its controller retries;',
     'shedding turns an answer that would come after the apiserver\'s timeout into an immediate one.',
     '',
+    ...renderAttacks(attacks),
   ];
   return lines.join('\n');
 }
@@ -110,12 +153,12 @@ async function main(argv) {
     return 0;
   }
   const facts = machineFacts();
-  const source = { commit: git(['rev-parse', '--short', 'HEAD']), dirty: git(['status', '--porcelain', '--', 'src', 'test/e2e']) !== '' };
+  const source = { commit: git(['rev-parse', '--short', 'HEAD']), dirty: git(['status', '--porcelain', '--', 'src', 'test/e2e', 'test/attacks']) !== '' };
   if (argv[0] === '--render') {
     if (!argv[1]) throw new Error('--render needs the folder with the rows');
     const rows = await readRows(argv[1]);
     if (rows.length === 0) throw new Error(`no rows (*.json) in ${argv[1]}`);
-    await writeFile(OUTPUT, renderReport(rows, facts, source));
+    await writeFile(OUTPUT, renderReport(rows, facts, source, await readAttacks(argv[1])));
     say(`wrote ${OUTPUT} from ${rows.length} rows in ${argv[1]}`);
     return 0;
   }
@@ -123,13 +166,14 @@ async function main(argv) {
   try {
     const code = await runSuite(results, argv);
     const rows = await readRows(results);
+    const attacks = await readAttacks(results);
     if (code !== 0) {
-      say(`the fault scenarios failed (exit ${code}); RELIABILITY.md left as it was. Rows recorded:`);
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      say(`the fault scenarios or attack tests failed (exit ${code}); RELIABILITY.md left as it was. Rows recorded:`);
+      process.stdout.write(`${JSON.stringify([...rows, ...attacks], null, 2)}\n`);
       return code;
     }
-    await writeFile(OUTPUT, renderReport(rows, facts, source));
-    say(`wrote ${OUTPUT} (${rows.length} scenarios)`);
+    await writeFile(OUTPUT, renderReport(rows, facts, source, attacks));
+    say(`wrote ${OUTPUT} (${rows.length} scenarios, ${attacks.length} attacks)`);
     return 0;
   } finally {
     await rm(results, { recursive: true, force: true });
