@@ -1,10 +1,10 @@
 // Whether the server should receive traffic: ready once every startup condition is met
-// (configuration loaded, certificate loaded, namespace cache synced), and never again
-// once shutdown has begun.
+// (configuration loaded, certificate loaded, namespace cache synced, webhook port
+// listening), and never again once shutdown has begun.
 
-export type ReadinessCondition = 'config' | 'certificate' | 'namespaces';
+export type ReadinessCondition = 'config' | 'certificate' | 'namespaces' | 'listening';
 
-export const STARTUP_CONDITIONS: readonly ReadinessCondition[] = ['config', 'certificate', 'namespaces'];
+export const STARTUP_CONDITIONS: readonly ReadinessCondition[] = ['config', 'certificate', 'namespaces', 'listening'];
 
 export class Readiness {
   private readonly waiting: Set<ReadinessCondition>;

@@ -65,6 +65,8 @@ export async function startWebhookServer(parts: ServerParts, options: ListenOpti
   });
   trackConnections(app.server);
   await app.listen({ host: options.address, port: options.port });
+  // Ready only now: a Service endpoint must never point at a port nobody listens on.
+  parts.readiness.satisfy('listening');
   const server = app.server as unknown as HttpsServer;
   // The secure context is replaced as a whole: keep both parts to rebuild it.
   let current = { pair, clientCa };

@@ -21,13 +21,14 @@ t.test('/healthz answers while the process lives, whatever readiness says', asyn
   t.same(res.json(), { status: 'ok' });
 });
 
-t.test('/readyz: ready only with config, certificate and namespaces loaded, never again once shutting down', async (t) => {
+t.test('/readyz: ready only with config, certificate and namespaces loaded and the webhook listening, never again once shutting down', async (t) => {
   const { app, readiness } = setup();
   let res = await app.inject('/readyz');
   t.equal(res.statusCode, 503);
-  t.same(res.json(), { status: 'not-ready', waitingFor: ['config', 'certificate', 'namespaces'] });
+  t.same(res.json(), { status: 'not-ready', waitingFor: ['config', 'certificate', 'namespaces', 'listening'] });
   readiness.satisfy('certificate');
   readiness.satisfy('namespaces');
+  readiness.satisfy('listening');
   res = await app.inject('/readyz');
   t.equal(res.statusCode, 503);
   t.same(res.json().waitingFor, ['config']);
@@ -66,4 +67,26 @@ t.test('each app owns its registry: two sets of metrics do not collide', async (
   a.requests.inc({ result: 'injected' });
   t.match(await a.registry.metrics(), 'sidecar_injector_requests_total{result="injected"} 1');
   t.match(await b.registry.metrics(), 'sidecar_injector_requests_total{result="injected"} 0');
+});
+
+t.test('/metrics is rendered at most once per cache interval and answers are paced', async (t) => {
+  const { cachedMetricsText } = await import('../../src/server/metrics-text.js');
+  let renders = 0;
+  const registry = { metrics: async () => `text ${++renders}` } as unknown as import('prom-client').Registry;
+  const text = cachedMetricsText(registry, { cacheMs: 60_000, paceMs: 20 });
+  const started = performance.now();
+  const answers = await Promise.all([text(), text(), text(), text()]);
+  t.same(answers, ['text 1', 'text 1', 'text 1', 'text 1'], 'one rendering shared by every caller within the interval');
+  t.ok(performance.now() - started >= 55, 'four answers take at least three pacing intervals');
+  const fresh = cachedMetricsText(registry, { cacheMs: 0, paceMs: 0 });
+  t.same([await fresh(), await fresh()], ['text 2', 'text 3'], 'past the interval the text is rendered again');
+});
+
+t.test('the port has limits: a connection cap and a request timeout', async (t) => {
+  const { app } = setup();
+  t.teardown(() => app.close());
+  await app.ready();
+  t.equal(app.server.maxConnections, 32);
+  t.equal((app.server as import('node:http').Server).requestTimeout, 2000);
+  t.equal((app.server as import('node:http').Server).headersTimeout, 2000);
 });

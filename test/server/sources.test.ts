@@ -28,6 +28,7 @@ t.test('standalone: the directory is loaded and counted, namespaces come from th
   const metrics = createMetrics({ processMetrics: false });
   const readiness = new Readiness();
   readiness.satisfy('certificate');
+  readiness.satisfy('listening');
   const sources = await openSources(settings(['--namespace-labels', 'sidecar-injection=enabled', '--namespace-annotations', 'sidecar-injector.io/log-level=debug']), logs.logger, metrics, readiness);
   t.teardown(() => sources.close());
   t.ok(sources.config.current()?.revision, 'a snapshot is in force');
