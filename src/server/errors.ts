@@ -1,6 +1,7 @@
 // Every HTTP error the servers answer, in one table: a stable code, its status, and the
 // JSON body `{ error: { code, message } }`. Fastify's own errors (content type, body size,
 // JSON parsing) are translated here too, so clients see one shape.
+import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ReviewError } from '../admission/review.js';
@@ -16,6 +17,7 @@ export const ERROR_STATUS = {
   'nesting-too-deep': 400,
   'invalid-review': 400,
   'bad-request': 400,
+  'expectation-failed': 417,
   'not-found': 404,
   'internal-error': 500,
 } as const;
@@ -91,8 +93,38 @@ export interface ErrorHandlingOptions {
   onError?: (request: FastifyRequest, error: HttpError) => void;
 }
 
+/** Fastify's `frameworkErrors` option: errors it raises before routing (a URL it cannot decode) in the common shape. */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  sendError(reply, err.code === 'FST_ERR_BAD_URL'
+    ? new HttpError('bad-request', 'the request URL cannot be decoded (invalid percent-encoding); send a plain path such as /inject')
+    : toHttpError(err));
+}
+
+/**
+ * Answers in the common shape what Node's HTTP server would answer with an empty body:
+ * an `Expect` header other than 100-continue (417). The server must be created with
+ * `requireHostHeader: false`; the missing Host is answered by errorHandling's hook.
+ */
+export function answerProtocolErrors(server: Server, onHttpError?: (error: HttpError) => void): void {
+  server.on('checkExpectation', (req, res: ServerResponse) => {
+    const error = new HttpError('expectation-failed', `the Expect header "${String(req.headers.expect).slice(0, 64)}" is not supported; only 100-continue is`);
+    onHttpError?.(error);
+    const body = JSON.stringify(error.body());
+    res.writeHead(error.statusCode, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  });
+}
+
 /** Installs the error and not-found handlers on the app (not encapsulated). */
 export const errorHandling = rootPlugin('error-handling', async (app: FastifyInstance, opts: ErrorHandlingOptions) => {
+  // HTTP/1.1 requires Host (Node's own check would answer 400 with an empty body).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      const error = new HttpError('bad-request', 'the request has no Host header, which HTTP/1.1 requires');
+      opts.onError?.(request, error);
+      return sendError(reply, error);
+    }
+  });
   app.setErrorHandler((err, request, reply) => {
     const error = toHttpError(err, {
       contentType: request.headers['content-type'],

@@ -4,7 +4,7 @@
 // /metrics that is cached and paced.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorHandler, errorHandling } from './errors.js';
+import { answerProtocolErrors, clientErrorHandler, errorHandling, frameworkErrors } from './errors.js';
 import { HEALTH_LIMITS } from './limit-defaults.js';
 import { cachedMetricsText } from './metrics-text.js';
 import type { Metrics } from './metrics.js';
@@ -33,11 +33,14 @@ export function buildHealthApp(deps: HealthDeps): FastifyInstance {
       requestTimeout: limits.requestTimeoutMs,
       headersTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: Math.max(50, Math.floor(limits.requestTimeoutMs / 4)),
+      requireHostHeader: false, // answered in the JSON shape by errorHandling
     },
+    frameworkErrors,
     clientErrorHandler: clientErrorHandler({ maxHeaderBytes: limits.maxHeaderBytes, requestTimeoutMs: limits.requestTimeoutMs }),
   }) as unknown as FastifyInstance;
   // Connections over the cap are closed by Node as soon as they are accepted.
   app.server.maxConnections = limits.maxConnections;
+  answerProtocolErrors(app.server);
   const metricsText = cachedMetricsText(deps.metrics.registry, { cacheMs: limits.metricsCacheMs, paceMs: METRICS_PACE_MS });
   app.register(errorHandling, {});
   app.register(async function healthRoutes(routes) {

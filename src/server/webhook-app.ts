@@ -1,11 +1,12 @@
 // The webhook's fastify app (HTTPS in production, plain for inject() tests). Built
 // without listening; the caller listens and closes it.
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AdmitDeps } from '../admission/admit.js';
 import { limitConnectionsPerClient } from './connection-limit.js';
-import { clientErrorHandler, errorHandling } from './errors.js';
+import { answerProtocolErrors, clientErrorHandler, errorHandling, frameworkErrors } from './errors.js';
 import { inFlightLimit } from './in-flight.js';
 import { INJECT_PATH, injectRoute } from './inject-route.js';
 import { depthLimitedJsonParser } from './json-body.js';
@@ -56,6 +57,8 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
     requestTimeout: requestTimeoutMs,
     headersTimeout: requestTimeoutMs,
     connectionsCheckingInterval: checkingInterval(requestTimeoutMs),
+    // Answered in the JSON shape by errorHandling instead of Node's empty 400.
+    requireHostHeader: false,
   };
   const clientAuth = deps.tls && deps.clientCa ? { requestCert: true, rejectUnauthorized: true } : {};
   const app = Fastify({
@@ -65,6 +68,7 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
     // Requests arriving on open keep-alive connections during close are served (with
     // `Connection: close`), not refused with 503: the apiserver would fail the pod.
     return503OnClosing: false,
+    frameworkErrors,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: requestTimeoutMs,
     clientErrorHandler: clientErrorHandler({ maxHeaderBytes, requestTimeoutMs }, {
@@ -75,6 +79,7 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
       ? { https: { ...secureContextOptions(deps.tls, deps.clientCa), ...clientAuth, ...serverLimits, handshakeTimeout: requestTimeoutMs } }
       : { http: serverLimits }),
   }) as unknown as FastifyInstance;
+  answerProtocolErrors(app.server as unknown as HttpServer, () => deps.metrics.requests.inc({ result: 'error' }));
   limitConnectionsPerClient(app.server as unknown as Server, deps.maxConnectionsPerClient ?? DEFAULT_LIMITS.maxConnectionsPerClient,
     () => deps.metrics.shed.inc({ limit: 'max-connections-per-client' }));
   // Only JSON is an AdmissionReview; everything else is answered 415.
