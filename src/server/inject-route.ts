@@ -10,6 +10,19 @@ import type { Metrics } from './metrics.js';
 
 export const INJECT_PATH = '/inject';
 
+/**
+ * Longest uid or pod name written to a log line: a Kubernetes name is at most 253
+ * characters, a uid 36; anything longer comes from a hostile or broken client and is cut
+ * (README "Limits").
+ */
+export const MAX_LOGGED_NAME = 253;
+
+/** `text` cut to MAX_LOGGED_NAME characters, saying how much was left out. */
+export function boundForLog(text: string | undefined): string | undefined {
+  if (typeof text !== 'string' || text.length <= MAX_LOGGED_NAME) return text;
+  return `${text.slice(0, MAX_LOGGED_NAME)}...(${text.length - MAX_LOGGED_NAME} more characters)`;
+}
+
 export interface InjectRouteOptions {
   admit: AdmitDeps;
   metrics: Metrics;
@@ -19,11 +32,11 @@ export interface InjectRouteOptions {
 
 function logAdmission(request: FastifyRequest, reply: FastifyReply, req: AdmissionRequest, admission: Admission): void {
   const fields = {
-    uid: req.uid,
+    uid: boundForLog(req.uid),
     kind: req.kind.kind,
     operation: req.operation,
-    namespace: admission.namespace,
-    pod: admission.pod.name,
+    namespace: boundForLog(admission.namespace),
+    pod: boundForLog(admission.pod.name),
     owner: admission.pod.ownerKind,
     decision: admission.result,
     reason: admission.reason,
