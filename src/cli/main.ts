@@ -34,8 +34,13 @@ export function version(): string {
 }
 
 async function runServeCommand(argv: string[], io: CliIo): Promise<number> {
-  // Loaded on demand: inject and explain do not need the server's dependencies.
+  // Loaded on demand: inject and explain do not need the server's dependencies. A signal
+  // while they load ends the process cleanly; serve() installs its own handler before
+  // anything else (nothing asynchronous in between).
+  const early = (signal: NodeJS.Signals) => { io.stderr.write(`sidecar-injector: ${signal} while starting\n`); process.exit(0); };
+  process.once('SIGTERM', early).once('SIGINT', early);
   const { runServe } = await import('./serve.js');
+  process.off('SIGTERM', early).off('SIGINT', early);
   return runServe(argv, io);
 }
 

@@ -59,23 +59,34 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
       evaluate: overrides.evaluate ?? evaluatePod,
     },
   };
+  // Installed before anything slow, so a SIGTERM during start stops it cleanly instead of
+  // killing the process with the default action.
+  const first = nextSignal();
+  let signalled: NodeJS.Signals | undefined;
+  const startAborted = first.received.then((signal) => { signalled = signal; throw new StartAborted(signal); });
+  startAborted.catch(() => {});
+  /** A startup step, abandoned (and whatever it opens later closed) if a signal comes first. */
+  const step = <T>(work: Promise<T>, cleanup?: (value: T) => unknown): Promise<T> => {
+    work.then((value) => { if (signalled) void cleanup?.(value); }, () => {});
+    return Promise.race([work, startAborted]);
+  };
   try {
     logger.info({ kube: settings.kube.mode, config: settings.config, namespace: settings.namespace }, 'starting');
     // Probes answer from the start: /readyz says what is still loading.
-    health = await startHealthServer(parts, settings);
+    health = await step(startHealthServer(parts, settings), (app) => app.close());
     logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
 
-    sources = await openSources(settings, logger, metrics, readiness, overrides);
-    const pair = await initialKeyPair(settings, logger);
-    const clientCa = settings.clientCaFile ? await initialClientCa(settings.clientCaFile, logger) : undefined;
+    sources = await step(openSources(settings, logger, metrics, readiness, overrides), (opened) => opened.close());
+    const pair = await step(initialKeyPair(settings, logger));
+    const clientCa = settings.clientCaFile ? await step(initialClientCa(settings.clientCaFile, logger)) : undefined;
     readiness.satisfy('certificate');
-    const running = await startWebhookServer(parts, settings, pair, clientCa);
+    const running = await step(startWebhookServer(parts, settings, pair, clientCa), (started) => started.app.close());
     webhook = running.app;
     if (settings.tls) watcher = followCertificates(settings, pair, running.setKeyPair, logger);
     if (settings.clientCaFile && clientCa) caWatcher = followClientCa(settings, settings.clientCaFile, clientCa, running.setClientCa, logger);
     logger.info({ url: `https://${settings.address}:${running.address.port}/inject`, clientAuth: clientCa !== undefined }, 'webhook listening');
 
-    const signal = await nextSignal().received;
+    const signal = await first.received;
     logger.info({ signal }, 'signal received');
     // A second signal does not wait for in-flight requests any more.
     const force = new AbortController();
@@ -87,13 +98,26 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
       second.cancel();
     }
   } catch (err) {
+    if (err instanceof StartAborted) {
+      logger.info({ signal: err.signal }, 'signal received while starting: stopped');
+      await Promise.allSettled([webhook?.close(), health?.close()]);
+      return 0;
+    }
     logger.fatal({ err }, `cannot serve: ${(err as Error).message}`);
     await Promise.allSettled([webhook?.close(), health?.close()]);
     return 1;
   } finally {
+    first.cancel();
     watcher?.close();
     caWatcher?.close();
     sources?.close();
+  }
+}
+
+/** A SIGTERM or SIGINT came before the server was up. */
+class StartAborted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`${signal} while starting`);
   }
 }
 

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import os from 'node:os';
@@ -92,4 +93,46 @@ t.test('connections without a request (TLS spares, unfinished handshakes) do not
   t.notOk(child.logs.some((l) => l.msg === 'shutdown deadline passed: closing the remaining connections'), 'the deadline was not needed');
   await closed;
   t.pass('both idle connections were closed by the server');
+});
+
+t.test('with the default --shutdown-delay, idle keep-alive clients are not reset right after SIGTERM', async (t) => {
+  const caOut = path.join(tempDir(t), 'ca.crt');
+  const child = new ServeChild({}, [...BASE_FLAGS, '--ca-out', caOut]);
+  t.teardown(() => child.kill());
+  const ports = await child.ports();
+  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
+  const ca = readFileSync(caOut, 'utf8');
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca });
+  t.teardown(() => agent.destroy());
+  const body = fixture('01-').text;
+  const post = () => new Promise<string>((resolve) => {
+    const req = https.request({ host: '127.0.0.1', port: ports.webhook, path: '/inject', method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    req.end(body);
+  });
+  t.same(await Promise.all([post(), post(), post(), post()]), ['200', '200', '200', '200'], 'four keep-alive connections, now idle');
+  child.proc.kill('SIGTERM');
+  await waitFor('readiness to fail', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 503; });
+  // A client that has not seen the endpoint removal yet reuses its idle connections.
+  t.same(await Promise.all([post(), post(), post(), post()]), ['200', '200', '200', '200'], 'requests on the idle connections after the signal are served, none reset');
+  await child.exited;
+  t.same(child.exit, { code: 0, signal: null });
+});
+
+t.test('a SIGTERM while starting stops the process cleanly', async (t) => {
+  const caOut = path.join(tempDir(t), 'ca.crt');
+  const child = new ServeChild({}, [...BASE_FLAGS, '--ca-out', caOut]);
+  t.teardown(() => child.kill());
+  // The self-signed certificate is still being generated when 'starting' is logged.
+  await child.logLine('starting');
+  child.proc.kill('SIGTERM');
+  await child.exited;
+  t.same(child.exit, { code: 0, signal: null }, `exit code 0, not killed by the signal (stderr: ${child.stderr.slice(-300)})`);
+  const how = child.logs.find((l) => l.msg === 'signal received while starting: stopped' || l.msg === 'shutdown complete');
+  t.ok(how, 'says how it stopped');
+  t.comment(`stopped by: ${how?.msg}`);
 });
