@@ -22,9 +22,13 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 FROM gcr.io/distroless/nodejs22-debian13:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
-# No NODE_OPTIONS: capping V8's young generation (--max-semi-space-size=4) saved ~20 MiB
-# RSS but tripled the scavenges and doubled the p99 at 1000 req/s (README, Memory).
+# A V8 old-space limit that fits deploy/'s 256Mi memory limit with the bodies the
+# server may hold: 32 in flight x 3 MiB + 112 MiB = 208 MiB (README "Limits"). Without
+# it V8 sizes its heap from the node's memory and grows past the container's limit.
+# The young generation stays at V8's default: capping it (--max-semi-space-size=4) saved
+# ~20 MiB RSS but tripled the scavenges and doubled the p99 at 1000 req/s (README, Memory).
 # bench/ runs serve with whatever NODE_OPTIONS this file sets.
+ENV NODE_OPTIONS=--max-old-space-size=112
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
