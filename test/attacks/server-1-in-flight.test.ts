@@ -12,7 +12,7 @@ import { fixture, waitFor } from '../server/support/harness.js';
 import { getJson, metricValue, ServeChild } from '../server/support/child.js';
 import { recordAttack } from './support/record.js';
 
-t.setTimeout(180_000);
+t.setTimeout(300_000);
 
 const CONNECTIONS = 10;
 const PIPELINED = 5;

@@ -15,7 +15,7 @@ import { fixture, waitFor } from '../server/support/harness.js';
 import { getJson, ServeChild } from '../server/support/child.js';
 import { recordAttack } from './support/record.js';
 
-t.setTimeout(180_000);
+t.setTimeout(300_000);
 
 const DEPTH = 3_000_000;
 const DEEP_REQUESTS = 3;

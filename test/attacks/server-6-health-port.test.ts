@@ -14,7 +14,7 @@ import { getJson, ServeChild } from '../server/support/child.js';
 import { Load } from '../server/support/load.js';
 import { recordAttack } from './support/record.js';
 
-t.setTimeout(240_000);
+t.setTimeout(300_000);
 
 const FLOOD_CLIENTS = 8;
 const WORKERS = 4;

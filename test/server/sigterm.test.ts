@@ -22,7 +22,7 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
 const BASE_FLAGS = ['--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone'];
 
 // Child processes compile TypeScript at start: slow when many test files run at once.
-t.setTimeout(180_000);
+t.setTimeout(360_000);
 
 t.test('graceful shutdown under load', async (t) => {
   const caOut = path.join(tempDir(t), 'ca.crt');
