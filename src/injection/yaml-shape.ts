@@ -80,3 +80,44 @@ export function yamlShapeProblem(text: string, limits: YamlShapeLimits): string 
   }
   return undefined;
 }
+
+/**
+ * The deepest flow nesting (`[` and `{`) of `text`, reading quoted scalars and comments as
+ * YAML does where it matters: a bracket inside 'single' or "double" quotes or after ` #`
+ * does not count. Quotes are recognised only where a scalar can start; a bracket after a
+ * quote YAML would read as plain text is still counted (over-counting is the safe side).
+ */
+export function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let previous = 10; // as after a line break
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const tokenStart = previous === 10 || previous === 32 || previous === 9 || previous === 13
+      || previous === 91 || previous === 123 || previous === 44 || previous === 58;
+    if (c === 35 /* # */ && (previous === 32 || previous === 9 || previous === 10)) {
+      while (i < text.length && text.charCodeAt(i) !== 10) i++;
+      previous = 10;
+      continue;
+    }
+    if ((c === 34 /* " */ || c === 39 /* ' */) && tokenStart) {
+      for (i++; i < text.length; i++) {
+        const q = text.charCodeAt(i);
+        if (c === 34 && q === 92 /* \ */) { i++; continue; }
+        if (q === c) {
+          if (c === 39 && text.charCodeAt(i + 1) === 39) { i++; continue; } // '' inside '…'
+          break;
+        }
+      }
+      previous = c;
+      continue;
+    }
+    if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > max) max = depth;
+    } else if ((c === 93 /* ] */ || c === 125 /* } */) && depth > 0) {
+      depth--;
+    }
+    previous = c;
+  }
+  return max;
+}
