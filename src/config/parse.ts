@@ -78,7 +78,7 @@ function checkTree(file: string, root: Node | null, limits: ConfigLimits): void 
       }
     } else if (isMap(node)) {
       if (node.items.length > limits.maxKeys) {
-        throw new ConfigError(`a mapping with ${node.items.length} keys; at most ${limits.maxKeys} keys per mapping are accepted`, file, path || '(top level)');
+        throw new ConfigError(`a mapping with ${node.items.length} keys; at most ${limits.maxKeys} per mapping or list are accepted`, file, path || '(top level)');
       }
       const seen = new Set<unknown>();
       for (const pair of node.items) {
@@ -88,10 +88,38 @@ function checkTree(file: string, root: Node | null, limits: ConfigLimits): void 
         visit(pair.value, fieldPath(path, key));
       }
     } else if (isSeq(node)) {
+      if (node.items.length > limits.maxKeys) {
+        throw new ConfigError(`a list with ${node.items.length} entries; at most ${limits.maxKeys} per mapping or list are accepted`, file, path || '(top level)');
+      }
       node.items.forEach((item, i) => visit(item, `${path}[${i}]`));
     }
   };
   visit(root, '');
+}
+
+const BLOCK_KEY = /^( *)(?:- +)?([^\s#'"\[{][^:#]*|"[^"]*"|'[^']*'):(?: |$)/;
+const BLOCK_ITEM = /^( *)- /;
+
+/**
+ * Counts the entries of block mappings and lists line by line, before parsing, so a
+ * mapping of 40,000 keys is refused at once and with its field named (the YAML library
+ * takes seconds just to read it). Lines that only look like keys (inside a block scalar)
+ * count too: over-counting is the safe side, and 1,000 such lines in one scalar are rare.
+ */
+function checkBlockEntries(file: string, text: string, limits: ConfigLimits): void {
+  const open: Array<{ indent: number; path: string; entries: number }> = [{ indent: -1, path: '', entries: 0 }];
+  for (const line of text.split('\n')) {
+    const key = BLOCK_KEY.exec(line);
+    const item = key ? undefined : BLOCK_ITEM.exec(line);
+    if (!key && !item) continue;
+    const indent = (key ?? item)![1].length;
+    while (open.length > 1 && open[open.length - 1].indent >= indent) open.pop();
+    const parent = open[open.length - 1];
+    if (++parent.entries > limits.maxKeys) {
+      throw new ConfigError(`a mapping or list with more than ${limits.maxKeys} entries; at most ${limits.maxKeys} per mapping or list are accepted`, file, parent.path || '(top level)');
+    }
+    if (key) open.push({ indent, path: fieldPath(parent.path, key[2].trim().replace(/^["']|["']$/g, '')), entries: 0 });
+  }
 }
 
 /**
@@ -106,6 +134,7 @@ export function parseConfigYaml(file: string, text: string, limits: ConfigLimits
   // Every node needs a line break, comma or opener of its own but the first few on a
   // line: a file far over the node limit is refused before parsing.
   if (shape.entries > 2 * limits.maxNodes) throw new ConfigError(`${shape.entries} lines and flow entries; at most ${limits.maxNodes} YAML nodes are accepted`, file);
+  checkBlockEntries(file, text, limits);
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   if (doc.errors.length > 0) throw new ConfigError(`invalid YAML: ${doc.errors[0].message}`, file);
   checkTree(file, doc.contents, limits);
