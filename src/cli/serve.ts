@@ -70,7 +70,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     const clientCa = settings.clientCaFile ? await initialClientCa(settings.clientCaFile, logger, metrics) : undefined;
     // Not ready while the only certificate is expired or not yet valid: every caller's
     // TLS check would fail. A valid replacement (followCertificates) makes it ready.
-    if (servingValidity(info, logger, metrics)) readiness.satisfy('certificate');
+    if (servingValidity(info, logger, metrics, () => readiness.satisfy('certificate'))) readiness.satisfy('certificate');
     const running = await startWebhookServer(parts, settings, pair, clientCa);
     webhook = running.app;
     if (settings.tls) {
@@ -143,12 +143,23 @@ function setExpiry(metrics: Metrics, certificate: CertificateKind, validTo: stri
   metrics.certificateExpiry.set({ certificate }, Date.parse(validTo) / 1000);
 }
 
-/** Exports the start certificate's expiry; false (logged) when it cannot be served now. */
-function servingValidity(info: CertificateInfo, logger: Logger, metrics: Metrics): boolean {
+/**
+ * Exports the start certificate's expiry; false (logged) when it cannot be served now.
+ * A not-yet-valid one calls `becameValid` once its start date passes.
+ */
+function servingValidity(info: CertificateInfo, logger: Logger, metrics: Metrics, becameValid: () => void): boolean {
   setExpiry(metrics, 'serving', info.validTo);
   const problem = validityProblem(info);
-  if (problem) logger.error({ reason: problem, validFrom: info.validFrom, validTo: info.validTo }, 'certificate not usable: not ready until a valid one is found');
-  return problem === undefined;
+  if (!problem) return true;
+  logger.error({ reason: problem, validFrom: info.validFrom, validTo: info.validTo }, 'certificate not usable: not ready until a valid one is found');
+  const wait = Date.parse(info.validFrom) - Date.now();
+  if (wait > 0 && wait < 2 ** 31 - 1) {
+    setTimeout(() => {
+      logger.info({ validFrom: info.validFrom }, 'certificate now valid');
+      becameValid();
+    }, wait + 1000).unref();
+  }
+  return false;
 }
 
 function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (pair: KeyPair) => void, logger: Logger, metrics: Metrics): CertificateWatcher {
