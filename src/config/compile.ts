@@ -107,6 +107,7 @@ export function parseConfigFiles(files: Readonly<Record<string, string>>): Parse
   const names = configNames(files);
   if (!Object.hasOwn(files, CONFIG_FILE)) throw new ConfigError('missing; the configuration needs config.yaml', CONFIG_FILE);
   checkSizes(files, names);
+  const config = parseConfigYaml(CONFIG_FILE, files[CONFIG_FILE]);
   const templates: Record<string, unknown> = {};
   for (const file of names) {
     if (!file.endsWith(TEMPLATE_SUFFIX)) continue;
@@ -116,7 +117,7 @@ export function parseConfigFiles(files: Readonly<Record<string, string>>): Parse
     }
     templates[file] = parseConfigYaml(file, files[file]);
   }
-  return { config: parseConfigYaml(CONFIG_FILE, files[CONFIG_FILE]), templates };
+  return { config, templates };
 }
 
 /**

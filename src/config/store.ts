@@ -15,7 +15,7 @@ export type CompileFn = (files: ConfigFiles, options: CompileOptions) => Snapsho
 /** One attempt to load a new configuration version, for logs and the reload metric. */
 export interface ReloadReport {
   result: 'success' | 'failure';
-  /** The content hash of the version tried (on success, the new snapshot's revision). */
+  /** The content hash of the version tried (on success, the new snapshot's revision); `unreadable` when it could not be read. */
   revision: string;
   /** The revision in force before the attempt (and still in force after a failure). */
   previousRevision?: string;
