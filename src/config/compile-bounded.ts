@@ -20,7 +20,7 @@ export interface WorkerLimits {
   heapMb: number;
 }
 
-export const WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({ timeoutMs: 5_000, startTimeoutMs: 30_000, heapMb: 64 });
+export const WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({ timeoutMs: 5_000, startTimeoutMs: 60_000, heapMb: 64 });
 
 // Built, the worker is the .js beside this file; under the test runner's loader, the .ts.
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './compile-worker.ts' : './compile-worker.js', import.meta.url);
