@@ -33,7 +33,7 @@ export function podShapeProblem(pod: unknown): string | undefined {
   if (meta !== undefined) {
     if (!isPlainObject(meta)) return 'metadata must be a mapping';
     const problem = stringMapProblem('metadata.labels', meta.labels) ?? stringMapProblem('metadata.annotations', meta.annotations)
-      ?? templateMetadataProblem(meta.labels as StringMap | undefined, meta.annotations as StringMap | undefined);
+      ?? templateMetadataProblem(meta.labels as StringMap | undefined);
     if (problem) return problem;
   }
   const spec = (pod as Pod).spec;

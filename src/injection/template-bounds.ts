@@ -1,8 +1,10 @@
-// Bounds on the pod metadata templates see (pod.labels, pod.annotations): a template may
-// copy them into the sidecar (the built-in one puts the labels in Envoy's arguments), so
-// without a bound a 7 MiB label made a 9.8 MB answer. The apiserver allows label values
-// of 63 characters and 256 KiB of annotations in all; these bounds are far above real
-// pods and only matter for requests that did not come through an apiserver.
+// Bounds on the pod labels templates see (pod.labels): a template may copy them into the
+// sidecar (the built-in one puts them in Envoy's arguments), so without a bound a 7 MiB
+// label made a 9.8 MB answer. The apiserver allows label values of 63 characters; these
+// bounds are far above real pods and only matter for requests that did not come through
+// an apiserver. Annotations are not bounded here: the apiserver caps them at 256 KiB in
+// all, the per-pod settings read from them have their own bounds, and the built-in
+// template copies none.
 import type { StringMap } from './types.js';
 
 export const TEMPLATE_METADATA_LIMITS = Object.freeze({
@@ -10,8 +12,6 @@ export const TEMPLATE_METADATA_LIMITS = Object.freeze({
   maxLabelValue: 1024,
   /** Characters of all label keys and values together. */
   maxLabelsTotal: 64 * 1024,
-  /** Characters of all annotation keys and values together (the apiserver's own bound). */
-  maxAnnotationsTotal: 256 * 1024,
 });
 
 function total(map: StringMap): number {
@@ -21,7 +21,7 @@ function total(map: StringMap): number {
 }
 
 /** What is over a bound, as a message; undefined when within. Expects string maps. */
-export function templateMetadataProblem(labels: StringMap | undefined, annotations: StringMap | undefined): string | undefined {
+export function templateMetadataProblem(labels: StringMap | undefined): string | undefined {
   const limits = TEMPLATE_METADATA_LIMITS;
   for (const [key, value] of Object.entries(labels ?? {})) {
     if (value.length > limits.maxLabelValue) {
@@ -31,10 +31,6 @@ export function templateMetadataProblem(labels: StringMap | undefined, annotatio
   const labelChars = total(labels ?? {});
   if (labelChars > limits.maxLabelsTotal) {
     return `metadata.labels: ${labelChars} characters in all; templates see labels, so at most ${limits.maxLabelsTotal} are accepted`;
-  }
-  const annotationChars = total(annotations ?? {});
-  if (annotationChars > limits.maxAnnotationsTotal) {
-    return `metadata.annotations: ${annotationChars} characters in all; templates see annotations, so at most ${limits.maxAnnotationsTotal} are accepted`;
   }
   return undefined;
 }
