@@ -9,7 +9,7 @@ import type { StringMap } from './types.js';
 
 export const TEMPLATE_METADATA_LIMITS = Object.freeze({
   /** Characters of one label value. */
-  maxLabelValue: 1024,
+  maxLabelValue: 32 * 1024,
   /** Characters of all label keys and values together. */
   maxLabelsTotal: 64 * 1024,
 });
