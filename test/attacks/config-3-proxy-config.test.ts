@@ -2,7 +2,7 @@
 // 16 KiB value of 8,192 `[` then 8,192 `]` cost 50-70 ms of the event loop per pod (350 ms
 // the first time) before it was denied. Now a linear pre-scan refuses it before the YAML
 // library sees it: 20 such admissions over a real TLS socket are all denied, with a
-// message naming the bound, median under 10 ms.
+// message naming the bound, with a server-side median under 10 ms.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import https from 'node:https';
@@ -62,14 +62,23 @@ t.test('20 pods with a 16 KiB nested proxy.istio.io/config are denied fast', asy
     if (i === 0) t.match(answer.response.status.message, /proxy\.istio\.io\/config.*at most 64 flow collections/s, 'the message names the bound');
   }
   times.sort((a, b) => a - b);
-  const median = (times[9] + times[10]) / 2;
-  t.ok(median < 10, `median ${median.toFixed(1)} ms < 10 ms (all: ${times.map((x) => x.toFixed(1)).join(', ')})`);
+  const roundTrip = (times[9] + times[10]) / 2;
+  // The bound is on the server's own time per admission (its log's durationMs, the event
+  // loop time the attack costs): the round trip on a shared, loaded machine also holds
+  // client and scheduling delays (reported, not asserted).
+  const lines = await waitFor('20 admission log lines', () => {
+    const found = child.logs.filter((l) => l.msg === 'admission' && /flow collections/.test(String(l.message)));
+    return found.length === 20 && found;
+  });
+  const server = lines.map((l) => Number(l.durationMs)).sort((a, b) => a - b);
+  const median = (server[9] + server[10]) / 2;
+  t.ok(median < 10, `server-side median ${median.toFixed(2)} ms < 10 ms (all: ${server.map((x) => x.toFixed(2)).join(', ')}; round trip median ${roundTrip.toFixed(1)} ms)`);
   recordAttack({
     id: 3,
     defect: 'A tenant burns the injector\'s CPU with a deeply nested proxy.istio.io/config',
     attack: '20 admissions whose proxy.istio.io/config is 8,192 "[" then 8,192 "]" (16 KiB)',
     before: '50-70 ms of event loop per pod (350 ms the first time); 2 such clients cut a 4-worker load from 2,410 to 360 req/s',
-    after: `denied before parsing; round-trip median ${median.toFixed(1)} ms, max ${times[19].toFixed(1)} ms over TLS`,
+    after: `denied before parsing: server-side median ${median.toFixed(2)} ms, max ${server[19].toFixed(2)} ms; round trip over TLS median ${roundTrip.toFixed(1)} ms`,
     test: 'test/attacks/config-3-proxy-config.test.ts',
   });
 });
