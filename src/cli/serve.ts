@@ -7,11 +7,11 @@ import type { PodEvaluator } from '../admission/admit.js';
 import { evaluatePod } from '../injection/engine.js';
 import { watchCertificates, watchClientCa, type CertificateWatcher } from '../server/cert-watcher.js';
 import { createLogger } from '../server/logger.js';
-import { createMetrics } from '../server/metrics.js';
+import { createMetrics, type CertificateKind, type Metrics } from '../server/metrics.js';
 import { Readiness } from '../server/readiness.js';
 import { openSources, type OpenSourcesOptions, type Sources } from '../server/sources.js';
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
-import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, type KeyPair } from '../server/tls.js';
+import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, validityProblem, type CertificateInfo, type KeyPair } from '../server/tls.js';
 import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
 
 export interface ServeIo {
@@ -77,13 +77,17 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
 
     sources = await step(openSources(settings, logger, metrics, readiness, overrides), (opened) => opened.close());
-    const pair = await step(initialKeyPair(settings, logger));
-    const clientCa = settings.clientCaFile ? await step(initialClientCa(settings.clientCaFile, logger)) : undefined;
-    readiness.satisfy('certificate');
+    const { pair, info } = await step(initialKeyPair(settings, logger));
+    const clientCa = settings.clientCaFile ? await step(initialClientCa(settings.clientCaFile, logger, metrics)) : undefined;
+    // Not ready while the only certificate is expired or not yet valid: every caller's
+    // TLS check would fail. A valid replacement (followCertificates) makes it ready.
+    if (servingValidity(info, logger, metrics, () => readiness.satisfy('certificate'))) readiness.satisfy('certificate');
     const running = await step(startWebhookServer(parts, settings, pair, clientCa), (started) => started.app.close());
     webhook = running.app;
-    if (settings.tls) watcher = followCertificates(settings, pair, running.setKeyPair, logger);
-    if (settings.clientCaFile && clientCa) caWatcher = followClientCa(settings, settings.clientCaFile, clientCa, running.setClientCa, logger);
+    if (settings.tls) {
+      watcher = followCertificates(settings, pair, (next) => { running.setKeyPair(next); readiness.satisfy('certificate'); }, logger, metrics);
+    }
+    if (settings.clientCaFile && clientCa) caWatcher = followClientCa(settings, settings.clientCaFile, clientCa, running.setClientCa, logger, metrics);
     logger.info({ url: `https://${settings.address}:${running.address.port}/inject`, clientAuth: clientCa !== undefined }, 'webhook listening');
 
     const signal = await first.received;
@@ -142,55 +146,86 @@ function nextSignal(): { received: Promise<NodeJS.Signals>; cancel(): void } {
 }
 
 /** The configured pair, checked; or a fresh self-signed one with its CA written out. */
-async function initialKeyPair(settings: ServeSettings, logger: Logger): Promise<KeyPair> {
+async function initialKeyPair(settings: ServeSettings, logger: Logger): Promise<{ pair: KeyPair; info: CertificateInfo }> {
   if (settings.tls) {
     const pair = await readKeyPair(settings.tls);
     const info = checkKeyPair(pair);
     logger.info({ certFile: settings.tls.certFile, ...info }, 'certificate loaded');
-    return pair;
+    return { pair, info };
   }
   // Loaded only when needed: the X.509 library is ~25 MB of RSS a server with files never uses.
   const { generateSelfSigned, writeCaFile } = await import('../server/self-signed.js');
   const generated = await generateSelfSigned(settings.serviceName, settings.namespace);
   await writeCaFile(settings.caOut, generated.caCertPem);
-  logger.info({ caFile: settings.caOut, ...checkKeyPair(generated.pair) },
+  const info = checkKeyPair(generated.pair);
+  logger.info({ caFile: settings.caOut, ...info },
     'no --tls-cert-file: generated a self-signed certificate; its CA is in caFile (use it as the webhook caBundle)');
-  return generated.pair;
+  return { pair: generated.pair, info };
 }
 
-function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (pair: KeyPair) => void, logger: Logger): CertificateWatcher {
+function setExpiry(metrics: Metrics, certificate: CertificateKind, validTo: string): void {
+  metrics.certificateExpiry.set({ certificate }, Date.parse(validTo) / 1000);
+}
+
+/**
+ * Exports the start certificate's expiry; false (logged) when it cannot be served now.
+ * A not-yet-valid one calls `becameValid` once its start date passes.
+ */
+function servingValidity(info: CertificateInfo, logger: Logger, metrics: Metrics, becameValid: () => void): boolean {
+  setExpiry(metrics, 'serving', info.validTo);
+  const problem = validityProblem(info);
+  if (!problem) return true;
+  logger.error({ reason: problem, validFrom: info.validFrom, validTo: info.validTo }, 'certificate not usable: not ready until a valid one is found');
+  const wait = Date.parse(info.validFrom) - Date.now();
+  if (wait > 0 && wait < 2 ** 31 - 1) {
+    setTimeout(() => {
+      logger.info({ validFrom: info.validFrom }, 'certificate now valid');
+      becameValid();
+    }, wait + 1000).unref();
+  }
+  return false;
+}
+
+function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (pair: KeyPair) => void, logger: Logger, metrics: Metrics): CertificateWatcher {
   return watchCertificates({
     files: settings.tls!,
     initial,
     pollIntervalMs: settings.certPollIntervalMs,
     onReload(pair, info) {
       apply(pair);
+      setExpiry(metrics, 'serving', info.validTo);
+      metrics.certificateReloads.inc({ certificate: 'serving', result: 'success' });
       logger.info({ ...info }, 'certificate reloaded: new connections use it');
     },
     onRejected(error) {
+      metrics.certificateReloads.inc({ certificate: 'serving', result: 'failure' });
       logger.error({ reason: error.message }, 'certificate change rejected: keeping the current certificate');
     },
   });
 }
 
 /** The client CA bundle, checked (a bad one stops the start: the port would refuse everyone). */
-async function initialClientCa(file: string, logger: Logger): Promise<string> {
+async function initialClientCa(file: string, logger: Logger, metrics: Metrics): Promise<string> {
   const pem = await readClientCa(file);
   const info = checkClientCa(pem);
+  setExpiry(metrics, 'client-ca', info.validTo);
   logger.info({ clientCaFile: file, ...info }, 'client CA loaded: the webhook port requires client certificates signed by it');
   return pem;
 }
 
-function followClientCa(settings: ServeSettings, file: string, initial: string, apply: (pem: string) => void, logger: Logger): CertificateWatcher {
+function followClientCa(settings: ServeSettings, file: string, initial: string, apply: (pem: string) => void, logger: Logger, metrics: Metrics): CertificateWatcher {
   return watchClientCa({
     file,
     initial,
     pollIntervalMs: settings.certPollIntervalMs,
     onReload(pem, info) {
       apply(pem);
+      setExpiry(metrics, 'client-ca', info.validTo);
+      metrics.certificateReloads.inc({ certificate: 'client-ca', result: 'success' });
       logger.info({ clientCaFile: file, ...info }, 'client CA reloaded: new connections are checked against it');
     },
     onRejected(error) {
+      metrics.certificateReloads.inc({ certificate: 'client-ca', result: 'failure' });
       logger.error({ clientCaFile: file, reason: error.message }, 'client CA change rejected: keeping the current one');
     },
   });

@@ -2,20 +2,14 @@
 // Everything that can be checked is checked here, once per version, so a request never
 // meets a half-valid config: templates are parsed once and trial-rendered with the defaults.
 import { createHash } from 'node:crypto';
-import { parseDocument } from 'yaml';
 import { deepFreeze } from '../injection/deep-freeze.js';
 import { FragmentError } from '../injection/fragment.js';
 import { renderTemplates, templateContext } from '../injection/render.js';
 import { resolveSettings } from '../injection/settings.js';
 import type { LabelSelector, Snapshot, StringMap, Template } from '../injection/types.js';
+import { checkSizes, ConfigError, parseConfigYaml } from './parse.js';
 
-/** A configuration that cannot be used: names the file and field at fault. */
-export class ConfigError extends Error {
-  constructor(message: string, readonly file?: string, readonly field?: string) {
-    super([file, field].filter(Boolean).join(': ') + (file || field ? ': ' : '') + message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export interface CompileOptions {
   /** The injector's own namespace: always ignored. */
@@ -34,12 +28,6 @@ const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function parseYaml(file: string, text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError(`invalid YAML: ${doc.errors[0].message}`, file);
-  return doc.toJS({ maxAliasCount: 100 });
 }
 
 function stringList(field: string, v: unknown, fallback: string[]): string[] {
@@ -94,27 +82,61 @@ function revisionOf(files: Readonly<Record<string, string>>, names: string[]): s
   return hash.digest('hex').slice(0, 12);
 }
 
-function parseTemplates(files: Readonly<Record<string, string>>, names: string[]): Map<string, Template> {
+function templatesOf(parsed: ParsedConfig): Map<string, Template> {
   const templates = new Map<string, Template>();
+  for (const [file, source] of Object.entries(parsed.templates).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const name = file.slice(0, -TEMPLATE_SUFFIX.length);
+    templates.set(name, deepFreeze({ name, source: source ?? {} }));
+  }
+  return templates;
+}
+
+/** The files of a version, read as YAML: plain data, so it can cross to another thread. */
+export interface ParsedConfig {
+  config: unknown;
+  /** By file name (`<name>.template.yaml`). */
+  templates: Record<string, unknown>;
+}
+
+function configNames(files: Readonly<Record<string, string>>): string[] {
+  return Object.keys(files).filter((n) => n === CONFIG_FILE || n.endsWith(TEMPLATE_SUFFIX)).sort();
+}
+
+/** Checks the sizes and parses every file within the limits of parse.ts. Throws ConfigError. */
+export function parseConfigFiles(files: Readonly<Record<string, string>>): ParsedConfig {
+  const names = configNames(files);
+  if (!Object.hasOwn(files, CONFIG_FILE)) throw new ConfigError('missing; the configuration needs config.yaml', CONFIG_FILE);
+  checkSizes(files, names);
+  const config = parseConfigYaml(CONFIG_FILE, files[CONFIG_FILE]);
+  const templates: Record<string, unknown> = {};
   for (const file of names) {
     if (!file.endsWith(TEMPLATE_SUFFIX)) continue;
     const name = file.slice(0, -TEMPLATE_SUFFIX.length);
     if (!TEMPLATE_NAME.test(name)) {
       throw new ConfigError(`template name "${name}" must be lowercase letters, digits and '-'`, file);
     }
-    templates.set(name, deepFreeze({ name, source: parseYaml(file, files[file]) ?? {} }));
+    templates[file] = parseConfigYaml(file, files[file]);
   }
-  return templates;
+  return { config, templates };
 }
 
 /**
  * Builds a Snapshot from the files of a config directory or ConfigMap: key `config.yaml`
- * and keys `<name>.template.yaml`. Other keys are ignored. Throws ConfigError.
+ * and keys `<name>.template.yaml`. Other keys are ignored. Parses, validates and
+ * trial-renders on the calling thread: the server uses compile-bounded.ts instead.
+ * Throws ConfigError.
  */
 export function compileSnapshot(files: Readonly<Record<string, string>>, options: CompileOptions = {}): Snapshot {
-  const names = Object.keys(files).filter((n) => n === CONFIG_FILE || n.endsWith(TEMPLATE_SUFFIX)).sort();
-  if (!Object.hasOwn(files, CONFIG_FILE)) throw new ConfigError('missing; the configuration needs config.yaml', CONFIG_FILE);
-  const raw = parseYaml(CONFIG_FILE, files[CONFIG_FILE]) ?? {};
+  return buildSnapshot(files, parseConfigFiles(files), options);
+}
+
+/**
+ * The Snapshot of parsed files: validates every field, and trial-renders every template
+ * unless `trialRender` is false (the version was already rendered elsewhere). Throws ConfigError.
+ */
+export function buildSnapshot(files: Readonly<Record<string, string>>, parsed: ParsedConfig, options: CompileOptions = {}, trialRender = true): Snapshot {
+  const names = configNames(files);
+  const raw = parsed.config ?? {};
   if (!isPlainObject(raw)) throw new ConfigError('expected a mapping at the top level', CONFIG_FILE);
   for (const key of Object.keys(raw)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
@@ -132,7 +154,7 @@ export function compileSnapshot(files: Readonly<Record<string, string>>, options
   const values = raw.values ?? {};
   if (!isPlainObject(values)) throw new ConfigError('expected a mapping', CONFIG_FILE, 'values');
 
-  const templates = parseTemplates(files, names);
+  const templates = templatesOf(parsed);
   const defaultTemplates = stringList('defaultTemplates', raw.defaultTemplates, ['sidecar']);
   for (const name of defaultTemplates) {
     if (!templates.has(name)) {
@@ -154,7 +176,7 @@ export function compileSnapshot(files: Readonly<Record<string, string>>, options
     values: deepFreeze(values),
     templates,
   });
-  checkDefaults(snapshot);
+  if (trialRender) checkDefaults(snapshot);
   return snapshot;
 }
 
@@ -166,7 +188,7 @@ const SAMPLE_POD = { metadata: { name: 'sample', labels: { app: 'sample' } }, sp
  * them, and with each switch a pod can flip (booleans, interception modes): a branch the
  * defaults never take would otherwise fail only when the first pod takes it.
  */
-function checkDefaults(snapshot: Snapshot): void {
+export function checkDefaults(snapshot: Snapshot, onTemplate?: (file: string) => void): void {
   const resolution = resolveSettings(SAMPLE_POD.metadata, SAMPLE_NAMESPACE, snapshot);
   if (resolution.denial) throw new ConfigError(resolution.denial, CONFIG_FILE, 'values');
   const variants: Array<Record<string, unknown>> = [resolution.settings];
@@ -175,6 +197,7 @@ function checkDefaults(snapshot: Snapshot): void {
   }
   for (const mode of ['REDIRECT', 'TPROXY', 'NONE']) variants.push({ ...resolution.settings, interceptionMode: mode });
   for (const name of snapshot.templates.keys()) {
+    onTemplate?.(`${name}${TEMPLATE_SUFFIX}`);
     for (const settings of variants) {
       try {
         renderTemplates([name], snapshot, templateContext(SAMPLE_POD, SAMPLE_NAMESPACE, settings, snapshot));

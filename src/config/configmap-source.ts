@@ -53,13 +53,11 @@ export function watchConfigMap(kc: KubeConfig | undefined, ref: ConfigMapRef, st
 
   const load = (version: ConfigMapVersion): void => {
     present = true;
-    try {
-      store.update(version.data, `configmap ${where}@${version.resourceVersion}`);
-    } catch (err) {
+    // The store compiles versions one at a time, in this order; the watch does not wait.
+    store.update(version.data, `configmap ${where}@${version.resourceVersion}`).catch((err: unknown) => {
       // A store listener threw; the store itself is consistent. Say so, keep watching.
       log.error({ configmap: where, err: errorMessage(err) }, 'handling a new ConfigMap version failed');
-    }
-    markLoaded();
+    }).finally(markLoaded);
   };
 
   const gone = (why: 'deleted' | 'missing'): void => {

@@ -36,7 +36,7 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
   const log = options.log ?? silentLog;
   const origin = `dir ${dir}`;
 
-  store.update(await loadConfigDir(dir), origin);
+  await store.update(await loadConfigDir(dir), origin);
 
   let closed = false;
   let watcher: FSWatcher | undefined;
@@ -60,15 +60,16 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
         } catch (err) {
           // Often transient (a file read while the kubelet removes the old version); the
           // next event or poll retries. Logged once per distinct error, not every poll.
+          // Reported (logged and counted) through the store, like a rejected version.
           const message = errorMessage(err);
-          if (!closed && message !== lastReadError) log.warn({ dir, err: message }, 'config directory read failed; keeping the current configuration');
+          if (!closed && message !== lastReadError) store.readFailed(origin, message);
           lastReadError = message;
           continue;
         }
         if (closed) return;
         lastReadError = undefined;
         try {
-          store.update(files, origin);
+          await store.update(files, origin);
         } catch (err) {
           // A reload listener threw; the store itself is consistent. Keep watching.
           log.error({ dir, err: errorMessage(err) }, 'handling a new configuration version failed');

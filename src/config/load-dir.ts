@@ -2,7 +2,7 @@
 // repository's templates/ and of the ConfigMap) into the { filename: text } map that
 // compileSnapshot takes. One read; the command line uses it as is, dir-source.ts on every
 // change.
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE, TEMPLATE_SUFFIX } from './compile.js';
@@ -36,6 +36,19 @@ function why(err: unknown): string {
 /** The kubelet's symlink to the folder holding the current version of a ConfigMap volume. */
 const KUBELET_DATA_LINK = '..data';
 
+/** Where the files are: the target of `..data` when there is one, else `dir`. */
+async function dataFolder(dir: string): Promise<string> {
+  const link = join(dir, KUBELET_DATA_LINK);
+  try {
+    return await realpath(link);
+  } catch (err) {
+    const isLink = await lstat(link).then((s) => s.isSymbolicLink(), () => false);
+    if (!isLink) return dir;
+    const target = await readlink(link).catch(() => '(unreadable)');
+    throw new ConfigDirError(`the ${KUBELET_DATA_LINK} link in ${dir} points to ${target}, but ${why(err)}; the mounted ConfigMap is broken or mid-update`, dir);
+  }
+}
+
 /**
  * The config files of `dir`, by file name, sorted. Other files are ignored; a missing
  * config.yaml is left for compileSnapshot to report. With a `..data` link present (a
@@ -43,7 +56,7 @@ const KUBELET_DATA_LINK = '..data';
  * mix two versions. Throws ConfigDirError.
  */
 export async function loadConfigDir(dir: string): Promise<Record<string, string>> {
-  const base = await realpath(join(dir, KUBELET_DATA_LINK)).catch(() => dir);
+  const base = await dataFolder(dir);
   let names: string[];
   try {
     names = (await readdir(base)).filter(isConfigFile).sort();

@@ -1,6 +1,7 @@
 // The engine trusts nothing about the object it is given: the apiserver sends valid pods,
 // but the CLI and a misbehaving caller may not. This names the first field that is wrong.
-import type { ObjectMeta, Pod } from './types.js';
+import { templateMetadataProblem } from './template-bounds.js';
+import type { ObjectMeta, Pod, StringMap } from './types.js';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -31,7 +32,8 @@ export function podShapeProblem(pod: unknown): string | undefined {
   const meta = pod.metadata;
   if (meta !== undefined) {
     if (!isPlainObject(meta)) return 'metadata must be a mapping';
-    const problem = stringMapProblem('metadata.labels', meta.labels) ?? stringMapProblem('metadata.annotations', meta.annotations);
+    const problem = stringMapProblem('metadata.labels', meta.labels) ?? stringMapProblem('metadata.annotations', meta.annotations)
+      ?? templateMetadataProblem(meta.labels as StringMap | undefined);
     if (problem) return problem;
   }
   const spec = (pod as Pod).spec;

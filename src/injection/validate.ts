@@ -22,6 +22,7 @@
 //   unknown fields allowed). We read only holdApplicationUntilProxyStarts and ignore the
 //   other fields.
 import { parseDocument } from 'yaml';
+import { yamlShapeProblem, type YamlShapeLimits } from './yaml-shape.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
 
@@ -343,6 +344,10 @@ const PROXY_CONFIG_EXPECTED = 'a ProxyConfig as a YAML or JSON mapping whose hol
 // event loop, and so every admission, for seconds. Real ProxyConfig annotations are a few
 // hundred bytes; the size is checked before parsing.
 export const PROXY_CONFIG_MAX_CHARS = 16 * 1024;
+// The size alone is not enough: within 16 KiB, deep nesting or a few thousand entries
+// cost the YAML library tens of ms each. Real ProxyConfigs nest a handful of levels and
+// have tens of entries; these bounds are far above that and keep a parse near 1 ms.
+export const PROXY_CONFIG_SHAPE: YamlShapeLimits = { maxFlowOpeners: 64, maxEntries: 512, maxIndent: 128 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -356,6 +361,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function parseProxyConfigHold(raw: string): Parsed<boolean | undefined> {
   if (raw.length > PROXY_CONFIG_MAX_CHARS) return bad(`${PROXY_CONFIG_EXPECTED}, of at most ${PROXY_CONFIG_MAX_CHARS} characters`);
+  const tooComplex = yamlShapeProblem(raw, PROXY_CONFIG_SHAPE);
+  if (tooComplex) return bad(`${PROXY_CONFIG_EXPECTED} (${tooComplex})`);
   let config: unknown;
   try {
     const doc = parseDocument(raw, { version: '1.1', uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });

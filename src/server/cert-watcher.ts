@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { TlsFiles } from '../settings.js';
 import {
-  caDigest, checkClientCa, checkKeyPair, pairDigest, readClientCa, readKeyPair,
+  caDigest, checkClientCa, checkKeyPair, KeyPairError, pairDigest, readClientCa, readKeyPair, validityProblem,
   type CertificateInfo, type ClientCaInfo, type KeyPair,
 } from './tls.js';
 
@@ -16,6 +16,8 @@ interface Timing {
   debounceMs?: number;
   /** Watch the directories for change events (default true); false relies on the poll alone. */
   watchEvents?: boolean;
+  /** The clock validity dates are checked against (tests). */
+  now?: () => number;
 }
 
 export interface CertificateWatcherOptions extends Timing {
@@ -49,7 +51,13 @@ export function watchCertificates(opts: CertificateWatcherOptions): CertificateW
     initialDigest: pairDigest(opts.initial),
     read: () => readKeyPair(opts.files),
     digest: pairDigest,
-    check: checkKeyPair,
+    check(pair) {
+      // An expired (or not yet valid) replacement would fail every caller's TLS check.
+      const info = checkKeyPair(pair);
+      const problem = validityProblem(info, (opts.now ?? Date.now)());
+      if (problem) throw new KeyPairError(`${problem} (subject ${info.subject})`);
+      return info;
+    },
   });
 }
 
@@ -60,7 +68,7 @@ export function watchClientCa(opts: ClientCaWatcherOptions): CertificateWatcher 
     initialDigest: caDigest(opts.initial),
     read: () => readClientCa(opts.file),
     digest: caDigest,
-    check: checkClientCa,
+    check: (pem) => checkClientCa(pem, (opts.now ?? Date.now)()),
   });
 }
 

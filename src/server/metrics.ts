@@ -24,7 +24,15 @@ export interface Metrics {
   readonly inFlight: Gauge<string>;
   /** Requests answered 503 (max-in-flight) and connections closed at once (max-connections-per-client). */
   readonly shed: Counter<'limit'>;
+  /** When the serving certificate and the client CA in use expire (earliest in the bundle). */
+  readonly certificateExpiry: Gauge<'certificate'>;
+  /** Certificate changes put in use (success) or refused, keeping the current one (failure). */
+  readonly certificateReloads: Counter<'certificate' | 'result'>;
 }
+
+/** The `certificate` label of the certificate metrics. */
+export type CertificateKind = 'serving' | 'client-ca';
+export const CERTIFICATE_KINDS: readonly CertificateKind[] = ['serving', 'client-ca'];
 
 export const SHED_LIMITS = ['max-in-flight', 'max-connections-per-client'] as const;
 
@@ -71,10 +79,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['limit'],
     registers: [registry],
   });
+  const certificateExpiry = new Gauge({
+    name: 'sidecar_injector_certificate_expiry_timestamp_seconds',
+    help: 'When the certificate in use expires (Unix time): the serving certificate, and the earliest in the client CA bundle.',
+    labelNames: ['certificate'],
+    registers: [registry],
+  });
+  const certificateReloads = new Counter({
+    name: 'sidecar_injector_certificate_reloads_total',
+    help: 'Certificate changes put in use (success) or refused, keeping the current one (failure: unreadable, invalid, expired or not yet valid).',
+    labelNames: ['certificate', 'result'],
+    registers: [registry],
+  });
   // Zero series exist from the start, so rate() and alerts work before the first event.
   for (const result of ADMISSION_RESULTS) requests.inc({ result }, 0);
   for (const reason of REASONS) if (!INJECTING_REASONS.has(reason)) skipped.inc({ reason }, 0);
   for (const result of ['success', 'failure']) configReloads.inc({ result }, 0);
   for (const limit of SHED_LIMITS) shed.inc({ limit }, 0);
-  return { registry, requests, skipped, duration, configReloads, inFlight, shed };
+  for (const certificate of CERTIFICATE_KINDS) for (const result of ['success', 'failure']) certificateReloads.inc({ certificate, result }, 0);
+  return { registry, requests, skipped, duration, configReloads, inFlight, shed, certificateExpiry, certificateReloads };
 }

@@ -17,8 +17,16 @@ export interface KeyPair {
 export interface CertificateInfo {
   subject: string;
   subjectAltName?: string;
+  validFrom: string;
   validTo: string;
   fingerprint256: string;
+}
+
+/** Why a certificate cannot be served at `now` (expired, not yet valid), or undefined. */
+export function validityProblem(validity: { validFrom: string; validTo: string }, now: number = Date.now()): string | undefined {
+  if (now > Date.parse(validity.validTo)) return `the certificate expired at ${validity.validTo}`;
+  if (now < Date.parse(validity.validFrom)) return `the certificate is not valid until ${validity.validFrom}`;
+  return undefined;
 }
 
 /** A pair that cannot be served; the message says which part is wrong. */
@@ -54,6 +62,7 @@ export function checkKeyPair(pair: KeyPair): CertificateInfo {
   return {
     subject: cert.subject.replace(/\n/g, ', '),
     subjectAltName: cert.subjectAltName,
+    validFrom: new Date(cert.validFrom).toISOString(),
     validTo: new Date(cert.validTo).toISOString(),
     fingerprint256: cert.fingerprint256,
   };
@@ -98,10 +107,11 @@ export interface ClientCaInfo {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 /**
- * Throws ClientCaError unless the bundle holds at least one certificate and every
- * certificate in it parses (TLS itself would silently skip a broken one).
+ * Throws ClientCaError unless the bundle holds at least one certificate, every
+ * certificate in it parses (TLS itself would silently skip a broken one) and at least one
+ * is valid at `now` (a bundle of expired CAs would refuse every caller).
  */
-export function checkClientCa(pem: string): ClientCaInfo {
+export function checkClientCa(pem: string, now: number = Date.now()): ClientCaInfo {
   const blocks = pem.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) throw new ClientCaError('--client-ca-file holds no PEM certificate (expected one or more "-----BEGIN CERTIFICATE-----" blocks)');
   const certs = blocks.map((block, i) => {
@@ -112,6 +122,10 @@ export function checkClientCa(pem: string): ClientCaInfo {
     }
   });
   const earliest = Math.min(...certs.map((c) => new Date(c.validTo).getTime()));
+  const problems = certs.map((c) => validityProblem({ validFrom: new Date(c.validFrom).toISOString(), validTo: new Date(c.validTo).toISOString() }, now));
+  if (problems.every(Boolean)) {
+    throw new ClientCaError(`no certificate of --client-ca-file is valid now: ${problems.map((p, i) => `certificate ${i + 1}: ${p!.replace('the certificate ', '')}`).join('; ')}`);
+  }
   return {
     certificates: certs.length,
     subjects: certs.map((c) => c.subject.replace(/\n/g, ', ')),

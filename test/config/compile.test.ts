@@ -30,7 +30,7 @@ t.test('files other than config.yaml and *.template.yaml are ignored', async (t)
 const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['missing config.yaml', { 'sidecar.template.yaml': '{}' }, /^config\.yaml: missing/],
   ['YAML syntax error', { ...readConfigFiles(), 'config.yaml': 'policy: [enabled' }, /^config\.yaml: invalid YAML/],
-  ['duplicate keys', { ...readConfigFiles(), 'config.yaml': 'policy: enabled\npolicy: disabled\n' }, /^config\.yaml: invalid YAML/],
+  ['duplicate keys', { ...readConfigFiles(), 'config.yaml': 'policy: enabled\npolicy: disabled\n' }, /^config\.yaml: \(top level\): duplicate key "policy"/],
   ['top level not a mapping', { ...readConfigFiles(), 'config.yaml': '- a\n' }, /config\.yaml: expected a mapping/],
   ['unknown field', configFiles({ polcy: 'enabled' }), /config\.yaml: polcy: unknown field; accepted: policy, defaultTemplates/],
   ['bad policy', configFiles({ policy: 'on' }), /config\.yaml: policy: must be "enabled" or "disabled", got "on"/],

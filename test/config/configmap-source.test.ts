@@ -32,15 +32,18 @@ t.test('loads the ConfigMap, then each new version', async (t) => {
 
   await waitFor('watch', () => client.watches.length === 1);
   client.lastWatch!.emit('MODIFIED', cm('11', 'v2'));
-  t.equal(textOf(store.current), 'v2');
+  await waitFor('v2 compiled', () => textOf(store.current) === 'v2');
 
   const good = store.current;
   client.lastWatch!.emit('MODIFIED', cm('12', 'invalid'));
+  await waitFor('the bad version tried', () => reports.length === 3);
   t.equal(store.current, good, 'a bad version leaves the good one in force');
   t.match(reports.at(-1), { result: 'failure', origin: 'configmap injector/sidecar-injector@12', file: 'config.yaml' });
 
   client.lastWatch!.emit('MODIFIED', cm('13', 'invalid')); // e.g. a label added: new resourceVersion, same data
-  t.equal(reports.length, 3, 'a metadata-only change (same data) is not a reload');
+  client.lastWatch!.emit('MODIFIED', cm('14', 'v3'));
+  await waitFor('v3 compiled', () => textOf(store.current) === 'v3');
+  t.equal(reports.length, 4, 'a metadata-only change (same data) is not a reload');
 });
 
 t.test('a deleted ConfigMap keeps the last good config and says so; re-creating it loads again', async (t) => {
@@ -51,7 +54,7 @@ t.test('a deleted ConfigMap keeps the last good config and says so; re-creating 
   t.equal(textOf(store.current), 'v1');
   t.match(log.lines.find((l) => l.level === 'warn'), { message: /deleted; keeping the last good configuration/, fields: { configmap: 'injector/sidecar-injector', revision: store.current?.revision } });
   client.lastWatch!.emit('ADDED', cm('21', 'v2'));
-  t.equal(textOf(store.current), 'v2');
+  await waitFor('v2 compiled', () => textOf(store.current) === 'v2');
 });
 
 t.test('deleted while disconnected: the relist finds nothing and keeps the config', async (t) => {

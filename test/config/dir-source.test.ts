@@ -88,25 +88,24 @@ t.test('polling alone picks up changes (fs.watch off)', async (t) => {
   t.pass('polled');
 });
 
-t.test('an unreadable file is logged once and changes nothing until fixed', async (t) => {
+t.test('an unreadable file is reported once (a failure, counted) and changes nothing until fixed', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'config.yaml'), 'v1');
   const { store, reports } = storeWithReports();
-  const log = recordingLog();
-  await watch(t, dir, store, { pollIntervalMs: 30, log });
+  await watch(t, dir, store, { pollIntervalMs: 30 });
   await symlink(join(dir, 'nowhere'), join(dir, 'dangling.template.yaml'));
-  await waitFor('read failure logged', () => log.lines.some((l) => l.level === 'warn'));
-  const warning = log.lines.find((l) => l.level === 'warn');
-  t.match(warning?.fields.err, /dangling\.template\.yaml/);
-  // Several more polls meet the same failure without logging it again.
+  await waitFor('read failure reported', () => reports.some((r) => r.result === 'failure'));
+  const failure = reports.find((r) => r.result === 'failure');
+  t.match(failure, { revision: 'unreadable', previousRevision: reports[0].revision, error: /dangling\.template\.yaml/ });
+  // Several more polls meet the same failure without reporting it again.
   const later = Date.now() + 300;
   await waitFor('ten poll periods', () => Date.now() > later);
-  t.equal(log.lines.filter((l) => l.level === 'warn').length, 1, 'one warning per distinct error');
+  t.equal(reports.filter((r) => r.result === 'failure').length, 1, 'one report per distinct error');
   t.equal(textOf(store.current), 'v1');
   await unlink(join(dir, 'dangling.template.yaml'));
   await writeFile(join(dir, 'config.yaml'), 'v2');
   await waitFor('v2 loaded after the fix', () => textOf(store.current) === 'v2');
-  t.equal(reports.length, 2);
+  t.equal(reports.length, 3);
 });
 
 t.test('the folder vanishing and coming back', async (t) => {
@@ -114,11 +113,10 @@ t.test('the folder vanishing and coming back', async (t) => {
   const dir = join(parent, 'config');
   await mkdir(dir);
   await writeFile(join(dir, 'config.yaml'), 'v1');
-  const { store } = storeWithReports();
-  const log = recordingLog();
-  await watch(t, dir, store, { pollIntervalMs: 30, log });
+  const { store, reports } = storeWithReports();
+  await watch(t, dir, store, { pollIntervalMs: 30 });
   await rm(dir, { recursive: true });
-  await waitFor('missing folder logged', () => log.lines.some((l) => /does not exist/.test(String(l.fields.err))));
+  await waitFor('missing folder reported', () => reports.some((r) => /does not exist/.test(String(r.error))));
   t.equal(textOf(store.current), 'v1', 'kept while the folder is gone');
   await mkdir(dir);
   await writeFile(join(dir, 'config.yaml'), 'v2');
@@ -178,4 +176,19 @@ t.test('a reload listener that throws is logged and the watch goes on', async (t
   off();
   await writeFile(join(dir, 'config.yaml'), 'v3');
   await waitFor('v3 loaded', () => textOf(store.current) === 'v3');
+});
+
+t.test('a dangling ..data link is reported as a failure and keeps the configuration', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, '..v1'));
+  await writeFile(join(dir, '..v1', 'config.yaml'), 'v1');
+  await symlink('..v1', join(dir, '..data'));
+  await symlink(join('..data', 'config.yaml'), join(dir, 'config.yaml'));
+  const { store, reports } = storeWithReports();
+  await watch(t, dir, store, { pollIntervalMs: 30 });
+  t.equal(textOf(store.current), 'v1');
+  await rm(join(dir, '..v1'), { recursive: true });
+  await waitFor('the broken link reported', () => reports.some((r) => r.result === 'failure'));
+  t.match(reports.find((r) => r.result === 'failure')?.error, /the \.\.data link in .* points to \.\.v1, but it does not exist/);
+  t.equal(textOf(store.current), 'v1', 'kept');
 });

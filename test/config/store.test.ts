@@ -3,6 +3,9 @@ import { readConfigFiles, TEMPLATES_DIR } from '../support/config.js';
 import { ConfigStore, contentRevision, type ReloadReport } from '../../src/config/store.js';
 import { fakeCompile, textOf } from './support/fake-compile.js';
 
+// The real compiler starts a worker thread, which loads TypeScript again under the test runner.
+t.setTimeout(240_000);
+
 function recordingStore(ownNamespace?: string): { store: ConfigStore; reports: ReloadReport[] } {
   const store = new ConfigStore({ compile: fakeCompile, ownNamespace });
   const reports: ReloadReport[] = [];
@@ -13,11 +16,11 @@ function recordingStore(ownNamespace?: string): { store: ConfigStore; reports: R
 t.test('holds nothing until a first version compiles', async (t) => {
   const { store, reports } = recordingStore();
   t.equal(store.current, undefined);
-  const report = store.update({ 'config.yaml': 'invalid: true' }, 'test');
+  const report = await store.update({ 'config.yaml': 'invalid: true' }, 'test');
   t.equal(report?.result, 'failure');
   t.equal(store.current, undefined, 'a failed first version leaves no config');
   t.equal(store.lastFailure, report);
-  store.update({ 'config.yaml': 'policy: enabled' }, 'test');
+  await store.update({ 'config.yaml': 'policy: enabled' }, 'test');
   t.equal(textOf(store.current), 'policy: enabled');
   t.equal(store.lastFailure, undefined, 'a success clears the last failure');
   t.same(reports.map((r) => r.result), ['failure', 'success']);
@@ -27,9 +30,9 @@ t.test('a good version replaces the old one and is reported with revision and or
   const { store, reports } = recordingStore();
   const first = { 'config.yaml': 'a: 1', 'sidecar.template.yaml': 'x' };
   const second = { 'config.yaml': 'a: 2', 'sidecar.template.yaml': 'x' };
-  store.update(first, 'dir /one');
+  await store.update(first, 'dir /one');
   const before = store.current;
-  const report = store.update(second, 'dir /two');
+  const report = await store.update(second, 'dir /two');
   t.not(store.current, before, 'the snapshot object was swapped');
   t.equal(textOf(store.current), 'a: 2');
   t.same(report, {
@@ -43,10 +46,10 @@ t.test('a good version replaces the old one and is reported with revision and or
 
 t.test('a bad version keeps the old one and reports the file and field at fault', async (t) => {
   const { store, reports } = recordingStore();
-  store.update({ 'config.yaml': 'good' }, 'origin-1');
+  await store.update({ 'config.yaml': 'good' }, 'origin-1');
   const good = store.current;
   const bad = { 'config.yaml': 'invalid policy' };
-  const report = store.update(bad, 'origin-2');
+  const report = await store.update(bad, 'origin-2');
   t.equal(store.current, good, 'the previous snapshot stays in force');
   t.match(report, {
     result: 'failure',
@@ -62,19 +65,19 @@ t.test('a bad version keeps the old one and reports the file and field at fault'
 
 t.test('unchanged content is a no-op, failed or not', async (t) => {
   const { store, reports } = recordingStore();
-  t.ok(store.update({ 'config.yaml': 'good' }, 'x'));
-  t.equal(store.update({ 'config.yaml': 'good' }, 'y'), undefined, 'same content again');
-  t.equal(store.update({ 'config.yaml': 'good', 'README.md': 'ignored key' }, 'z'), undefined, 'keys the compiler ignores do not count');
-  t.ok(store.update({ 'config.yaml': 'invalid' }, 'x'));
-  t.equal(store.update({ 'config.yaml': 'invalid' }, 'x'), undefined, 'a rejected version is not retried or re-reported');
+  t.ok(await store.update({ 'config.yaml': 'good' }, 'x'));
+  t.equal(await store.update({ 'config.yaml': 'good' }, 'y'), undefined, 'same content again');
+  t.equal(await store.update({ 'config.yaml': 'good', 'README.md': 'ignored key' }, 'z'), undefined, 'keys the compiler ignores do not count');
+  t.ok(await store.update({ 'config.yaml': 'invalid' }, 'x'));
+  t.equal(await store.update({ 'config.yaml': 'invalid' }, 'x'), undefined, 'a rejected version is not retried or re-reported');
   t.equal(reports.length, 2);
 });
 
 t.test('returning to the version in force after a failure is reported as a success', async (t) => {
   const { store, reports } = recordingStore();
-  store.update({ 'config.yaml': 'good' }, 'x');
-  store.update({ 'config.yaml': 'invalid' }, 'x');
-  const back = store.update({ 'config.yaml': 'good' }, 'x');
+  await store.update({ 'config.yaml': 'good' }, 'x');
+  await store.update({ 'config.yaml': 'invalid' }, 'x');
+  const back = await store.update({ 'config.yaml': 'good' }, 'x');
   t.equal(back?.result, 'success');
   t.equal(back?.revision, back?.previousRevision);
   t.equal(store.lastFailure, undefined);
@@ -83,7 +86,7 @@ t.test('returning to the version in force after a failure is reported as a succe
 
 t.test('any error thrown by the compiler rejects the version', async (t) => {
   const store = new ConfigStore({ compile: () => { throw new TypeError('compiler bug'); } });
-  const report = store.update({ 'config.yaml': 'x' }, 'x');
+  const report = await store.update({ 'config.yaml': 'x' }, 'x');
   t.match(report, { result: 'failure', error: 'compiler bug' });
   t.notOk(report && 'file' in report, 'no file for a non-ConfigError');
   t.equal(store.current, undefined);
@@ -93,30 +96,30 @@ t.test('the own namespace reaches the compiler; unsubscribe stops reports', asyn
   const { store, reports } = recordingStore('injector-ns');
   const seen: ReloadReport[] = [];
   const off = store.onReload((r) => seen.push(r));
-  store.update({ 'config.yaml': 'one' }, 'x');
+  await store.update({ 'config.yaml': 'one' }, 'x');
   off();
-  store.update({ 'config.yaml': 'two' }, 'x');
+  await store.update({ 'config.yaml': 'two' }, 'x');
   t.equal((store.current?.values as { ownNamespace?: string }).ownNamespace, 'injector-ns');
   t.equal(seen.length, 1);
   t.equal(reports.length, 2);
 });
 
-t.test('with the real compiler and the built-in templates', async (t) => {
+t.test('with the real compiler (a worker thread) and the built-in templates', { timeout: 180_000 }, async (t) => {
   const store = new ConfigStore({ ownNamespace: 'sidecar-injector' });
   const files = readConfigFiles(TEMPLATES_DIR);
-  const report = store.update(files, `dir ${TEMPLATES_DIR}`);
+  const report = await store.update(files, `dir ${TEMPLATES_DIR}`);
   t.equal(report?.result, 'success', report?.error ?? 'loaded');
   t.equal(store.current?.revision, contentRevision(files), 'the store hashes content the way the compiler does');
   t.ok(store.current?.templates.has('sidecar'));
   t.ok(store.current?.ignoredNamespaces.has('sidecar-injector'), 'own namespace is ignored');
 
   const good = store.current;
-  const broken = store.update({ ...files, 'config.yaml': `${files['config.yaml']}\npolicy: sometimes\n` }, 'edit');
+  const broken = await store.update({ ...files, 'config.yaml': `${files['config.yaml']}\npolicy: sometimes\n` }, 'edit');
   t.equal(broken?.result, 'failure');
   t.equal(broken?.file, 'config.yaml');
   t.equal(store.current, good);
 
-  const badTemplate = store.update({ ...files, 'sidecar.template.yaml': 'containers: [' }, 'edit');
+  const badTemplate = await store.update({ ...files, 'sidecar.template.yaml': 'containers: [' }, 'edit');
   t.equal(badTemplate?.result, 'failure');
   t.equal(badTemplate?.file, 'sidecar.template.yaml');
   t.equal(store.current, good);

@@ -106,3 +106,41 @@ t.test('watcher: unreadable files are reported, and the pair is picked up once t
   await watcher.check();
   t.same(reloaded, [b.pair.cert]);
 });
+
+t.test('validity dates: expired and not-yet-valid certificates are named as such', async (t) => {
+  const { datedCertificate } = await import('../attacks/support/dated-cert.js');
+  const { validityProblem, checkClientCa } = await import('../../src/server/tls.js');
+  const expired = checkKeyPair(await datedCertificate('old', -10, -1));
+  const future = checkKeyPair(await datedCertificate('new', 1, 10));
+  const valid = await datedCertificate('ok', -1, 10);
+  t.match(validityProblem(expired), /^the certificate expired at \d{4}-/);
+  t.match(validityProblem(future), /^the certificate is not valid until \d{4}-/);
+  t.equal(validityProblem(checkKeyPair(valid)), undefined);
+  const oldCa = (await datedCertificate('old-ca', -10, -1)).cert;
+  t.throws(() => checkClientCa(oldCa), { name: 'ClientCaError', message: /no certificate of --client-ca-file is valid now: certificate 1: expired at/ });
+  t.equal(checkClientCa(oldCa + valid.cert).certificates, 2, 'a bundle with one valid CA is accepted (rotation)');
+});
+
+t.test('the watcher refuses an expired replacement and a not-yet-valid one', async (t) => {
+  const { datedCertificate } = await import('../attacks/support/dated-cert.js');
+  const first = await datedCertificate('first', -1, 10);
+  const mount = new SecretMount(first);
+  t.teardown(() => mount.remove());
+  const rejected: string[] = [];
+  const reloaded: string[] = [];
+  const watcher = watchCertificates({
+    files: { certFile: mount.certFile, keyFile: mount.keyFile }, initial: first, pollIntervalMs: 60_000, watchEvents: false,
+    onReload: (p) => reloaded.push(p.cert), onRejected: (e) => rejected.push(e.message),
+  });
+  t.teardown(() => watcher.close());
+  mount.swap(await datedCertificate('expired', -10, -1));
+  await watcher.check();
+  mount.swap(await datedCertificate('future', 1, 10));
+  await watcher.check();
+  t.match(rejected, [/expired at .*CN=expired/, /not valid until .*CN=future/]);
+  t.same(reloaded, []);
+  const next = await datedCertificate('next', -1, 10);
+  mount.swap(next);
+  await watcher.check();
+  t.same(reloaded, [next.cert]);
+});
