@@ -109,7 +109,8 @@ t.test('the rules and the dashboard use only metrics the injector exports', { sk
   const metrics = createMetrics();
   const families = await metrics.registry.getMetricsAsJSON();
   const exported = new Set(families.map((f) => f.name));
-  const histograms = new Set(families.filter((f) => f.type === 'histogram').map((f) => f.name));
+  // prom-client's typings say an enum; the value is the text.
+  const histograms = new Set(families.filter((f) => String(f.type) === 'histogram').map((f) => f.name));
   const groups = ruleGroups(objects);
   const recorded = new Set(groups.flatMap((g) => g.rules).flatMap((r) => (r.record ? [r.record] : [])));
   const queries = [
