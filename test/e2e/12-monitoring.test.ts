@@ -107,7 +107,7 @@ t.test('Prometheus scrapes the injector; every dashboard query and rule expressi
   // Traffic: 20 injected, 5 skipped, 6 denied, 6 errors and one slow injection (38 in all):
   // errors and denials 16 % (alerts at 5 % and 10 %), the slow one above the 99th percentile.
   const admit = (review: string) => admitOnce(server.port, ca, review);
-  for (let i = 0; i < 20; i++) t.equal((await admit(podCreateReview(NAMESPACE, `web-${i}`))).body.response?.allowed, true);
+  for (let i = 0; i < 20; i++) t.equal((await admit(podCreateReview(NAMESPACE, `web-${i}`))).body.response?.allowed, true, 'allowed');
   for (let i = 0; i < 5; i++) await admit(podCreateReview(NAMESPACE, `opted-out-${i}`, { labels: { 'sidecar-injector.io/inject': 'false' } }));
   for (let i = 0; i < 6; i++) {
     const denied = await admit(podCreateReview(NAMESPACE, `bad-${i}`, { annotations: { 'sidecar-injector.io/proxy-cpu': 'lots' } }));
@@ -122,7 +122,7 @@ t.test('Prometheus scrapes the injector; every dashboard query and rule expressi
     t.equal(await server.sample('sidecar_injector_requests_total', { result }), count, `${count} ${result}`);
   }
   const exported = await server.metrics();
-  const pending = PENDING_METRICS.filter((name) => !exported.includes(`\n${name}`) && !exported.startsWith(name));
+  const pending = PENDING_METRICS.filter((name) => !exported.includes(`# TYPE ${name} `));
 
   const queries = [
     ...dashboardQueries(dashboard).map((q) => ({ what: `dashboard "${q.panel}" ${q.refId}`, expr: withVariables(q.expr, { job: JOB, rateInterval: '1m' }) })),
