@@ -88,6 +88,12 @@ t.test('deploy/options: my-install with the injector image by digest and the web
   t.equal(only(objects, 'Deployment').spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable, 'DoNotSchedule');
 });
 
+t.test('deploy/options: the example overlay uses only fields kustomize v2.0.3 (kubectl 1.14-1.20) knows', async (t) => {
+  const example = YAML.parse(readFileSync(join(repo, 'deploy/options/overlay-example.yaml'), 'utf8'));
+  t.same(Object.keys(example).sort(), ['apiVersion', 'bases', 'images', 'kind', 'patchesJson6902']);
+  t.same(Object.keys(example.images[0]).sort(), ['digest', 'name', 'newName'], 'images: name, newName, digest');
+});
+
 t.test('deploy/options: the single-node fallback patch', { skip }, async (t) => {
   const tree = scratchTree(t);
   const dir = myInstall(tree, (k) => {
