@@ -1,7 +1,6 @@
 // deploy/ renders with kubectl's built-in kustomize, and the rendered objects carry the
 // settings the install depends on. No cluster needed: only the kubectl binary.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,44 +8,11 @@ import YAML from 'yaml';
 import { generateCertificates } from '../../src/certs/generate.js';
 import { WEBHOOK_COUNT } from '../../certs/kustomize-layer.mjs';
 import { writeCertificates } from '../../certs/write-certs.mjs';
-
-// Rendered Kubernetes objects are untyped data.
-type Obj = Record<string, any>;
+import { noKubectl as skip, only, render, selects, type Obj } from './render.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const NAMESPACE = 'sidecar-injector';
 const IGNORED = ['kube-system', 'kube-public', 'kube-node-lease', NAMESPACE];
-
-const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-const skip = kubectl.error ? `kubectl not found (${kubectl.error.message}): deploy/ renders with kubectl's built-in kustomize` : false;
-
-function render(dir: string): Obj[] {
-  const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${result.stderr}`);
-  return YAML.parseAllDocuments(result.stdout).map((doc) => doc.toJS()).filter(Boolean);
-}
-
-function only(objects: Obj[], kind: string, name?: string): Obj {
-  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
-  return found[0];
-}
-
-/** Kubernetes label-selector semantics (matchLabels and matchExpressions), for the webhook selectors. */
-function selects(selector: Obj | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return true;
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
-  for (const { key, operator, values } of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, key);
-    const ok = operator === 'In' ? has && values.includes(labels[key])
-      : operator === 'NotIn' ? !has || !values.includes(labels[key])
-        : operator === 'Exists' ? has
-          : operator === 'DoesNotExist' ? !has
-            : (() => { throw new Error(`unknown operator ${operator}`); })();
-    if (!ok) return false;
-  }
-  return true;
-}
 
 function webhooksCalled(webhooks: Obj[], nsLabels: Record<string, string>, podLabels: Record<string, string>): string[] {
   return webhooks.filter((w) => selects(w.namespaceSelector, nsLabels) && selects(w.objectSelector, podLabels)).map((w) => w.name);
@@ -58,7 +24,7 @@ t.test('base', { skip }, async (t) => {
   const objects = render(join(repo, 'deploy/base'));
   t.same(objects.map((o) => o.kind).sort(), [
     'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'MutatingWebhookConfiguration', 'Namespace',
-    'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+    'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
   ], 'the objects of an install, once each');
   const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration']);
   for (const o of objects.filter((o) => !clusterScoped.has(o.kind))) {
@@ -254,7 +220,7 @@ t.test('kustomizations stay readable by kubectl 1.14-1.20 (kustomize v2.0.3)', a
   // kustomize v5 accepts the newer forms too, so only this check catches them.
   const v2Fields = new Set(['apiVersion', 'kind', 'namespace', 'bases', 'resources', 'configMapGenerator', 'secretGenerator',
     'generatorOptions', 'patchesStrategicMerge', 'patchesJson6902', 'commonLabels', 'commonAnnotations', 'images']);
-  const dirs = ['templates', 'deploy/base', 'deploy/cert-manager', 'deploy/self-signed'];
+  const dirs = ['templates', 'deploy/base', 'deploy/cert-manager', 'deploy/self-signed', 'deploy/monitoring'];
   for (const dir of dirs) {
     const kustomization = YAML.parse(readFileSync(join(repo, dir, 'kustomization.yaml'), 'utf8'));
     for (const field of Object.keys(kustomization)) t.ok(v2Fields.has(field), `${dir}: ${field} is known to kustomize v2.0.3`);
