@@ -1,4 +1,4 @@
-// The captured AdmissionReviews (/work/shared/fixtures/admission-reviews), as text and parsed.
+// The captured AdmissionReviews (test/fixtures/admission-reviews), as text and parsed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES_DIR } from '../../support/config.js';

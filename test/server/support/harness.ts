@@ -2,16 +2,14 @@
 // sink, and waiting for a condition with a deadline (never a bare sleep).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../../src/server/logger.js';
 import type { InjectionOutcome } from '../../../src/injection/engine.js';
 import type { NamespaceView, PatchOperation, Snapshot } from '../../../src/injection/types.js';
 import type { NamespaceSource } from '../../../src/admission/admit.js';
+import { FIXTURES_DIR } from '../../support/config.js';
 
-// ../shared beside the repository, wherever it is checked out (CI clones it elsewhere).
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/admission-reviews', import.meta.url));
 
 export interface Fixture {
   file: string;
