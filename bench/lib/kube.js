@@ -1,3 +1,4 @@
+// @ts-check
 // The local control plane (test/e2e/cluster) and plain HTTPS calls to its apiserver with
 // the kubeconfig's token: one keep-alive connection per client, no kubectl start-up cost.
 import { execFile } from 'node:child_process';

@@ -1,3 +1,4 @@
+// @ts-check
 // Command-line flags of bench/run.js.
 import { parseArgs } from 'node:util';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// @ts-check
 // Where things are: the repository root (this file is bench/lib/paths.js) and the
 // compiled program in dist/, which `npm run bench` builds first.
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// @ts-check
 // Turns one run's results into markdown: the summary table printed to the terminal, and
 // the full BENCHMARKS.md (machine, method, every table, targets, and the measured causes
 // of misses).
