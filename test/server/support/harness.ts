@@ -3,7 +3,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../../src/server/logger.js';
 import type { InjectionOutcome } from '../../../src/injection/engine.js';
 import type { NamespaceView, PatchOperation, Snapshot } from '../../../src/injection/types.js';
@@ -63,13 +62,4 @@ export function captureLogs(level: 'info' | 'debug' = 'info'): { logger: Logger;
   };
 }
 
-/** Polls `condition` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { waitFor } from '../../support/wait.js';
