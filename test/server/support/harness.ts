@@ -1,32 +1,18 @@
 // Shared pieces of the server tests: the captured reviews, fake engine outcomes, a log
 // sink, and waiting for a condition with a deadline (never a bare sleep).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../../src/server/logger.js';
 import type { InjectionOutcome } from '../../../src/injection/engine.js';
 import type { NamespaceView, PatchOperation, Snapshot } from '../../../src/injection/types.js';
 import type { NamespaceSource } from '../../../src/admission/admit.js';
-import { FIXTURES_DIR } from '../../support/config.js';
+import { findCaptured, readCapturedReviews, type CapturedReview } from '../../support/fixtures.js';
 
+export type Fixture = CapturedReview;
 
-export interface Fixture {
-  file: string;
-  text: string;
-  review: { apiVersion: string; request: { uid: string; namespace: string; operation: string; dryRun: boolean; kind: { kind: string }; object: any } };
-}
-
-export function fixtures(): Fixture[] {
-  return readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => {
-    const text = readFileSync(join(FIXTURES_DIR, file), 'utf8');
-    return { file, text, review: JSON.parse(text) };
-  });
-}
+export const fixtures = readCapturedReviews;
 
 export function fixture(prefix: string): Fixture {
-  const found = fixtures().find((f) => f.file.startsWith(prefix));
-  if (!found) throw new Error(`no fixture ${prefix}`);
-  return found;
+  return findCaptured(fixtures(), prefix);
 }
 
 /** A stand-in Snapshot: the fake engines never look inside. */
