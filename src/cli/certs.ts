@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { generateCertificates } from '../certs/generate.js';
 import { isDnsLabel, isDnsName } from '../certs/names.js';
 import { ExistingFilesError, writeCertificates, type CertificateFilesOptions } from '../certs/write.js';
-import { parseCommandArgs, UsageError, type CliIo } from './inject.js';
+import { parseCommandArgs, UsageError, type CliIo } from './command.js';
 
 /** The package's root (two folders up from src/cli/ and dist/cli/): defaults are inside it. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -10,7 +10,7 @@ import { generateCertificates } from '../../src/certs/generate.js';
 import { subjectAltNames } from '../../src/certs/names.js';
 import { ExistingFilesError, writeCertificates, type CertificateFilesOptions } from '../../src/certs/write.js';
 import { CERTS_USAGE, parseCertsArgs } from '../../src/cli/certs.js';
-import { UsageError } from '../../src/cli/inject.js';
+import { UsageError } from '../../src/cli/command.js';
 import { cli } from '../cli/support/cli.js';
 
 const repo = resolve(import.meta.dirname, '../..');
