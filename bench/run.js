@@ -1,3 +1,4 @@
+// @ts-check
 // `npm run bench`: runs the four sections of issue 5 (in-process, HTTPS against a
 // baseline, memory, through a real apiserver), prints the summary table with the
 // injector/baseline ratios and the targets, and writes BENCHMARKS.md.
@@ -51,6 +52,12 @@ try {
   process.stderr.write(`bench: ${err.message}\n`);
   process.exit(1);
 }
+/** One of lib/fixtures.js's REVIEWS by its id (all of them are loaded above). */
+const byReviewId = (id) => {
+  const review = reviews.find((r) => r.id === id);
+  if (!review) throw new Error(`no review "${id}" among ${reviews.map((r) => r.id).join(', ')}`);
+  return review;
+};
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-bench-'));
 log(`${options.quick ? 'quick' : 'full'} run: ${options.sections.join(', ')}; ${machine.cores} cores, load average ${machine.loadAverage.join(' ')}; ${plan.describe}`);
 if (machine.loadAverage[0] > machine.cores / 2) {
@@ -85,13 +92,13 @@ async function section(name, fn) {
 
 try {
   const tls = await writeServingPair(dir);
-  const typical = reviews.find((r) => r.id === 'typical');
+  const typical = byReviewId('typical');
   await section('in-process', async () => {
     const r = await runInProcess({ fixturesDir: options.fixturesDir, quick: options.quick, cpu: plan.serverCpu, log });
     if (!options.quick) {
       log('in-process: CPU profiles');
       results.profile = {};
-      for (const review of [typical, reviews.find((x) => x.id === 'huge')]) {
+      for (const review of [typical, byReviewId('huge')]) {
         results.profile[review.id] = await runJsonChild(benchFile('children/profile.js'), { fixturesDir: options.fixturesDir, file: review.file, seconds: 3 }, { cpu: plan.serverCpu })
           .catch((err) => ({ error: err.message }));
       }

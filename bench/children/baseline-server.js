@@ -1,3 +1,4 @@
+// @ts-check
 // The floor Node.js itself sets: an HTTPS server (same certificate type and TLS minimum
 // as the injector, keep-alive) that reads the body, JSON.parses it and answers
 // `allowed: true` with the request's uid. Prints {"port":N} once listening.
@@ -30,6 +31,6 @@ const server = https.createServer({ cert: readFileSync(cert), key: readFileSync(
 // Same idle timeout as the injector (above the apiserver's 90 s).
 server.keepAliveTimeout = 120_000;
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port })}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

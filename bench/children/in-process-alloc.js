@@ -1,9 +1,12 @@
+// @ts-check
 // Bytes allocated per review, for the same variants as in-process-timing.js.
 // Usage: node --expose-gc --min-semi-space-size=128 --max-semi-space-size=128 in-process-alloc.js '{"fixturesDir":..., "quick":false}'
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { handleCore, handleFloor, makeRouteHandler, readReviews } from '../lib/handlers.js';
 
+/** Node.js started with --expose-gc. */
+const gc = /** @type {() => void} */ (globalThis.gc);
 const input = JSON.parse(process.argv[2]);
 const quick = Boolean(input.quick);
 const reviews = readReviews(input.fixturesDir);
@@ -22,7 +25,7 @@ const flushObserver = () => new Promise((r) => setTimeout(r, 20));
 
 async function allocatedPerCall(fn, body, calls) {
   for (let attempt = 0; attempt < 6; attempt++) {
-    globalThis.gc();
+    gc();
     await flushObserver();
     const t0 = performance.now();
     const heap0 = v8.getHeapStatistics().used_heap_size;

@@ -1,3 +1,4 @@
+// @ts-check
 // In-process timing, every review, variant and engine stage interleaved in one session
 // (see timeInterleaved) —
 //   core      the route's work without HTTP (lib/handlers.js),
@@ -6,7 +7,7 @@
 //   floor     the baseline server's work —
 // and each engine stage run alone on the same, already parsed input.
 // Usage: node --expose-gc in-process-timing.js '{"fixturesDir":..., "quick":false}'
-import { dist } from '../lib/paths.js';
+import { loadProgram } from '../lib/program.js';
 import { summarizeNs } from '../lib/stats.js';
 import {
   checkAnswer, decodeReview, deps, distinctBodies, encodeResponse, evaluatePod, handleCore, handleFloor, responseJson,
@@ -27,7 +28,7 @@ const reviews = readReviews(input.fixturesDir);
  */
 async function timeInterleaved(entries, { seconds, minRounds, maxRounds, warmupRounds }) {
   const list = Object.entries(entries).map(([name, v]) => ({
-    name, fn: v.fn, block: v.block, next: typeof v.input === 'function' ? v.input : () => v.input, samples: [],
+    name, fn: v.fn, block: v.block, next: typeof v.input === 'function' ? v.input : () => v.input, samples: /** @type {number[]} */ ([]),
   }));
   for (let r = 0; r < warmupRounds; r++) for (const e of list) for (let i = 0; i < e.block; i++) await e.fn(e.next());
   const cpuBefore = process.cpuUsage();
@@ -60,15 +61,16 @@ const blockFor = (review, kind) => (review.id === 'huge' ? (kind === 'variant' ?
 
 /** The engine's stages alone, on one review's already parsed input. */
 async function engineStages(review) {
-  const { decide } = await import(dist('injection/decide.js'));
-  const { resolveSettings } = await import(dist('injection/settings.js'));
-  const { readableMetadata } = await import(dist('injection/pod-shape.js'));
-  const { renderTemplates, templateContext } = await import(dist('injection/render.js'));
-  const { buildPatch } = await import(dist('injection/patch.js'));
+  const { decide } = await loadProgram('injection/decide.js');
+  const { resolveSettings } = await loadProgram('injection/settings.js');
+  const { readableMetadata } = await loadProgram('injection/pod-shape.js');
+  const { renderTemplates, templateContext } = await loadProgram('injection/render.js');
+  const { buildPatch } = await loadProgram('injection/patch.js');
   const text = review.body.toString('utf8');
   const decoded = decodeReview(JSON.parse(text));
-  const pod = decoded.request.object;
-  const ns = await deps.namespaces.get(decoded.request.namespace);
+  // The engine's input: a Pod CREATE (the reviews measured here are).
+  const pod = /** @type {import('../../src/injection/types.js').Pod} */ (decoded.request.object);
+  const ns = await deps.namespaces.get(decoded.request.namespace ?? 'default');
   const req = { kind: 'Pod', operation: 'CREATE' };
   const outcome = evaluatePod(pod, ns, snapshot, req);
   const resolution = resolveSettings(readableMetadata(pod), ns, snapshot);
@@ -81,7 +83,7 @@ async function engineStages(review) {
       decide: stage(() => decide(pod, ns, snapshot, req)),
       resolveSettings: stage(() => resolveSettings(readableMetadata(pod), ns, snapshot)),
       render: stage(() => renderTemplates(resolution.templates, snapshot, templateContext(pod, ns, resolution.settings, snapshot))),
-      buildPatch: stage(() => buildPatch(pod, outcome.plan)),
+      buildPatch: stage(() => buildPatch(pod, /** @type {NonNullable<typeof outcome.plan>} */ (outcome.plan))),
       encode: stage(() => responseJson(encodeResponse(decoded.apiVersion, decoded.request.uid, { allowed: true, patch: outcome.patch, warnings: outcome.warnings }))),
     },
   };

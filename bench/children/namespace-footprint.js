@@ -1,11 +1,12 @@
+// @ts-check
 // The namespace cache's footprint: the real NamespaceCache, fed by a scripted API with
 // 5,000 namespaces shaped like `kubectl apply`'d ones, measured as heap after a full GC.
 // Usage: node --expose-gc namespace-footprint.js '{}'
 import v8 from 'node:v8';
-import { dist } from '../lib/paths.js';
+import { loadProgram } from '../lib/program.js';
 
 async function namespaceCacheFootprint() {
-  const { NamespaceCache } = await import(dist('cluster/namespace-cache.js'));
+  const { NamespaceCache } = await loadProgram('cluster/namespace-cache.js');
   const count = 5000;
   // Shaped like `kubectl get ns -o json` items of namespaces created by `kubectl apply`:
   // labels, a few annotations, the last-applied copy, managedFields.
@@ -24,20 +25,23 @@ async function namespaceCacheFootprint() {
       spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' },
     };
   };
+  /** @type {import('../../src/cluster/kube-client.js').NamespaceClient} */
   const client = {
     describe: 'namespaces (scripted)',
     async list({ limit, continueToken }) {
       const from = Number(continueToken ?? 0);
       const to = Math.min(count, from + limit);
       const items = [];
-      for (let i = from; i < to; i++) items.push(namespaceObject(i));
+      // plain JSON as the API sends it (timestamps are strings, not the client's Dates)
+      for (let i = from; i < to; i++) items.push(/** @type {any} */ (namespaceObject(i)));
       return { items, resourceVersion: '9999', continueToken: to < count ? String(to) : undefined };
     },
     // A watch that stays open and delivers nothing.
     async watch() { return { abort() {} }; },
     async read() { return undefined; },
   };
-  const measure = () => { globalThis.gc(); return v8.getHeapStatistics().used_heap_size; };
+  const gc = /** @type {() => void} */ (globalThis.gc); // --expose-gc
+  const measure = () => { gc(); return v8.getHeapStatistics().used_heap_size; };
   const before = measure();
   const cache = new NamespaceCache(client, {});
   await cache.synced;

@@ -1,3 +1,4 @@
+// @ts-check
 // Load generator, open loop at a fixed offered rate: request i is due at start + i/rate,
 // whether or not earlier answers have arrived (the apiserver does not wait for one pod's
 // admission before sending the next). Requests go over a pool of keep-alive HTTPS

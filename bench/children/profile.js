@@ -1,3 +1,4 @@
+// @ts-check
 // Where the time goes: profiles the in-process handling of one review (the `core` path of
 // lib/handlers.js) with the V8 CPU profiler (node:inspector, the same sampling
 // profiler as `node --cpu-prof`) and summarizes it: self time by function and by package,
@@ -11,6 +12,7 @@ import { BENCH_DIR } from '../lib/paths.js';
 
 const input = JSON.parse(process.argv[2]);
 const review = readReviews(input.fixturesDir).find((r) => r.file === input.file);
+if (!review) throw new Error(`no review ${input.file} in ${input.fixturesDir}`);
 const HARNESS_URL = pathToFileURL(path.join(BENCH_DIR, 'lib', 'handlers.js')).href;
 const handleCore = () => handleBody(review.body);
 
@@ -31,8 +33,9 @@ const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const hits = new Map();
-for (const s of profile.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
-const total = profile.samples.length;
+const samples = profile.samples ?? [];
+for (const s of samples) hits.set(s, (hits.get(s) ?? 0) + 1);
+const total = samples.length;
 
 function where(frame) {
   const url = frame.url;
@@ -48,16 +51,18 @@ function where(frame) {
 }
 const label = (frame) => (frame.url === HARNESS_URL ? where(frame) : `${frame.functionName || '(anonymous)'} (${where(frame)}${frame.url && !frame.url.startsWith('node:') ? `:${frame.lineNumber + 1}` : ''})`);
 
+/** @param {number} id a node of the profile (every sample and parent names one) */
+const nodeOf = (id) => /** @type {import('node:inspector').Profiler.ProfileNode} */ (nodes.get(id));
 const selfByFunction = new Map();
 const selfByPackage = new Map();
 const inclusive = new Map();
 for (const [id, count] of hits) {
-  const frame = nodes.get(id).callFrame;
+  const frame = nodeOf(id).callFrame;
   selfByFunction.set(label(frame), (selfByFunction.get(label(frame)) ?? 0) + count);
   selfByPackage.set(where(frame), (selfByPackage.get(where(frame)) ?? 0) + count);
   const seen = new Set();
   for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-    const name = nodes.get(cur).callFrame.functionName;
+    const name = nodeOf(cur).callFrame.functionName;
     if (name && !seen.has(name)) {
       seen.add(name);
       inclusive.set(name, (inclusive.get(name) ?? 0) + count);

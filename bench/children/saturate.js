@@ -1,3 +1,4 @@
+// @ts-check
 // Load generator, closed loop at saturation: autocannon with N keep-alive connections,
 // each sending the next request as soon as the previous answer arrives. Run in its own
 // process (and core); prints one JSON result line, including its own CPU use.
@@ -18,10 +19,12 @@ function bodyMaker() {
   const uid = review.request.uid;
   const generateName = review.request.object?.metadata?.generateName;
   const namespace = review.request.namespace;
+  /** @typedef {[string, (n: number) => string]} Mark a text, and what replaces it in request n */
+  /** @type {Mark[]} */
   const marks = [
     [`"${uid}"`, (n) => `"${uid.slice(0, 24)}${n.toString(16).padStart(12, '0')}"`],
-    ...(generateName ? [[`"generateName": "${generateName}"`, (n) => `"generateName": "${generateName}${n.toString(36)}-"`]] : []),
-    ...(input.namespaces && namespace ? [[`"namespace": "${namespace}"`, (n) => `"namespace": "${input.namespaces[n % input.namespaces.length]}"`]] : []),
+    ...(generateName ? [/** @type {Mark} */ ([`"generateName": "${generateName}"`, (n) => `"generateName": "${generateName}${n.toString(36)}-"`])] : []),
+    ...(input.namespaces && namespace ? [/** @type {Mark} */ ([`"namespace": "${namespace}"`, (n) => `"namespace": "${input.namespaces[n % input.namespaces.length]}"`])] : []),
   ];
   let parts = [text];
   const fills = [];
@@ -50,7 +53,7 @@ function bodyMaker() {
 }
 
 const varying = Boolean(input.varyIds || input.namespaces);
-const makeBody = varying ? bodyMaker() : undefined;
+const makeBody = varying ? bodyMaker() : () => text;
 const cpuBefore = process.cpuUsage();
 const started = process.hrtime.bigint();
 const result = await autocannon({

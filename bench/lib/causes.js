@@ -1,3 +1,4 @@
+// @ts-check
 // For each missed target: what this run measured about the cause (stage breakdown, CPU
 // profile of the in-process path, CPU per request against both baselines, module
 // footprints, the injector's own latency histogram next to the apiserver's), and what

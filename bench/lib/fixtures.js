@@ -1,3 +1,4 @@
+// @ts-check
 // The three captured AdmissionReviews the benchmark measures, read as bytes.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// @ts-check
 // Number formatting for the tables: durations with a unit chosen by size, bytes in
 // KiB/MiB, ratios with two decimals.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The handling of one AdmissionReview inside one process, with the same functions the
 // webhook route calls, wired as `serve --standalone --namespace-labels
 // sidecar-injection=enabled` wires them (built-in templates). Shared by the in-process
@@ -8,16 +9,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { dist, TEMPLATES_DIR } from './paths.js';
+import { TEMPLATES_DIR } from './paths.js';
+import { loadProgram } from './program.js';
 import { REVIEWS } from './fixtures.js';
 
-const { loadConfigDir } = await import(dist('config/load-dir.js'));
-const { compileSnapshot } = await import(dist('config/compile.js'));
-const { decodeReview } = await import(dist('admission/review.js'));
-const { admit } = await import(dist('admission/admit.js'));
-const { encodeResponse, responseJson } = await import(dist('admission/response.js'));
-const { evaluatePod } = await import(dist('injection/engine.js'));
-const { StaticNamespaces } = await import(dist('cluster/namespace-lookup.js'));
+const { loadConfigDir } = await loadProgram('config/load-dir.js');
+const { compileSnapshot } = await loadProgram('config/compile.js');
+const { decodeReview } = await loadProgram('admission/review.js');
+const { admit } = await loadProgram('admission/admit.js');
+const { encodeResponse, responseJson } = await loadProgram('admission/response.js');
+const { evaluatePod } = await loadProgram('injection/engine.js');
+const { StaticNamespaces } = await loadProgram('cluster/namespace-lookup.js');
 
 export { decodeReview, encodeResponse, evaluatePod, responseJson };
 
@@ -69,9 +71,9 @@ export async function handleFloor(body) {
 
 /** The real webhook app, its log line written to /dev/null, driven by app.inject(). */
 export async function makeRouteHandler() {
-  const { buildApp } = await import(dist('server/webhook-app.js'));
-  const { createLogger } = await import(dist('server/logger.js'));
-  const { createMetrics } = await import(dist('server/metrics.js'));
+  const { buildApp } = await loadProgram('server/webhook-app.js');
+  const { createLogger } = await loadProgram('server/logger.js');
+  const { createMetrics } = await loadProgram('server/metrics.js');
   const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: true }));
   const app = buildApp({ ...deps, logger, metrics: createMetrics() });
   await app.ready();

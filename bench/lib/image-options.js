@@ -1,3 +1,4 @@
+// @ts-check
 // The Node.js options the image runs the injector with (the Dockerfile's last
 // `ENV NODE_OPTIONS=...`), so the benchmark measures `serve` as it is shipped.
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,5 @@
-// The local control plane (../shared/kube) and plain HTTPS calls to its apiserver with
+// @ts-check
+// The local control plane (test/e2e/cluster) and plain HTTPS calls to its apiserver with
 // the kubeconfig's token: one keep-alive connection per client, no kubectl start-up cost.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';

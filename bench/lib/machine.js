@@ -1,3 +1,4 @@
+// @ts-check
 // Facts about the machine and the moment of the run, for the report header.
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';

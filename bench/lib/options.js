@@ -1,3 +1,4 @@
+// @ts-check
 // Command-line flags of bench/run.js.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -20,8 +21,8 @@ BENCHMARKS.md.
   --json FILE          also write the raw results as JSON
   --report FILE        measure nothing: write the report again from a --json FILE of an
                        earlier run (after a change to the report's wording)
-  --fixtures DIR       captured AdmissionReviews (default ../shared/fixtures/admission-reviews)
-  --kube-dir DIR       kube-up/kube-down scripts (default ../shared/kube)
+  --fixtures DIR       captured AdmissionReviews (default test/fixtures/admission-reviews)
+  --kube-dir DIR       kube-up/kube-down scripts (default test/e2e/cluster)
   --api-port N         apiserver port for section 4 (default 6743)
   --etcd-port N        etcd port for section 4 (default 2679)
   --no-pin             do not pin servers and load generators to separate CPUs

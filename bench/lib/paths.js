@@ -1,3 +1,4 @@
+// @ts-check
 // Where things are: the repository root (this file is bench/lib/paths.js) and the
 // compiled program in dist/, which `npm run bench` builds first.
 import path from 'node:path';
@@ -7,10 +8,10 @@ export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta
 export const BENCH_DIR = path.join(REPO_ROOT, 'bench');
 export const CLI = path.join(REPO_ROOT, 'bin', 'sidecar-injector.js');
 export const TEMPLATES_DIR = path.join(REPO_ROOT, 'templates');
-/** The captured AdmissionReviews live next to the repository (../shared/...). */
-export const DEFAULT_FIXTURES_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'admission-reviews');
-/** The local control plane scripts (kube-up, kube-down). */
-export const DEFAULT_KUBE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'kube');
+/** The captured AdmissionReviews, the test suite's fixtures. */
+export const DEFAULT_FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'admission-reviews');
+/** The repository's local control plane scripts (kube-up, kube-down). */
+export const DEFAULT_KUBE_DIR = path.join(REPO_ROOT, 'test', 'e2e', 'cluster');
 
 /** A module of the compiled program, e.g. dist('admission/review.js'). */
 export function dist(relative) {

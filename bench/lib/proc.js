@@ -1,3 +1,4 @@
+// @ts-check
 // Child processes: starting them (optionally pinned to a CPU), collecting a JSON result
 // from a measuring child, and reading a process's CPU time and memory from /proc.
 import { spawn, execFileSync } from 'node:child_process';
@@ -20,7 +21,20 @@ export function pinnedCommand(cpu, command, args) {
   return cpu === undefined ? [command, args] : ['taskset', ['-c', String(cpu), command, ...args]];
 }
 
-/** Starts `node [nodeFlags] script args` (taskset execs node, so the pid is node's). */
+/**
+ * @typedef {object} NodeChildOptions
+ * @property {number} [cpu] pin to this CPU
+ * @property {string[]} [nodeFlags]
+ * @property {Record<string, string>} [env] added to this process's environment
+ * @property {import('node:child_process').StdioOptions} [stdio]
+ */
+
+/**
+ * Starts `node [nodeFlags] script args` (taskset execs node, so the pid is node's).
+ * @param {string} script
+ * @param {string[]} args
+ * @param {NodeChildOptions} [options]
+ */
 export function spawnNode(script, args, { cpu, nodeFlags = [], env, stdio = ['ignore', 'pipe', 'pipe'] } = {}) {
   const [command, argv] = pinnedCommand(cpu, process.execPath, [...nodeFlags, script, ...args]);
   return spawn(command, argv, { stdio, env: env ? { ...process.env, ...env } : process.env });
@@ -29,14 +43,17 @@ export function spawnNode(script, args, { cpu, nodeFlags = [], env, stdio = ['ig
 /**
  * Runs a measuring child that prints one JSON document on its last stdout line; resolves
  * that document. Rejects with the child's stderr when it fails.
+ * @param {string} script
+ * @param {unknown} input
+ * @param {NodeChildOptions} [options]
  */
 export function runJsonChild(script, input, options = {}) {
   return new Promise((resolve, reject) => {
     const child = spawnNode(script, [JSON.stringify(input)], options);
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.stderr.on('data', (c) => { err += c; });
+    child.stdout?.on('data', (c) => { out += c; });
+    child.stderr?.on('data', (c) => { err += c; });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       const last = out.trim().split('\n').pop() ?? '';

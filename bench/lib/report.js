@@ -1,3 +1,4 @@
+// @ts-check
 // Turns one run's results into markdown: the summary table printed to the terminal, and
 // the full BENCHMARKS.md (machine, method, every table, targets, and the measured causes
 // of misses).
@@ -150,7 +151,7 @@ function apiserverSection(a) {
   return [
     '## 4. Through a real apiserver',
     '',
-    `\`../shared/kube/kube-up\` (Kubernetes v1.20, etcd, no controllers) on its own ports; the injector runs with \`--kubeconfig\` (real namespace informer, config from \`templates/\`), registered with the selectors of \`deploy/base/webhook.yaml\` and \`clientConfig.url: https://127.0.0.1:PORT/inject\` + \`caBundle\`. ${a.settings.clients} clients, each on its own keep-alive connection with the kubeconfig's token, create ${count(a.settings.pods)} pods (the typical review's pod) in \`bench-injected\` (labelled \`sidecar-injection=enabled\`) and ${count(a.settings.pods)} in \`bench-plain\` (not selected: no webhook call), interleaved, after ${a.settings.warmupPods} warm-up pods per namespace. Latency is per create call as the client sees it. Nothing is pinned here: apiserver, etcd, injector and clients share the cores. The "wrong" column counts pods whose sidecar presence did not match the namespace (must be 0). The difference also includes storing the larger, injected pod.`,
+    `\`test/e2e/cluster/kube-up\` (Kubernetes v1.20, etcd, no controllers) on its own ports; the injector runs with \`--kubeconfig\` (real namespace informer, config from \`templates/\`), registered with the selectors of \`deploy/base/webhook.yaml\` and \`clientConfig.url: https://127.0.0.1:PORT/inject\` + \`caBundle\`. ${a.settings.clients} clients, each on its own keep-alive connection with the kubeconfig's token, create ${count(a.settings.pods)} pods (the typical review's pod) in \`bench-injected\` (labelled \`sidecar-injection=enabled\`) and ${count(a.settings.pods)} in \`bench-plain\` (not selected: no webhook call), interleaved, after ${a.settings.warmupPods} warm-up pods per namespace. Latency is per create call as the client sees it. Nothing is pinned here: apiserver, etcd, injector and clients share the cores. The "wrong" column counts pods whose sidecar presence did not match the namespace (must be 0). The difference also includes storing the larger, injected pod.`,
     '',
     table(['pods created in', 'pods', 'p50', 'p99', 'max', 'wrong'], rows),
     '',

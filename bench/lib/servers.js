@@ -1,3 +1,4 @@
+// @ts-check
 // The servers under test, each in its own process: the real injector (`sidecar-injector
 // serve`, from bin/) and the baseline (children/baseline-server.js). Both log to a file
 // so reading their output costs the measured run nothing.
@@ -29,7 +30,7 @@ class LogTail {
       this.offset = size;
       const text = this.partial + buffer.toString('utf8');
       const lines = text.split('\n');
-      this.partial = lines.pop();
+      this.partial = lines.pop() ?? '';
       return lines;
     } finally {
       closeSync(fd);
@@ -80,6 +81,7 @@ async function stopChild(child, timeoutMs = 30_000) {
  * Node.js options of the image (lib/image-options.js). Standalone
  * (every namespace labelled sidecar-injection=enabled) unless a kubeconfig is given.
  * With `probe`, memory can be read after a forced GC (lib/gc-probe.js).
+ * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean }} options
  */
 export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false }) {
   const logFile = path.join(dir, `${name}.log`);
@@ -130,14 +132,15 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
 /**
  * Starts the baseline HTTPS server (children/baseline-server.js) with the same pair; with
  * `patch`, its answers carry that base64 JSONPatch.
+ * @param {{ tls: { cert: string, key: string }, cpu?: number, patch?: string, name?: string }} options
  */
 export async function startBaseline({ tls, cpu, patch, name = 'baseline' }) {
   // The same Node.js options as the injector, so the two differ only in the code they run.
   const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: imageNodeOptions() });
   let out = '';
   let err = '';
-  child.stdout.on('data', (c) => { out += c; });
-  child.stderr.on('data', (c) => { err += c; });
+  child.stdout?.on('data', (c) => { out += c; });
+  child.stderr?.on('data', (c) => { err += c; });
   const exited = exitOf(child);
   let exit;
   void exited.then((e) => { exit = e; });

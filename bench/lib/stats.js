@@ -1,3 +1,4 @@
+// @ts-check
 // Summaries of latency samples. Percentiles use the nearest-rank method on sorted samples,
 // so a reported p99 is a latency that was actually observed.
 

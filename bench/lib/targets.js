@@ -1,3 +1,4 @@
+// @ts-check
 // The targets of issue 5, judged from one run's results. A target whose section did not
 // run is "not measured", never "met".
 import { bytes, duration, ms, ratio } from './format.js';
@@ -26,7 +27,7 @@ export function judgeTargets(results) {
   const throughputRatio = sat ? sat['https-injector'].rps / sat.baseline.rps : undefined;
   add('https-throughput', 'HTTPS throughput ≥ 0.9 × baseline (typical review)',
     sat ? `${ratio(throughputRatio)} (${Math.round(sat['https-injector'].rps)} vs ${Math.round(sat.baseline.rps)} req/s)` : undefined,
-    sat ? throughputRatio >= 0.9 : undefined);
+    throughputRatio !== undefined ? throughputRatio >= 0.9 : undefined);
   const at500 = https?.rates?.[500]?.['https-injector'];
   add('https-p99-500', 'p99 ≤ 5 ms at 500 req/s (typical review)',
     at500 ? (at500.overCapacity ? `over capacity (${Math.round(at500.capacityRps)} req/s at saturation)` : `${ms(at500.latencyMs.p99)} (p50 ${ms(at500.latencyMs.p50)})`) : undefined,

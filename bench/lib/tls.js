@@ -1,11 +1,12 @@
+// @ts-check
 // One ECDSA P-256 serving certificate (the kind `serve` makes for itself), written to
 // files and shared by the injector and the baseline so both pay the same TLS costs.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { dist } from './paths.js';
+import { loadProgram } from './program.js';
 
 export async function writeServingPair(dir) {
-  const { generateCertificates } = await import(dist('certs/generate.js'));
+  const { generateCertificates } = await loadProgram('certs/generate.js');
   const certs = await generateCertificates({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caName: 'sidecar-injector-bench-ca' });
   const files = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key'), ca: path.join(dir, 'ca.crt') };
   writeFileSync(files.cert, certs.certPem);

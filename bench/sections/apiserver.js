@@ -1,4 +1,5 @@
-// Section 4: through a real apiserver (../shared/kube/kube-up, Kubernetes 1.20). The
+// @ts-check
+// Section 4: through a real apiserver (test/e2e/cluster/kube-up, Kubernetes 1.20). The
 // injector runs with the kubeconfig (so its namespace cache is the real informer) and is
 // registered with the selectors of deploy/base/webhook.yaml, reached at 127.0.0.1 with a
 // caBundle. Pods are created in an opted-in namespace and in one the webhook does not

@@ -1,3 +1,4 @@
+// @ts-check
 // Section 2: the real `serve` process over HTTPS keep-alive, against the baseline server
 // measured in the same run, review by review, alternating the two servers so that any
 // change in the machine's load hits both. Saturation with autocannon (children/

@@ -1,3 +1,4 @@
+// @ts-check
 // Section 1: the handling of one review inside one process (lib/handlers.js), timed in
 // one child and its allocations counted in another (which needs a larger young
 // generation, so it must not be the one that is timed); and the namespace cache's

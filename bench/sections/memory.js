@@ -1,3 +1,4 @@
+// @ts-check
 // Section 3: the injector's memory over a long run. A fresh `serve` process (with
 // lib/gc-probe.js preloaded, so the heap can be read after a forced full GC) takes the
 // typical review with a new uid and pod name on every request, in two equal batches;

@@ -7,7 +7,7 @@ import type { NamespaceView, Pod, RequestInfo, Snapshot } from '../injection/typ
 import { isPodCreate, type AdmissionRequest } from './review.js';
 import { allowUnchanged, deny, type AdmissionVerdict } from './response.js';
 
-/** The metric `result` label of INTERFACE.md §5. */
+/** The metric `result` label (README.md, "The server"). */
 export type AdmissionResult = 'injected' | 'skipped' | 'denied' | 'error';
 
 /** The engine's entry point (src/injection/engine.ts `evaluatePod`). */
@@ -36,7 +36,7 @@ export interface PodSummary {
 export interface Admission {
   verdict: AdmissionVerdict;
   result: AdmissionResult;
-  /** A reason code (INTERFACE.md §2) or, for failures, `invalid-request` / `internal-error` / `config-not-loaded`. */
+  /** A reason code (README.md, "Which pods are injected") or, for failures, `invalid-request` / `internal-error` / `config-not-loaded`. */
   reason: string;
   /** The denial or error text, for the log line. */
   message?: string;

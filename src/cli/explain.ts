@@ -4,10 +4,8 @@
 import { SETTING_BY_NAME } from '../injection/keys.js';
 import type { EffectiveSetting, PatchOperation, ReasonCode, SettingSource } from '../injection/types.js';
 import { describeWhere, pointerOf } from './documents.js';
-import {
-  evaluateSites, HELP_FLAG_HELP, INPUT_FLAGS_HELP, INPUT_OPTIONS, parseCommandArgs, prepareInput, reportError, UsageError,
-  type CliIo, type PodResult,
-} from './inject.js';
+import { HELP_FLAG_HELP, parseCommandArgs, reportError, UsageError, type CliIo } from './command.js';
+import { evaluateSites, INPUT_FLAGS_HELP, INPUT_OPTIONS, prepareInput, type PodResult } from './input/read.js';
 
 export const EXPLAIN_USAGE = `Usage: sidecar-injector explain -f FILE|- [flags]
 

@@ -16,6 +16,7 @@ Commands
   inject -f FILE|-    write FILE's objects with the sidecar injected into their pods
   explain -f FILE|-   show, for each pod, the decision, the reason, the settings and the patch
   serve               run the admission webhook (HTTPS) and the health and metrics endpoints
+  certs               make a CA and a serving certificate (and a kustomize layer) for the webhook
   help [COMMAND]      show this help, or a command's flags
 
 Flags
@@ -25,12 +26,18 @@ Flags
 Exit codes: 0 success, 1 invalid input or configuration, 2 usage error.
 `;
 
-const COMMANDS = ['inject', 'explain', 'serve', 'help'];
+const COMMANDS = ['inject', 'explain', 'serve', 'certs', 'help'];
 
 /** The version in package.json (two folders up from src/cli/ and from dist/cli/). */
 export function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return manifest.version;
+}
+
+async function runCertsCommand(argv: string[], io: CliIo): Promise<number> {
+  // Loaded on demand, like serve: only certs needs the X.509 library.
+  const { runCerts } = await import('./certs.js');
+  return runCerts(argv, io);
 }
 
 async function runServeCommand(argv: string[], io: CliIo): Promise<number> {
@@ -64,6 +71,8 @@ async function runHelp(argv: string[], io: CliIo): Promise<number> {
       return 0;
     case 'serve':
       return runServeCommand(['--help'], io);
+    case 'certs':
+      return runCertsCommand(['--help'], io);
     default:
       return usageError(io, `no help for "${topic}"; commands: ${COMMANDS.join(', ')}`);
   }
@@ -79,6 +88,8 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
       return runExplain(rest, io);
     case 'serve':
       return runServeCommand(rest, io);
+    case 'certs':
+      return runCertsCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':

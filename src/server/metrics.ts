@@ -1,5 +1,5 @@
-// The server's Prometheus metrics (names fixed by INTERFACE.md §5), in a registry owned
-// by whoever creates them, so several apps (and tests) never share prom-client's global one.
+// The server's Prometheus metrics (names fixed by the contract: README.md, "The server"),
+// in a registry owned by whoever creates them, so several apps (and tests) never share prom-client's global one.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { REASONS } from '../injection/types.js';
 import type { AdmissionResult } from '../admission/admit.js';

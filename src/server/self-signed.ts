@@ -3,12 +3,13 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateCertificates } from '../certs/generate.js';
+import { serviceDnsNames } from '../certs/names.js';
 import type { KeyPair } from './tls.js';
 
 /** The names the apiserver (or a local client) may use to reach the webhook. */
 export function servingNames(serviceName: string, namespace: string): { dnsNames: string[]; ipAddresses: string[] } {
   return {
-    dnsNames: ['localhost', serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`],
+    dnsNames: ['localhost', ...serviceDnsNames(serviceName, namespace)],
     ipAddresses: ['127.0.0.1'],
   };
 }

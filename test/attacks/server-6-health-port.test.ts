@@ -26,7 +26,7 @@ const HALF_SENT = 40;
 async function admissionRate(port: number, ca: string, body: string): Promise<{ rate: number; failed: number }> {
   const started = performance.now();
   const load = new Load({ port, ca: [ca], body, concurrency: WORKERS });
-  await waitFor(`${ADMISSIONS} admissions`, () => load.completed().length >= ADMISSIONS, 120_000, 5);
+  await waitFor(`${ADMISSIONS} admissions`, () => load.completed().length >= ADMISSIONS, { timeoutMs: 120_000, intervalMs: 5 });
   const seconds = (performance.now() - started) / 1000;
   await load.stop();
   const done = load.completed();

@@ -1,5 +1,5 @@
 // The ConfigMap source and the namespace cache against a real kube-apiserver
-// (/work/shared/kube/kube-up). Skipped unless KUBECONFIG names that cluster: `npm test`
+// (test/e2e/cluster/kube-up). Skipped unless KUBECONFIG names that cluster: `npm test`
 // needs no cluster; the e2e runner sets KUBECONFIG.
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
@@ -14,7 +14,7 @@ import { recordingLog, waitFor } from '../config/support/helpers.js';
 import { findApiserver, startApiserver, stopApiserver } from './support/apiserver.js';
 
 const kubeconfigPath = process.env.KUBECONFIG;
-const skip = kubeconfigPath ? false : 'no KUBECONFIG: these tests need a real apiserver (run /work/shared/kube/kube-up and export its KUBECONFIG)';
+const skip = kubeconfigPath ? false : 'no KUBECONFIG: these tests need a real apiserver (run test/e2e/cluster/kube-up and export its KUBECONFIG)';
 const FAST_RETRY = { initialBackoffMs: 100, maxBackoffMs: 1000 };
 const WAIT_MS = 20_000;
 

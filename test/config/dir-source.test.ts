@@ -5,7 +5,8 @@ import { watchConfigDir, type DirSourceOptions } from '../../src/config/dir-sour
 import { loadConfigDir } from '../../src/config/load-dir.js';
 import { ConfigStore, type ReloadReport } from '../../src/config/store.js';
 import { fakeCompile, textOf, type FakeSnapshot } from './support/fake-compile.js';
-import { KubeletVolume, recordingLog, tempDir, waitFor } from './support/helpers.js';
+import { ProjectedVolume } from '../support/volume.js';
+import { recordingLog, tempDir, waitFor } from './support/helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -56,34 +57,34 @@ t.test('plain files: edits, new templates and bad versions, through fs.watch alo
 
 t.test('a ConfigMap volume: the kubelet ..data swap, through fs.watch alone', async (t) => {
   const dir = await tempDir(t);
-  const volume = new KubeletVolume(dir);
-  await volume.write({ 'config.yaml': 'v1', 'sidecar.template.yaml': 's', 'old.template.yaml': 'o' });
+  const volume = new ProjectedVolume(dir);
+  volume.swap({ 'config.yaml': 'v1', 'sidecar.template.yaml': 's', 'old.template.yaml': 'o' });
   const { store, reports } = storeWithReports();
   await watch(t, dir, store, { pollIntervalMs: HOUR });
   t.equal(textOf(store.current), 'v1');
   t.same(templatesOf(store), ['old.template.yaml', 'sidecar.template.yaml'], 'visible symlinks are followed, ..data itself is not a file');
 
-  await volume.write({ 'config.yaml': 'v2', 'sidecar.template.yaml': 's' });
+  volume.swap({ 'config.yaml': 'v2', 'sidecar.template.yaml': 's' });
   await waitFor('v2 loaded', () => textOf(store.current) === 'v2');
   t.same(templatesOf(store), ['sidecar.template.yaml'], 'a key removed from the ConfigMap is gone');
 
   const good = store.current;
-  await volume.write({ 'config.yaml': 'invalid', 'sidecar.template.yaml': 's' });
+  volume.swap({ 'config.yaml': 'invalid', 'sidecar.template.yaml': 's' });
   await waitFor('failure reported', () => reports.at(-1)?.result === 'failure');
   t.equal(store.current, good);
 
-  await volume.write({ 'config.yaml': 'v3', 'sidecar.template.yaml': 's' });
+  volume.swap({ 'config.yaml': 'v3', 'sidecar.template.yaml': 's' });
   await waitFor('v3 loaded', () => textOf(store.current) === 'v3');
   t.same(reports.map((r) => r.result), ['success', 'success', 'failure', 'success']);
 });
 
 t.test('polling alone picks up changes (fs.watch off)', async (t) => {
   const dir = await tempDir(t);
-  const volume = new KubeletVolume(dir);
-  await volume.write({ 'config.yaml': 'v1' });
+  const volume = new ProjectedVolume(dir);
+  volume.swap({ 'config.yaml': 'v1' });
   const { store } = storeWithReports();
   await watch(t, dir, store, { pollIntervalMs: 30, useFsWatch: false });
-  await volume.write({ 'config.yaml': 'v2' });
+  volume.swap({ 'config.yaml': 'v2' });
   await waitFor('v2 loaded by polling', () => textOf(store.current) === 'v2');
   t.pass('polled');
 });

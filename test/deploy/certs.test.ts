@@ -1,15 +1,17 @@
-// certs/: the options, the files written and what is inside the certificates.
+// `sidecar-injector certs` (src/cli/certs.ts, src/certs/): the options, the files written
+// and what is inside the certificates.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { generateCertificates } from '../../src/certs/generate.js';
-import { parseCertsArgs, subjectAltNames, UsageError } from '../../certs/options.mjs';
-import type { CertsOptions } from '../../certs/options.d.mts';
-import { ExistingFilesError, writeCertificates } from '../../certs/write-certs.mjs';
+import { subjectAltNames } from '../../src/certs/names.js';
+import { ExistingFilesError, writeCertificates, type CertificateFilesOptions } from '../../src/certs/write.js';
+import { CERTS_USAGE, parseCertsArgs } from '../../src/cli/certs.js';
+import { UsageError } from '../../src/cli/command.js';
+import { cli } from '../cli/support/cli.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -29,21 +31,21 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
   return dir;
 }
 
-function options(out: string, extra: Partial<CertsOptions> = {}): CertsOptions {
+function options(out: string, extra: Partial<CertificateFilesOptions> = {}): CertificateFilesOptions {
   return {
     service: 'sidecar-injector', namespace: 'sidecar-injector', dns: [], ip: [], days: 365,
-    out, base: join(repo, 'deploy/base'), force: false, help: false, ...extra,
+    out, base: join(repo, 'deploy/base'), force: false, ...extra,
   };
 }
 
 t.test('options', async (t) => {
-  const defaults = parseCertsArgs([], repo);
+  const defaults = parseCertsArgs([]);
   t.same(defaults, {
     service: 'sidecar-injector', namespace: 'sidecar-injector', dns: [], ip: [], days: 365,
     out: join(repo, 'certs/out'), base: join(repo, 'deploy/base'), force: false, help: false,
   });
   const given = parseCertsArgs(['--service', 'inj', '--namespace', 'mesh', '--dns', 'localhost', '--dns', '*.example.com',
-    '--ip', '127.0.0.1', '--ip', '::1', '--days', '30', '--out', 'x', '--force'], repo);
+    '--ip', '127.0.0.1', '--ip', '::1', '--days', '30', '--out', 'x', '--force']);
   t.match(given, { service: 'inj', namespace: 'mesh', dns: ['localhost', '*.example.com'], ip: ['127.0.0.1', '::1'], days: 30, force: true });
   t.equal(given.out, resolve('x'), 'relative --out is taken from the working directory');
 
@@ -57,13 +59,13 @@ t.test('options', async (t) => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['positional'], /positional/],
   ];
-  for (const [argv, message] of bad) t.throws(() => parseCertsArgs(argv, repo), message, argv.join(' '));
-  const caught = (() => { try { parseCertsArgs(['--ip', 'x'], repo); } catch (err) { return err; } })();
+  for (const [argv, message] of bad) t.throws(() => parseCertsArgs(argv), message, argv.join(' '));
+  const caught = (() => { try { parseCertsArgs(['--ip', 'x']); } catch (err) { return err; } })();
   t.ok(caught instanceof UsageError, 'a UsageError, which the command answers with exit code 2');
 });
 
 t.test('subject alternative names', async (t) => {
-  t.same(subjectAltNames({ service: 'inj', namespace: 'mesh', dns: ['localhost', 'inj.mesh'], ip: ['127.0.0.1', '127.0.0.1'] }), {
+  t.same(subjectAltNames('inj', 'mesh', ['localhost', 'inj.mesh'], ['127.0.0.1', '127.0.0.1']), {
     dnsNames: ['inj', 'inj.mesh', 'inj.mesh.svc', 'localhost'],
     ipAddresses: ['127.0.0.1'],
   }, 'service names first, extras after, each once');
@@ -140,29 +142,26 @@ t.test('refuses to overwrite without --force; --force rotates and keeps the prev
 });
 
 t.test('the command', async (t) => {
-  const script = join(repo, 'certs/make-certs.mjs');
-  const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
-
-  const usage = run('--ip', 'nope');
-  t.equal(usage.status, 2, 'usage error exits 2');
-  t.match(usage.stderr, /--ip "nope" is not an IPv4 or IPv6 address[\s\S]*Usage: node certs\/make-certs\.mjs/);
-  const help = run('--help');
-  t.equal(help.status, 0);
+  const usage = await cli(['certs', '--ip', 'nope']);
+  t.equal(usage.code, 2, 'usage error exits 2');
+  t.match(usage.stderr, /--ip "nope" is not an IPv4 or IPv6 address[\s\S]*Usage: sidecar-injector certs/);
+  const help = await cli(['certs', '--help']);
+  t.equal(help.code, 0);
   t.match(help.stdout, /--force/);
+  t.equal((await cli(['help', 'certs'])).stdout, CERTS_USAGE, '`help certs` shows the same text');
 
   const out = join(tempDir(t), 'out');
-  const made = run('--out', out, '--ip', '127.0.0.1');
-  if (!existsSync(join(repo, 'dist/certs/generate.js'))) {
-    t.equal(made.status, 1, 'without a build it exits 1');
-    t.match(made.stderr, /dist\/certs\/generate\.js is missing: run `npm run build`/);
-    return;
-  }
-  t.equal(made.status, 0, made.status === 0 ? 'exits 0' : made.stderr);
+  const made = await cli(['certs', '--out', out, '--ip', '127.0.0.1']);
+  t.equal(made.code, 0, made.code === 0 ? 'exits 0' : made.stderr);
   t.equal(made.stdout.trim(), readFileSync(join(out, 'ca.crt')).toString('base64'), 'prints the caBundle alone on stdout');
   t.match(made.stderr, /IP Address|127\.0\.0\.1/);
+  t.match(made.stderr, new RegExp(`install: kubectl apply -k \\S*out`), 'says how to install the layer it wrote');
   t.ok(new X509Certificate(readFileSync(join(out, 'tls.crt'))).checkIP('127.0.0.1'));
-  const again = run('--out', out);
-  t.equal(again.status, 1, 'refuses to overwrite');
+  const again = await cli(['certs', '--out', out]);
+  t.equal(again.code, 1, 'refuses to overwrite');
   t.match(again.stderr, /pass --force/);
   t.equal(again.stdout, '', 'no caBundle printed when nothing was written');
+  const rotated = await cli(['certs', '--out', out, '--force']);
+  t.equal(rotated.code, 0, '--force rotates');
+  t.match(rotated.stderr, /caBundle keeps the previous CA too/);
 });

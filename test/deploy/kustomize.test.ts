@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { generateCertificates } from '../../src/certs/generate.js';
-import { WEBHOOK_COUNT } from '../../certs/kustomize-layer.mjs';
-import { writeCertificates } from '../../certs/write-certs.mjs';
+import { WEBHOOK_COUNT } from '../../src/certs/kustomize-layer.js';
+import { writeCertificates } from '../../src/certs/write.js';
 import { noKubectl as skip, only, render, selects, type Obj } from './render.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -199,7 +199,7 @@ t.test('self-signed overlay, from the files certs/ writes', { skip }, async (t) 
   const out = join(work, 'certs/out');
   const written = await writeCertificates({
     service: 'sidecar-injector', namespace: NAMESPACE, dns: [], ip: [], days: 30,
-    out, base: join(work, 'deploy/base'), force: false, help: false,
+    out, base: join(work, 'deploy/base'), force: false,
   }, generateCertificates);
 
   const objects = render(join(work, 'deploy/self-signed'));

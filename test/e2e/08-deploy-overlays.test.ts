@@ -1,6 +1,6 @@
 // Scenario 8: `kubectl apply -k deploy/<overlay> --dry-run=server` against the real
 // apiserver, for every overlay, run in a copy of the repository (deploy/, templates/, and
-// certs/out/ made by certs/make-certs.mjs, so the self-signed overlay has its certificates
+// certs/out/ made by `sidecar-injector certs`, so the self-signed overlay has its certificates
 // without touching the checkout's certs/out/).
 //
 // Run literally, the command is refused for objects whose API this apiserver does not serve:
@@ -70,7 +70,7 @@ function adaptedToCluster(objects: KubeObject[], served: Set<string>): { objects
 }
 
 t.test('deploy/ overlays on the real apiserver (server dry run)', { skip: noCluster }, async (t) => {
-  requireBuild(); // certs/make-certs.mjs uses dist/
+  requireBuild(); // `sidecar-injector certs` runs from dist/
   t.ok(OVERLAYS.length >= 2, `overlays found: ${OVERLAYS.join(', ')}`);
   const tree = join(await workDir(t, '08-deploy-overlays'), 'repo');
   await cp(join(REPO_ROOT, 'deploy'), join(tree, 'deploy'), { recursive: true });

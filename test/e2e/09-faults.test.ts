@@ -20,7 +20,7 @@ import { assertClean, assertSurvivedAndStop, recordRow, row } from './support/re
 import { requireBuild, TEMPLATES_DIR } from './support/repo.js';
 import { admitOnce, patchedProxyImage, podCreateReview } from './support/reviews.js';
 import { ServeProcess } from './support/serve-process.js';
-import { ProjectedVolume } from './support/volume.js';
+import { ProjectedVolume } from '../support/volume.js';
 import { waitFor } from './support/wait.js';
 
 t.setTimeout(600_000);

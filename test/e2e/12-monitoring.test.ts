@@ -21,7 +21,7 @@ import { noPrometheus, PrometheusProcess, type Series } from './support/promethe
 import { DEPLOY_DIR, requireBuild, TEMPLATES_DIR } from './support/repo.js';
 import { admitOnce, podCreateReview } from './support/reviews.js';
 import { ServeProcess } from './support/serve-process.js';
-import { ProjectedVolume } from './support/volume.js';
+import { ProjectedVolume } from '../support/volume.js';
 import { waitFor } from './support/wait.js';
 import { workFolder } from './support/work-folder.js';
 

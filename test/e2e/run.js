@@ -3,7 +3,8 @@
 //
 //   1. checks that the program is built (the suite runs dist/ as users do; it builds nothing);
 //   2. uses the cluster in $KUBECONFIG if it answers, else starts one with kube-up ($KUBE_UP,
-//      ../shared/kube/kube-up or kube-up on PATH) in a fresh temporary folder on free ports;
+//      else the repository's test/e2e/cluster/kube-up) in a fresh temporary folder on free
+//      ports (the first time, kube-up builds the Kubernetes binaries: about 13-15 minutes);
 //   3. runs tap on test/cluster/*-api.test.ts and test/e2e/*.test.ts, one file at a time
 //      (they share the cluster's webhook registration), without coverage, KUBECONFIG set;
 //   4. stops what it started and removes its folders, also when tests fail or on Ctrl-C.
@@ -17,13 +18,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-/** $KUBE_UP, else the project's ../shared/kube/kube-up, else kube-up on PATH; kube-down beside it. */
-const KUBE_UP = process.env.KUBE_UP || [resolve(REPO, '../shared/kube/kube-up'), ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'kube-up'))]
-  .find((candidate) => existsSync(candidate)) || resolve(REPO, '../shared/kube/kube-up');
+/** $KUBE_UP, else the repository's own (test/e2e/cluster/kube-up); kube-down beside it. */
+const KUBE_UP = process.env.KUBE_UP || join(REPO, 'test/e2e/cluster/kube-up');
 const KUBE_DOWN = join(KUBE_UP, '../kube-down');
 const TAP = join(REPO, 'node_modules/tap/dist/esm/run.mjs');
 /** Tests that need a live cluster (.taprc keeps them out of `npm test`), by folder and name ending. */
@@ -102,7 +102,7 @@ async function openCluster() {
     return { kubeconfig: given, shared: true, close: async () => {} };
   }
   if (given) say(`KUBECONFIG=${given} does not answer; starting a local control plane instead`);
-  if (!existsSync(KUBE_UP)) throw new SetupError(`kube-up not found (${KUBE_UP}, nor on PATH): set KUBECONFIG to a reachable cluster, or KUBE_UP to the kube-up script`);
+  if (!existsSync(KUBE_UP)) throw new SetupError(`kube-up not found (${KUBE_UP}): set KUBECONFIG to a reachable cluster, or KUBE_UP to the kube-up script`);
 
   const dir = await mkdtemp(join(tmpdir(), 'kube-e2e-'));
   const env = {

@@ -14,7 +14,8 @@ import { SETTINGS, type SettingName } from '../../src/injection/keys.js';
 import { PROXY_CONFIG_MAX_CHARS } from '../../src/injection/validate.js';
 import type { Container, NamespaceView, Pod } from '../../src/injection/types.js';
 import { snapshotWith } from '../support/config.js';
-import { changeAllowed, segmentsOf, settingOf } from './support/allowed-changes.js';
+import { pointerTo, segmentsOf } from '../support/json-pointer.js';
+import { changeAllowed, settingOf } from './support/allowed-changes.js';
 import { FILE_TIMEOUT_MS, fuzzTarget, LONG_MODE, recordFigures } from './support/budget.js';
 import { capturedReview } from './support/fixtures.js';
 import { assertHeapBounded, assertPrototypesUntouched, MemoryWatch, prototypeFingerprint } from './support/guards.js';
@@ -98,8 +99,6 @@ function benignInjected(target: Target): Pod {
   return pod;
 }
 
-/** A JSON pointer (RFC 6901) to the given segments. */
-const pointerTo = (...segments: string[]) => segments.map((s) => `/${s.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
 /**
  * Whether `needle` occurs in a string (key or value) of `pod` outside the subtrees at

@@ -8,7 +8,8 @@ import fjp from 'fast-json-patch';
 import { parse, stringify } from 'yaml';
 import { applyOutcome, evaluatePod } from '../../src/injection/engine.js';
 import type { NamespaceView, Pod, RequestInfo } from '../../src/injection/types.js';
-import { FIXTURES_DIR, ROOT, snapshotWith } from '../support/config.js';
+import { ROOT, snapshotWith } from '../support/config.js';
+import { readCapturedReviews } from '../support/fixtures.js';
 
 const DATA = join(ROOT, 'test', 'golden', 'data');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -26,8 +27,7 @@ interface Case {
 
 function reviewCases(): Case[] {
   // The captures were made in namespace `shop`, labelled sidecar-injection=enabled.
-  return readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => {
-    const review = JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8'));
+  return readCapturedReviews().map(({ file, review }) => {
     const req = review.request;
     return {
       name: `review-${file.replace(/\.json$/, '')}`,

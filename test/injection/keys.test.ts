@@ -1,5 +1,5 @@
 // The settings catalog: names, keys, Istio twins and config paths are the contract
-// (INTERFACE.md §3), so they are spelled out here in full.
+// (README.md, "Per-pod settings"), so they are spelled out here in full.
 import t from 'tap';
 import {
   INJECT_KEY, isKnownAnnotation, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL, KNOWN_ANNOTATIONS,

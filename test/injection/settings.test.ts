@@ -1,4 +1,4 @@
-// Settings resolution and opt-in intent (INTERFACE.md §2, §3), against a hand-built Snapshot.
+// Settings resolution and opt-in intent (README.md: "Which pods are injected", "Per-pod settings"), against a hand-built Snapshot.
 import t from 'tap';
 import fc from 'fast-check';
 import { SETTINGS } from '../../src/injection/keys.js';

@@ -8,7 +8,8 @@ import type { Snapshot } from '../../src/injection/types.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TEMPLATES_DIR = join(ROOT, 'templates');
-export const FIXTURES_DIR = join(ROOT, '..', 'shared', 'fixtures', 'admission-reviews');
+/** AdmissionReviews captured from a real kube-apiserver (see its README.md). */
+export const FIXTURES_DIR = join(ROOT, 'test', 'fixtures', 'admission-reviews');
 export const EXTRA_TEMPLATES_DIR = join(ROOT, 'test', 'golden', 'templates');
 
 export function readConfigFiles(dir: string = TEMPLATES_DIR): Record<string, string> {

@@ -1,4 +1,4 @@
-// Restarts the kube-apiserver that /work/shared/kube/kube-up started, with the very same
+// Restarts the kube-apiserver that test/e2e/cluster/kube-up started, with the very same
 // command line, certificates, token and etcd (so clients keep their kubeconfig and the
 // stored resourceVersions stay valid). The new process is detached and its pid written
 // back to DIR/apiserver.pid, so kube-down stops it as it would the original.

@@ -4,7 +4,7 @@
 //      ConfigMap generated from templates/ (applied as is, which also resets the ConfigMap);
 //   2. a kubeconfig with the ServiceAccount's token, so the injector runs with exactly the
 //      permissions deploy/ grants it;
-//   3. a CA and a serving certificate for 127.0.0.1 from certs/make-certs.mjs;
+//   3. a CA and a serving certificate for 127.0.0.1 from `sidecar-injector certs`;
 //   4. `sidecar-injector serve` on free ports, waited for on /readyz;
 //   5. deploy/'s MutatingWebhookConfiguration with only clientConfig swapped to
 //      url https://127.0.0.1:PORT/inject + caBundle, waited for until a pod is injected.
@@ -20,7 +20,7 @@ import { applyObjects, kubectl, kubectlJson } from './kubectl.js';
 import { localWebhookConfiguration, ofKind, renderKustomization, type KubeObject } from './manifests.js';
 import { injectionStatus } from './pods.js';
 import { dryRunPod, scenarioNamespace, workDir } from './scenario.js';
-import { DEPLOY_DIR, MAKE_CERTS, REPO_ROOT, requireBuild } from './repo.js';
+import { CLI, DEPLOY_DIR, REPO_ROOT, requireBuild } from './repo.js';
 import { waitFor } from './wait.js';
 
 export const INJECTOR_NAMESPACE = 'sidecar-injector';
@@ -56,11 +56,11 @@ async function serviceAccountKubeconfig(dir: string): Promise<string> {
   return file;
 }
 
-/** certs/make-certs.mjs for 127.0.0.1; returns the files and the printed caBundle. */
+/** `sidecar-injector certs` for 127.0.0.1; returns the files and the printed caBundle. */
 export async function makeCerts(out: string): Promise<{ certFile: string; keyFile: string; caBundle: string }> {
-  const { stdout } = await promisify(execFile)(process.execPath, [MAKE_CERTS, '--ip', '127.0.0.1', '--out', out], { cwd: REPO_ROOT });
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'certs', '--ip', '127.0.0.1', '--out', out], { cwd: REPO_ROOT });
   const caBundle = stdout.trim();
-  if (!/^[A-Za-z0-9+/=]+$/.test(caBundle)) throw new Error(`make-certs printed no caBundle on stdout: ${JSON.stringify(stdout)}`);
+  if (!/^[A-Za-z0-9+/=]+$/.test(caBundle)) throw new Error(`certs printed no caBundle on stdout: ${JSON.stringify(stdout)}`);
   return { certFile: join(out, 'tls.crt'), keyFile: join(out, 'tls.key'), caBundle };
 }
 

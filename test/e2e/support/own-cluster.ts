@@ -1,20 +1,19 @@
 // A control plane of a scenario's own, for what the suite's shared cluster cannot do (an
-// apiserver started with extra flags): ../shared/kube/kube-up in its own folder on free
+// apiserver started with extra flags): test/e2e/cluster/kube-up in its own folder on free
 // ports, without the controller manager, stopped with kube-down in teardown.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Test } from 'tap';
 import { alive } from '../../cluster/support/apiserver.js';
 import { freePort } from './injector.js';
 import { REPO_ROOT } from './repo.js';
 
-/** $KUBE_UP, else ../shared/kube/kube-up, else kube-up on PATH (as test/e2e/run.js finds it). */
+/** $KUBE_UP, else the repository's test/e2e/cluster/kube-up (as test/e2e/run.js finds it). */
 export function findKubeUp(): string | undefined {
-  const candidates = [process.env.KUBE_UP, resolve(REPO_ROOT, '../shared/kube/kube-up'),
-    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'kube-up'))];
-  return candidates.find((candidate): candidate is string => Boolean(candidate) && existsSync(candidate!));
+  const kubeUp = process.env.KUBE_UP || join(REPO_ROOT, 'test/e2e/cluster/kube-up');
+  return existsSync(kubeUp) ? kubeUp : undefined;
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {

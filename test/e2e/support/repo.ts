@@ -5,7 +5,6 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'bin/sidecar-injector.js');
-export const MAKE_CERTS = join(REPO_ROOT, 'certs/make-certs.mjs');
 export const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
 export const TEMPLATES_DIR = join(REPO_ROOT, 'templates');
 

@@ -4,13 +4,9 @@
 import type { Container, Pod } from '../../../src/injection/types.js';
 import { PROXY_CONFIG_KEY, SETTINGS, type SettingName } from '../../../src/injection/keys.js';
 import { STATUS_ANNOTATION } from '../../../src/injection/status.js';
+import { segmentsOf } from '../../support/json-pointer.js';
 
 export type Segments = readonly string[];
-
-/** RFC 6901 pointer to its unescaped segments. */
-export function segmentsOf(pointer: string): string[] {
-  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
 
 function container(pod: Pod, list: string, index: string): Container | undefined {
   const items = (pod.spec as Record<string, unknown> | undefined)?.[list];

@@ -1,35 +1,18 @@
 // Shared pieces of the server tests: the captured reviews, fake engine outcomes, a log
 // sink, and waiting for a condition with a deadline (never a bare sleep).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../../src/server/logger.js';
 import type { InjectionOutcome } from '../../../src/injection/engine.js';
 import type { NamespaceView, PatchOperation, Snapshot } from '../../../src/injection/types.js';
 import type { NamespaceSource } from '../../../src/admission/admit.js';
+import { findCaptured, readCapturedReviews, type CapturedReview } from '../../support/fixtures.js';
 
-// ../shared beside the repository, wherever it is checked out (CI clones it elsewhere).
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/admission-reviews', import.meta.url));
+export type Fixture = CapturedReview;
 
-export interface Fixture {
-  file: string;
-  text: string;
-  review: { apiVersion: string; request: { uid: string; namespace: string; operation: string; dryRun: boolean; kind: { kind: string }; object: any } };
-}
-
-export function fixtures(): Fixture[] {
-  return readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => {
-    const text = readFileSync(join(FIXTURES_DIR, file), 'utf8');
-    return { file, text, review: JSON.parse(text) };
-  });
-}
+export const fixtures = readCapturedReviews;
 
 export function fixture(prefix: string): Fixture {
-  const found = fixtures().find((f) => f.file.startsWith(prefix));
-  if (!found) throw new Error(`no fixture ${prefix}`);
-  return found;
+  return findCaptured(fixtures(), prefix);
 }
 
 /** A stand-in Snapshot: the fake engines never look inside. */
@@ -65,13 +48,4 @@ export function captureLogs(level: 'info' | 'debug' = 'info'): { logger: Logger;
   };
 }
 
-/** Polls `condition` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { waitFor } from '../../support/wait.js';

@@ -1,39 +1,32 @@
-// A directory laid out like a Kubernetes Secret volume: tls.crt and tls.key are symlinks
-// into `..data`, itself a symlink to a timestamped directory; an update writes a new
-// directory and renames a fresh symlink over `..data` (one atomic step).
-import { mkdtempSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// A TLS Secret volume (tls.crt, tls.key) in a fresh temporary folder, updated as the
+// kubelet does (test/support/volume.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KeyPair } from '../../../src/server/tls.js';
+import { ProjectedVolume } from '../../support/volume.js';
 
 export class SecretMount {
-  readonly dir: string;
-  private generation = 0;
-  private current: string | undefined;
+  private readonly volume: ProjectedVolume;
 
   constructor(pair: KeyPair) {
-    this.dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-secret-'));
-    this.swap(pair);
-    symlinkSync('..data/tls.crt', path.join(this.dir, 'tls.crt'));
-    symlinkSync('..data/tls.key', path.join(this.dir, 'tls.key'));
+    this.volume = new ProjectedVolume(mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-secret-')), filesOf(pair));
   }
 
-  get certFile(): string { return path.join(this.dir, 'tls.crt'); }
-  get keyFile(): string { return path.join(this.dir, 'tls.key'); }
+  get dir(): string { return this.volume.dir; }
+  get certFile(): string { return this.volume.file('tls.crt'); }
+  get keyFile(): string { return this.volume.file('tls.key'); }
 
   /** Replaces both files at once, as the kubelet does. */
   swap(pair: KeyPair): void {
-    const name = `..gen_${++this.generation}`;
-    mkdirSync(path.join(this.dir, name));
-    writeFileSync(path.join(this.dir, name, 'tls.crt'), pair.cert);
-    writeFileSync(path.join(this.dir, name, 'tls.key'), pair.key);
-    symlinkSync(name, path.join(this.dir, '..data_tmp'));
-    renameSync(path.join(this.dir, '..data_tmp'), path.join(this.dir, '..data'));
-    if (this.current) rmSync(path.join(this.dir, this.current), { recursive: true });
-    this.current = name;
+    this.volume.swap(filesOf(pair));
   }
 
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.volume.dir, { recursive: true, force: true });
   }
+}
+
+function filesOf(pair: KeyPair): Record<string, string> {
+  return { 'tls.crt': pair.cert, 'tls.key': pair.key };
 }

@@ -10,14 +10,21 @@ export const WEBHOOK_CONFIGURATION = 'sidecar-injector';
 export const TLS_SECRET = 'sidecar-injector-tls';
 export const PATCH_FILE = 'webhook-ca-bundle.yaml';
 
-/**
- * @param {{ outDir: string, baseDir: string, namespace: string, caBundle: string, createdAt: Date }} input
- *   caBundle is base64 of the PEM bundle; outDir and baseDir are absolute.
- * @returns {Record<string, string>} file name in outDir → content
- */
-export function kustomizeLayer({ outDir, baseDir, namespace, caBundle, createdAt }) {
+export interface LayerInput {
+  /** Absolute folder the layer is written to. */
+  outDir: string;
+  /** Absolute folder of the kustomize base it builds on. */
+  baseDir: string;
+  namespace: string;
+  /** base64 of the PEM CA bundle. */
+  caBundle: string;
+  createdAt: Date;
+}
+
+/** File name in outDir → content. */
+export function kustomizeLayer({ outDir, baseDir, namespace, caBundle, createdAt }: LayerInput): Record<string, string> {
   const base = relative(outDir, baseDir).split(sep).join('/') || '.';
-  const kustomization = `# Written by certs/make-certs.mjs at ${createdAt.toISOString()}. Do not edit: rerun it
+  const kustomization = `# Written by \`sidecar-injector certs\` at ${createdAt.toISOString()}. Do not edit: rerun it
 # (with --force) to rotate. Secret and caBundle change together on the next apply.
 # Uses only fields kubectl 1.14+ understands (bases, patchesJson6902).
 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -47,6 +54,6 @@ patchesJson6902:
     `- op: add\n  path: /webhooks/${i}/clientConfig/caBundle\n  value: ${caBundle}\n`).join('');
   return {
     'kustomization.yaml': kustomization,
-    [PATCH_FILE]: `# Written by certs/make-certs.mjs: the CA bundle each webhook trusts.\n${ops}`,
+    [PATCH_FILE]: `# Written by \`sidecar-injector certs\`: the CA bundle each webhook trusts.\n${ops}`,
   };
 }

@@ -1,0 +1,47 @@
+// @ts-check
+// The modules of the compiled program (dist/, which `npm run bench` builds first), typed as
+// their sources in src/: `npm run typecheck` (bench/tsconfig.json) fails when an export
+// the benchmark uses is renamed, moved or retyped, instead of the benchmark failing later.
+import { dist } from './paths.js';
+
+/**
+ * Every module the benchmark loads, by its path under dist/ (and src/).
+ * @typedef {{
+ *   'admission/admit.js': typeof import('../../src/admission/admit.js'),
+ *   'admission/response.js': typeof import('../../src/admission/response.js'),
+ *   'admission/review.js': typeof import('../../src/admission/review.js'),
+ *   'certs/generate.js': typeof import('../../src/certs/generate.js'),
+ *   'cli/serve.js': typeof import('../../src/cli/serve.js'),
+ *   'cluster/namespace-cache.js': typeof import('../../src/cluster/namespace-cache.js'),
+ *   'cluster/namespace-lookup.js': typeof import('../../src/cluster/namespace-lookup.js'),
+ *   'config/compile.js': typeof import('../../src/config/compile.js'),
+ *   'config/load-dir.js': typeof import('../../src/config/load-dir.js'),
+ *   'injection/decide.js': typeof import('../../src/injection/decide.js'),
+ *   'injection/engine.js': typeof import('../../src/injection/engine.js'),
+ *   'injection/patch.js': typeof import('../../src/injection/patch.js'),
+ *   'injection/pod-shape.js': typeof import('../../src/injection/pod-shape.js'),
+ *   'injection/render.js': typeof import('../../src/injection/render.js'),
+ *   'injection/settings.js': typeof import('../../src/injection/settings.js'),
+ *   'server/logger.js': typeof import('../../src/server/logger.js'),
+ *   'server/metrics.js': typeof import('../../src/server/metrics.js'),
+ *   'server/webhook-app.js': typeof import('../../src/server/webhook-app.js'),
+ * }} ProgramModules
+ */
+
+/**
+ * A module of the compiled program, e.g. `await loadProgram('admission/review.js')`.
+ * @template {keyof ProgramModules} P
+ * @param {P} relative
+ * @returns {Promise<ProgramModules[P]>}
+ */
+export function loadProgram(relative) {
+  return import(dist(relative));
+}
+
+/**
+ * The file of a module of the compiled program, for a child process to import.
+ * @param {keyof ProgramModules} relative
+ */
+export function programFile(relative) {
+  return dist(relative);
+}

@@ -1,0 +1,56 @@
+// What every command of the CLI shares: where it reads and writes, the usage error (exit
+// code 2), strict flag parsing, and how the errors a user can fix are printed.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../config/compile.js';
+import { ConfigDirError } from '../config/load-dir.js';
+import { InputError } from './input/where.js';
+import { FlagValueError } from './namespace-flags.js';
+
+/** Where a command reads and writes: `process`, or streams in tests. */
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** A command line that cannot be run: exit code 2, with the command's usage. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const HELP_FLAG_HELP = '  -h, --help                  show this help\n';
+
+type ParseOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs, strict, with its errors turned into UsageError. */
+export function parseCommandArgs<O extends ParseOptions>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) throw err;
+    // Node's first sentence says what is wrong; the rest is advice for other programs.
+    throw new UsageError((err as Error).message.split('\n')[0].replace(/\. (To specify|This command).*$/, ''));
+  }
+}
+
+/** Prints an error the CLI expects and returns its exit code; rethrows anything else. */
+export function reportError(err: unknown, io: CliIo, command: string, usage: string): number {
+  if (err instanceof UsageError || err instanceof FlagValueError) {
+    io.stderr.write(`sidecar-injector ${command}: ${err.message}\n\n${usage}`);
+    return 2;
+  }
+  if (err instanceof ConfigError || err instanceof ConfigDirError) {
+    io.stderr.write(`error: invalid configuration: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof InputError) {
+    io.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}
