@@ -1,10 +1,11 @@
 // The catalog of per-pod settings (INTERFACE.md §3): for each, its name in the template
 // context, its native annotation, its Istio twin, how its value is parsed and where the
 // config keeps its default. Built once at module load; lookups are by Map.
+import { parseNativeBoolOrAuto } from './native-sidecar.js';
 import { ANNOTATION_PREFIX } from './status.js';
 import {
   bad, ok, parseCidrs, parseCidrsOrStar, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts,
-  parseIstioPortsOrStar, parseLogLevel, parseNativeBool, parseNativeBoolOrAuto, parsePorts, parsePortsOrStar, parseQuantity,
+  parseIstioPortsOrStar, parseLogLevel, parseNativeBool, parsePorts, parsePortsOrStar, parseQuantity,
   parseTemplateNames, type Parsed,
 } from './validate.js';
 
