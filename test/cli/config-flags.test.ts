@@ -75,3 +75,25 @@ t.test('--profile selects a built-in configuration; an unknown one lists the ava
   t.equal(both.code, 2);
   t.match(both.stderr, /--config-dir and --profile both given/);
 });
+
+t.test('a pod declaring the proxy: merged, the YAML edited in place (replace of image: auto), comments kept', async (t) => {
+  const input = `apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+    - name: app # the app
+      image: app:1
+    - name: envoy
+      image: auto # the rendered image, please
+      resources: {limits: {memory: 2Gi}}
+`;
+  const out = await cli(['inject', '-f', '-', ...ENABLED], input);
+  t.equal(out.code, 0, out.stderr);
+  const pod = parse(out.stdout);
+  t.same(pod.spec.containers.map((c: { name: string }) => c.name), ['app', 'envoy'], 'merged in place, not added');
+  t.match(pod.spec.containers[1], { image: /envoyproxy\/envoy/, resources: { limits: { memory: '2Gi', cpu: '2' } } });
+  t.match(out.stdout, '# the app', 'comments outside the replaced value are kept');
+  const again = await cli(['inject', '-f', '-', ...ENABLED], out.stdout);
+  t.equal(again.stdout, out.stdout, 'inject of its own output changes nothing');
+});
