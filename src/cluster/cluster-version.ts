@@ -3,9 +3,8 @@
 // kubelet's. Read at start and refreshed periodically; a failed refresh keeps the last good
 // reading (a version never goes backwards in a way that matters within minutes). A 403 on
 // nodes (RBAC without `list nodes`) is not an error: the apiserver's version decides then.
-import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { callWithDeadline } from './kube-client.js';
 import { majorMinor, UNKNOWN_CLUSTER, type ClusterInfo } from '../injection/native-sidecar.js';
 
 /** Deadline of one request (/version, one page of nodes). */
@@ -28,15 +27,22 @@ function statusOf(err: unknown): unknown {
   return (err as { code?: unknown }).code;
 }
 
+/** The clients, loaded on first use: the pure parts of this module need no Kubernetes library. */
+async function clientsOf(kc: KubeConfig) {
+  const [{ CoreV1Api, VersionApi }, { callWithDeadline }] = await Promise.all([import('@kubernetes/client-node'), import('./kube-client.js')]);
+  return { version: kc.makeApiClient(VersionApi), core: kc.makeApiClient(CoreV1Api), callWithDeadline };
+}
+
 export function kubeVersionReader(kc: KubeConfig, timeoutMs = VERSION_TIMEOUT_MS): VersionReader {
-  const version = kc.makeApiClient(VersionApi);
-  const core = kc.makeApiClient(CoreV1Api);
+  let clients: ReturnType<typeof clientsOf> | undefined;
   return {
     async apiserverVersion(signal) {
+      const { version, callWithDeadline } = await (clients ??= clientsOf(kc));
       const info = await callWithDeadline('reading /version', timeoutMs, signal, (options) => version.getCode(options));
       return info.gitVersion || `v${info.major}.${info.minor.replace(/\D+$/, '')}`;
     },
     async kubeletVersions(signal) {
+      const { core, callWithDeadline } = await (clients ??= clientsOf(kc));
       const out: string[] = [];
       let token: string | undefined;
       try {
