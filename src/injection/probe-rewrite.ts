@@ -55,6 +55,7 @@ export function appLifecyclePath(container: string, kind: string): string {
   return `/app-lifecycle/${container}/${kind}`;
 }
 
+const PRINTABLE = /^[\x21-\x7e]{0,2048}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -101,7 +102,8 @@ function httpProber(action: unknown, named: Map<string, number>, opts: ProbeRewr
   const port = capturedPort(action, named, opts);
   const headers = headersOf(action.httpHeaders);
   if (port === undefined || headers === false) return undefined;
-  if (action.path !== undefined && typeof action.path !== 'string') return undefined;
+  // The path goes into the proxy's route: visible ASCII only (what a request line can carry).
+  if (action.path !== undefined && (typeof action.path !== 'string' || !PRINTABLE.test(action.path))) return undefined;
   if (action.scheme !== undefined && action.scheme !== 'HTTP' && action.scheme !== 'HTTPS') return undefined;
   const prober: HTTPGetAction & { port: number } = { port };
   if (action.path !== undefined) prober.path = action.path;
