@@ -3,6 +3,7 @@
 import { applyPlan } from './apply.js';
 import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
+import { meshConflict } from './mesh-conflicts.js';
 import { buildPatch } from './patch.js';
 import type { InjectionPlan } from './plan.js';
 import { podShapeProblem, readableMetadata } from './pod-shape.js';
@@ -76,6 +77,12 @@ export function evaluatePod(pod: Pod, namespace: NamespaceView, snapshot: Snapsh
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
     return denied(decision, warnings, `cannot inject: ${err.message}`, resolution.effective, resolution.templates);
+  }
+  const conflict = meshConflict(pod, rendered, (snapshot.values.proxy as { uid?: unknown } | undefined)?.uid);
+  if (conflict) {
+    const refused: Decision = { inject: false, reason: conflict.reason };
+    if (conflict.reason === 'foreign-proxy' && snapshot.foreignProxy === 'skip') return skipped(refused, [...warnings, `not injected: ${conflict.message}`]);
+    return denied(refused, warnings, `cannot inject: ${conflict.message}`, resolution.effective, resolution.templates);
   }
   const clash = nameClash(pod, rendered);
   if (clash) return denied(decision, warnings, `cannot inject: ${clash}`, resolution.effective, resolution.templates);

@@ -70,6 +70,9 @@ export const REASONS = [
   'namespace-enabled',
   'policy-disabled',
   'not-opted-in',
+  // The pod must not get the proxy (mesh-conflicts.ts): refused, or skipped by config.
+  'foreign-proxy',
+  'proxy-uid',
 ] as const;
 export type ReasonCode = (typeof REASONS)[number];
 
@@ -121,6 +124,8 @@ export interface Snapshot {
   /** Extra annotations written on every injected pod (pod's own value wins). */
   readonly injectedAnnotations: Readonly<StringMap>;
   readonly compat: { readonly istio: boolean };
+  /** A pod carrying another mesh's proxy: refused (`deny`, the default) or left alone (`skip`). */
+  readonly foreignProxy?: 'deny' | 'skip';
   /** The data templates see as `values` (deep-frozen). */
   readonly values: Readonly<Record<string, unknown>>;
   readonly templates: ReadonlyMap<string, Template>;
