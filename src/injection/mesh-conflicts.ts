@@ -54,11 +54,15 @@ export function foreignProxy(pod: Pod): { container: string; mesh: string } | un
   return undefined;
 }
 
-/** An app container (or native sidecar) that runs as `uid`: its own runAsUser, else the pod's. */
-export function appAtProxyUid(pod: Pod, uid: number): string | undefined {
+/**
+ * An app container (or native sidecar) that runs as `uid`: its own runAsUser, else the
+ * pod's. Containers named in `injected` are the pod's overrides of injected ones, not apps.
+ */
+export function appAtProxyUid(pod: Pod, uid: number, injected: ReadonlySet<string> = new Set()): string | undefined {
   const podUser = securityNumber(pod.spec, 'runAsUser');
   const serving = [...listOf(pod.spec?.containers), ...listOf(pod.spec?.initContainers).filter((c) => c.restartPolicy === 'Always')];
   for (const c of serving) {
+    if (injected.has(c.name)) continue;
     const own = securityNumber(c, 'runAsUser');
     if ((own ?? podUser) === uid) return typeof c.name === 'string' ? c.name : '(unnamed)';
   }
@@ -76,7 +80,7 @@ export function meshConflict(pod: Pod, fragment: Fragment, proxyUid: unknown): M
         + 'a second proxy would capture the same traffic (remove the other mesh\'s injection, or opt the pod out)',
     };
   }
-  const app = appAtProxyUid(pod, proxyUid);
+  const app = appAtProxyUid(pod, proxyUid, new Set([...fragment.containers, ...fragment.initContainers].map((c) => c.name)));
   if (app !== undefined) {
     return {
       reason: 'proxy-uid',

@@ -2,8 +2,12 @@
 // strictly as envoy.config.bootstrap.v3.Bootstrap (unknown fields, enum names and `@type`s
 // fail), in each capture mode, native, holding the app, and answering each kind of probe.
 import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import type { Container } from '../../src/injection/types.js';
 import { parseBootstrap } from '../support/envoy-proto.js';
+import { ROOT } from '../support/config.js';
 import { podWith, renderSidecar } from '../support/render-sidecar.js';
 
 const NATIVE = 'sidecar-injector.io/native-sidecar';
@@ -58,4 +62,28 @@ t.test('the check is strict', async (t) => {
 
   const inAny = JSON.parse(text.replace('"pass_through_mode":false', '"pass_through_mode":false,"passthrough":true'));
   t.throws(() => parseBootstrap(inAny), /unknown field: "passthrough"/, 'an unknown field inside a typed config fails');
+});
+
+/** Every `--config-yaml` argument anywhere in a parsed golden file. */
+function bootstrapsIn(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    const at = node.indexOf('--config-yaml');
+    if (at !== -1 && typeof node[at + 1] === 'string') out.push(node[at + 1]);
+    for (const item of node) bootstrapsIn(item, out);
+  } else if (typeof node === 'object' && node !== null) {
+    for (const value of Object.values(node)) bootstrapsIn(value, out);
+  }
+  return out;
+}
+
+t.test('every bootstrap in the engine goldens parses', async (t) => {
+  const dir = join(ROOT, 'test', 'golden', 'data');
+  let count = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.golden.yaml') || f.endsWith('.input.yaml')).sort()) {
+    for (const text of bootstrapsIn(parse(readFileSync(join(dir, file), 'utf8')))) {
+      count++;
+      t.doesNotThrow(() => parseBootstrap(JSON.parse(text)), file);
+    }
+  }
+  t.ok(count >= 20, `found ${count} bootstraps`);
 });

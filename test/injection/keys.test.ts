@@ -23,12 +23,13 @@ const CATALOG: Array<[string, string, string, string]> = [
   ['nativeSidecar', 'native-sidecar', 'sidecar.istio.io/nativeSidecar', 'proxy.nativeSidecar'],
   ['holdApplicationUntilProxyStarts', 'hold-application-until-proxy-starts', 'proxy.istio.io/config#holdApplicationUntilProxyStarts', 'proxy.holdApplicationUntilProxyStarts'],
   ['rewriteProbes', 'rewrite-probes', 'sidecar.istio.io/rewriteAppHTTPProbers', 'proxy.rewriteProbes'],
+  ['initFirst', 'init-first', '(none)', 'capture.initFirst'],
 ];
 
 t.test('the catalog, in order', async (t) => {
   const actual = SETTINGS.map((s) => [
     s.name, s.annotation,
-    s.istio.kind === 'annotation' ? s.istio.key : `${s.istio.key}#${s.istio.field}`,
+    s.istio.kind === 'annotation' ? s.istio.key : s.istio.kind === 'none' ? '(none)' : `${s.istio.key}#${s.istio.field}`,
     s.valuesPath === null ? '(defaultTemplates)' : s.valuesPath.join('.'),
   ]);
   t.same(actual, CATALOG);
@@ -105,8 +106,9 @@ t.test('parseConfigValue: YAML shapes give the annotation shape', async (t) => {
     ['proxyCPU', -1, /non-negative/],
     ['proxyCPU', Infinity, /^a Kubernetes quantity \(a string such as 100m or a number\) \(got a number\)$/],
     ['proxyCPU', true, /\(got a boolean\)$/],
-    ['nativeSidecar', 'yes', /^"true" or "false"$/],
-    ['nativeSidecar', 1, /^true or false \(got a number\)$/],
+    ['nativeSidecar', 'yes', /^"true", "false" or "auto"$/],
+    ['nativeSidecar', 1, /^true, false or auto \(got a number\)$/],
+    ['initFirst', 'auto', /^"true" or "false"$/],
     ['excludeInboundPorts', [80, { port: 1 }], /^ports as a comma-separated string or a list \(got a list\)$/],
     ['excludeOutboundIPRanges', { a: 1 }, /^CIDRs as a comma-separated string or a list \(got a mapping\)$/],
     ['excludeInboundPorts', [70000], /out of range/],

@@ -29,12 +29,14 @@ export function renderSidecar(pod: Pod, appProbers?: unknown): SidecarRender {
   const snapshot = snapshotWith();
   const resolution = resolveSettings(pod.metadata, NAMESPACE, snapshot);
   if (resolution.denial) throw new Error(resolution.denial);
-  const context: TemplateContext & { appProbers?: unknown } = templateContext(pod, NAMESPACE, resolution.settings, snapshot);
-  if (appProbers === 'rewrite') {
+  const context: Omit<TemplateContext, 'appProbers'> & { appProbers?: unknown } = templateContext(pod, NAMESPACE, resolution.settings, snapshot);
+  // Absent: as a template written before probe rewriting sees its context.
+  if (appProbers === undefined) delete context.appProbers;
+  else if (appProbers === 'rewrite') {
     const excluded = (resolution.settings.excludeInboundPorts as number[] | undefined) ?? [];
     context.appProbers = appProberList(rewriteAppProbes(pod.spec!, { statusPort: 15021, excludedInboundPorts: excluded }).appProbers);
-  } else if (appProbers !== undefined) context.appProbers = appProbers;
-  const fragment = renderTemplates(['sidecar'], snapshot, context);
+  } else context.appProbers = appProbers;
+  const fragment = renderTemplates(['sidecar'], snapshot, context as TemplateContext);
   const proxy = [...fragment.containers, ...fragment.initContainers].find((c) => c.name === 'envoy');
   if (!proxy) throw new Error('no envoy container rendered');
   const args = proxy.args as string[];
