@@ -7,6 +7,8 @@
 // - `auto` is on only when the oldest kubelet (where the injector may list nodes), else
 //   the apiserver (or `--kubernetes-version` offline), is 1.33 or later; unknown → off;
 // - `true` is refused when that version is known and older than 1.28.
+import type { EffectiveSetting } from './types.js';
+import { bad, ok, parseNativeBool, type Parsed } from './validate.js';
 
 /** The cluster as the engine sees it. Versions are "major.minor", e.g. "1.20". */
 export interface ClusterInfo {
@@ -68,6 +70,23 @@ export function resolveNativeSidecar(requested: unknown, cluster: ClusterInfo): 
   if (requested !== true) return { value: false };
   const problem = nativeSidecarsImpossible(cluster);
   return problem === undefined ? { value: true } : { value: false, problem };
+}
+
+/** `auto` (or `true` on a cluster too old for it) becomes the boolean templates see. */
+export function resolveNativeSetting(chosen: EffectiveSetting, cluster: ClusterInfo, problems: string[]): EffectiveSetting {
+  const { value, problem } = resolveNativeSidecar(chosen.value, cluster);
+  if (problem !== undefined) {
+    const where = chosen.source === 'config' ? 'config values.proxy.nativeSidecar' : `${chosen.source === 'pod' ? 'annotation' : 'namespace annotation'} ${chosen.key}`;
+    problems.push(`${where}: "true" cannot be honoured: ${problem}`);
+  }
+  return value === chosen.value ? chosen : { ...chosen, value };
+}
+
+/** The `native-sidecar` annotation: "true", "false", or "auto" (resolved by resolveNativeSidecar). */
+export function parseNativeBoolOrAuto(raw: string): Parsed<boolean | 'auto'> {
+  if (raw === 'auto') return ok('auto');
+  const parsed = parseNativeBool(raw);
+  return parsed.ok ? parsed : bad('"true", "false" or "auto"');
 }
 
 /** The `cluster` object templates see. */

@@ -48,23 +48,45 @@ function indexByName<T extends { name: string }>(list: readonly T[] | undefined)
   return out;
 }
 
-/** Names the templates render twice: the pod would be invalid, and no merge can say which wins. */
-function duplicate(names: string[]): string | undefined {
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) return name;
-    seen.add(name);
+/**
+ * The rendered entries with those of one name merged into the first (the first template's
+ * values win, as for annotations): several templates may each contribute to one container
+ * (an app container gaining env from two templates, say).
+ */
+function foldByName<T extends { name: string }>(list: readonly T[], merge: (first: T, later: T) => T | { problem: string }): T[] | { problem: string } {
+  const out: T[] = [];
+  const at = new Map<string, number>();
+  for (const item of list) {
+    const i = at.get(item.name);
+    if (i === undefined) {
+      at.set(item.name, out.length);
+      out.push(item);
+      continue;
+    }
+    const merged = merge(out[i], item);
+    if ('problem' in merged) return merged;
+    out[i] = merged;
   }
-  return undefined;
+  return out;
+}
+
+function volumeMerge(first: Volume, later: Volume): Volume | { problem: string } {
+  const merged = mergeVolume(first, later);
+  return 'problem' in merged ? { problem: `the templates render the volume "${first.name}" twice, of different kinds` } : merged.value;
 }
 
 /** Splits `rendered` into what the pod lacks (added) and what it declares already (merged). */
-export function placeFragment(pod: Pod, rendered: Fragment): Placement {
+export function placeFragment(pod: Pod, fragment: Fragment): Placement {
   const spec = pod.spec!;
-  const twice = duplicate([...rendered.initContainers, ...rendered.containers].map((c) => c.name));
-  if (twice !== undefined) return { problem: `the templates add two containers named "${twice}"` };
-  const twiceVolume = duplicate(rendered.volumes.map((v) => v.name));
-  if (twiceVolume !== undefined) return { problem: `the templates add two volumes named "${twiceVolume}"` };
+  const containers = foldByName(fragment.containers, mergeContainer);
+  const initContainers = foldByName(fragment.initContainers, mergeContainer);
+  const volumes = foldByName(fragment.volumes, volumeMerge);
+  if ('problem' in containers || 'problem' in initContainers || 'problem' in volumes) {
+    return { problem: ('problem' in volumes ? volumes : containers as { problem: string }).problem };
+  }
+  const both = containers.find((c) => initContainers.some((i) => i.name === c.name));
+  if (both) return { problem: `the templates render "${both.name}" both as a container and as an init container` };
+  const rendered = { containers, initContainers, volumes };
 
   const podContainers = indexByName(spec.containers);
   const podInit = indexByName(spec.initContainers);

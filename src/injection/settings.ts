@@ -39,7 +39,7 @@ import {
   type SettingSpec,
 } from './keys.js';
 import { deepFreeze } from './deep-freeze.js';
-import { resolveNativeSidecar, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
+import { resolveNativeSetting, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
 import type { EffectiveSetting, NamespaceView, ObjectMeta, SettingSource, Snapshot } from './types.js';
 import { parseProxyConfigHold, quote, type Parsed } from './validate.js';
 
@@ -164,6 +164,7 @@ function configValue(values: Readonly<Record<string, unknown>>, path: readonly s
 function parseDefault(spec: SettingSpec, snapshot: Snapshot): Default {
   const where = spec.valuesPath === null ? 'defaultTemplates' : `values.${spec.valuesPath.join('.')}`;
   const raw = spec.valuesPath === null ? snapshot.defaultTemplates : configValue(snapshot.values, spec.valuesPath);
+  if ((raw === undefined || raw === null) && spec.fallback !== undefined) return { ok: true, value: spec.fallback };
   if (raw === undefined || raw === null) return { ok: false, problem: `config ${where}: missing value: expected ${spec.expected}` };
   const parsed = parseConfigValue(spec.name, raw, snapshot.templates);
   if (parsed.ok) return { ok: true, value: deepFreeze(parsed.value) };
@@ -245,16 +246,6 @@ function parseIstioTwin(spec: SettingSpec, raw: string, context: ParseContext): 
   return spec.istio.kind === 'annotation' ? spec.parseIstio(raw, context) : parseProxyConfigHold(raw);
 }
 
-/** `auto` (or `true` on a cluster too old for it) becomes the boolean templates see. */
-function resolveNative(chosen: EffectiveSetting, cluster: ClusterInfo, problems: string[]): EffectiveSetting {
-  const { value, problem } = resolveNativeSidecar(chosen.value, cluster);
-  if (problem !== undefined) {
-    const where = chosen.source === 'config' ? 'config values.proxy.nativeSidecar' : `${chosen.source === 'pod' ? 'annotation' : 'namespace annotation'} ${chosen.key}`;
-    problems.push(`${where}: "true" cannot be honoured: ${problem}`);
-  }
-  return value === chosen.value ? chosen : { ...chosen, value };
-}
-
 function csv(list: unknown): string {
   if (list === '*') return '*';
   return Array.isArray(list) ? list.join(',') : '';
@@ -309,7 +300,7 @@ export function resolveSettings(
         chosen = { name: spec.name, annotation: spec.annotation, value: undefined, source: 'config' };
       }
     }
-    if (spec.name === 'nativeSidecar') chosen = resolveNative(chosen, cluster, problems);
+    if (spec.name === 'nativeSidecar') chosen = resolveNativeSetting(chosen, cluster, problems);
     settings[spec.name] = chosen.value;
     effective.push(chosen);
   }

@@ -106,7 +106,8 @@ function outcomeProblems(c: EngineCase, outcome: InjectionOutcome, request: Requ
     return problems;
   }
   if (outcome.patch.length === 0) problems.push('an injection without a patch');
-  if (!outcome.patch.every((op) => op.op === 'add')) problems.push('an operation other than add');
+  const merges = outcome.plan ? Object.values(outcome.plan.merged).flat().length : 0;
+  if (!outcome.patch.every((op) => op.op === 'add' || (op.op === 'replace' && merges > 0))) problems.push('an operation other than add (replace only where a merge changed a value)');
   // The patch applies to a fresh copy of what the client sent, and gives what applyOutcome gives.
   const target = JSON.parse(c.podText);
   try {

@@ -119,3 +119,13 @@ t.test('value parsers', async (t) => {
   t.equal(parseByteSize('--b', '16Ki'), 16384);
   t.equal(parseByteSize('--b', '8MiB'), 8 * 1024 * 1024);
 });
+
+t.test('--profile and --kubernetes-version', async (t) => {
+  t.match(settings(['--profile', 'default']), { config: { kind: 'dir', dir: BUILTIN_CONFIG_DIR } });
+  t.equal(settings(['--kubernetes-version', 'v1.29.3']).kubernetesVersion, '1.29');
+  t.equal(settings([]).kubernetesVersion, undefined, 'read from the cluster by default');
+  usageError(t, ['--profile', 'nope'], /--profile: no profile "nope"; available: default/);
+  usageError(t, ['--profile', 'default', '--config-dir', 'x'], /--profile excludes --config-dir and --configmap/);
+  usageError(t, ['--kubernetes-version', 'new'], /--kubernetes-version: "new" is not a version/);
+  for (const flag of ['--profile', '--kubernetes-version']) t.match(SERVE_HELP, flag, `help lists ${flag}`);
+});

@@ -59,12 +59,12 @@ export function readableText(answer: Answer): string {
 
 /**
  * Applies `ops` to `target` with validation (fast-json-patch); returns the problem, or
- * undefined when every operation is an `add` that applies.
+ * undefined when every operation is an `add` (or a `replace`, which merging by name gives) that applies.
  */
 export function patchProblem(ops: unknown[], target: unknown): string | undefined {
   for (const [i, op] of ops.entries()) {
-    if (!isPlainObject(op) || op.op !== 'add' || typeof op.path !== 'string' || !('value' in op)) {
-      return `operation ${i} is not an add with a path and a value: ${JSON.stringify(op)?.slice(0, 200)}`;
+    if (!isPlainObject(op) || (op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string' || !('value' in op)) {
+      return `operation ${i} is not an add or replace with a path and a value: ${JSON.stringify(op)?.slice(0, 200)}`;
     }
   }
   try {
