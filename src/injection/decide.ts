@@ -1,6 +1,6 @@
 // The injection decision (INTERFACE.md §2): nine ordered rules, first match wins.
-import { readableMetadata } from './pod-shape.js';
 import { istioKeyWarnings } from './istio-keys.js';
+import { readableMetadata } from './pod-shape.js';
 import { anySelectorMatches } from './selectors.js';
 import { readNamespaceInjection, readPodInjectIntent } from './settings.js';
 import { STATUS_ANNOTATION } from './status.js';
