@@ -21,7 +21,7 @@ export const TEMPLATE_SUFFIX = '.template.yaml';
 const TEMPLATE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CONFIG_KEYS = [
   'policy', 'defaultTemplates', 'neverInjectSelector', 'alwaysInjectSelector', 'ignoredNamespaces',
-  'injectedAnnotations', 'compat', 'values',
+  'injectedAnnotations', 'compat', 'values', 'foreignProxy',
 ] as const;
 const DEFAULT_IGNORED = ['kube-system', 'kube-public', 'kube-node-lease'];
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -151,6 +151,10 @@ export function buildSnapshot(files: Readonly<Record<string, string>>, parsed: P
   if (!isPlainObject(compat) || (compat.istio !== undefined && typeof compat.istio !== 'boolean')) {
     throw new ConfigError('expected {istio: true|false}', CONFIG_FILE, 'compat');
   }
+  const foreignProxy = raw.foreignProxy ?? 'deny';
+  if (foreignProxy !== 'deny' && foreignProxy !== 'skip') {
+    throw new ConfigError(`must be "deny" or "skip", got ${JSON.stringify(foreignProxy)}`, CONFIG_FILE, 'foreignProxy');
+  }
   const values = raw.values ?? {};
   if (!isPlainObject(values)) throw new ConfigError('expected a mapping', CONFIG_FILE, 'values');
 
@@ -173,6 +177,7 @@ export function buildSnapshot(files: Readonly<Record<string, string>>, parsed: P
     ignoredNamespaces: ignored,
     injectedAnnotations: deepFreeze(stringMap('injectedAnnotations', raw.injectedAnnotations)),
     compat: Object.freeze({ istio: compat.istio !== false }),
+    foreignProxy,
     values: deepFreeze(values),
     templates,
   });

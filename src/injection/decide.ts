@@ -1,4 +1,5 @@
 // The injection decision (INTERFACE.md §2): nine ordered rules, first match wins.
+import { istioKeyWarnings } from './istio-keys.js';
 import { readableMetadata } from './pod-shape.js';
 import { anySelectorMatches } from './selectors.js';
 import { readNamespaceInjection, readPodInjectIntent } from './settings.js';
@@ -15,7 +16,17 @@ function decision(inject: boolean, reason: Decision['reason'], warnings: string[
   return { inject, reason, warnings };
 }
 
+/**
+ * The decision, with warnings for the pod's Istio keys we do not implement when it is to be
+ * injected (Istio compatibility on): a pod written for Istio would otherwise lose them silently.
+ */
 export function decide(pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo): DecisionResult {
+  const result = decideByRules(pod, namespace, snapshot, request);
+  if (result.inject && snapshot.compat.istio) result.warnings.push(...istioKeyWarnings(readableMetadata(pod).annotations));
+  return result;
+}
+
+function decideByRules(pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo): DecisionResult {
   if (request.kind !== 'Pod' || request.operation !== 'CREATE') return decision(false, 'not-a-pod-create', []);
   if (snapshot.ignoredNamespaces.has(namespace.name)) return decision(false, 'ignored-namespace', []);
   if ((pod.spec as { hostNetwork?: unknown } | undefined)?.hostNetwork === true) return decision(false, 'host-network', []);

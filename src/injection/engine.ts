@@ -3,11 +3,12 @@
 import { applyPlan } from './apply.js';
 import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
+import { meshConflict } from './mesh-conflicts.js';
 import { overrideFields, sameJson } from './merge.js';
 import type { ClusterInfo } from './native-sidecar.js';
 import { buildPatch } from './patch.js';
 import { placeFragment, type InjectionPlan, type MergedItem } from './plan.js';
-import { rewriteAppProbes, type ProbeRewrite, type ProbeRewriter } from './probe-hook.js';
+import { rewriteAppProbes, templateAppProbers, type ProbeRewrite, type ProbeRewriter } from './probe-hook.js';
 import { podShapeProblem, readableMetadata } from './pod-shape.js';
 import { renderTemplatesCached, templateContext } from './render.js';
 import { resolveSettings } from './settings.js';
@@ -55,16 +56,18 @@ function statusPort(values: Readonly<Record<string, unknown>>): number {
   return typeof port === 'number' ? port : 15021;
 }
 
-/** The app containers' probes as the rewriter replaces them: merged entries, each winning over the pod's own. */
-function withRewrittenProbes(pod: Pod, merged: MergedItem<Container>[], rewrite: ProbeRewrite): MergedItem<Container>[] {
+/**
+ * The probes of the pod's `containers` (its containers or init containers) as the rewriter
+ * replaces them: merged entries, each winning over the pod's own.
+ */
+function withRewrittenProbes(containers: Container[], merged: MergedItem<Container>[], rewrite: ProbeRewrite): MergedItem<Container>[] {
   const out = [...merged];
-  const containers = pod.spec!.containers;
   for (const fields of rewrite.containers) {
     const index = containers.findIndex((c) => c.name === fields.name);
     if (index === -1) continue;
     const at = out.findIndex((m) => m.index === index);
     const base = at === -1 ? containers[index] : out[at].value;
-    const value = overrideFields(base, fields);
+    const value = overrideFields(base, { ...fields });
     if (at !== -1) out[at] = { index, value };
     else if (!sameJson(value, base)) out.push({ index, value });
   }
@@ -94,15 +97,25 @@ export function evaluatePod(
   }) : undefined;
   let rendered: Fragment;
   try {
-    const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: probes?.appProbers ?? null });
+    const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes) });
     rendered = renderTemplatesCached(resolution.templates, snapshot, context);
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
     return denied(decision, warnings, `cannot inject: ${err.message}`, resolution.effective, resolution.templates);
   }
+  const conflict = meshConflict(pod, rendered, (snapshot.values.proxy as { uid?: unknown } | undefined)?.uid);
+  if (conflict) {
+    const refused: Decision = { inject: false, reason: conflict.reason };
+    if (conflict.reason === 'foreign-proxy' && snapshot.foreignProxy === 'skip') return skipped(refused, [...warnings, `not injected: ${conflict.message}`]);
+    return denied(refused, warnings, `cannot inject: ${conflict.message}`, resolution.effective, resolution.templates);
+  }
   const placement = placeFragment(pod, rendered);
   if ('problem' in placement) return denied(decision, warnings, `cannot inject: ${placement.problem}`, resolution.effective, resolution.templates);
-  const merged = probes ? { ...placement.merged, containers: withRewrittenProbes(pod, placement.merged.containers, probes) } : placement.merged;
+  const merged = probes ? {
+    ...placement.merged,
+    containers: withRewrittenProbes(pod.spec!.containers, placement.merged.containers, probes),
+    initContainers: withRewrittenProbes(pod.spec!.initContainers ?? [], placement.merged.initContainers, probes),
+  } : placement.merged;
   const added = { ...rendered, ...placement.added };
 
   const status = injectionStatus(resolution.templates, { fragment: added, merged }, snapshot.revision);

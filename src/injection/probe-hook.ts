@@ -1,20 +1,18 @@
-// The integration point of probe rewriting (issue 12, item 3), written on another branch as
-// the pure module ./probe-rewrite.js. When `rewriteProbes` is on, the engine calls the
-// rewriter on the pod's spec: its `appProbers` reach templates as `appProbers`, and its
-// per-container probes replace the app containers' own (engine.ts, withRewrittenProbes).
-import type { PodSpec } from './types.js';
+// The integration point of probe rewriting (issue 12, item 3): the pure module
+// ./probe-rewrite.js. When `rewriteProbes` is on, the engine calls the rewriter on the pod's
+// spec: its `appProbers` reach templates as `appProbers` (a list sorted by path, which
+// JSON-e can iterate), and its per-container probes replace the app containers' own
+// (engine.ts, withRewrittenProbes).
+import { appProberList, rewriteAppProbes, type ProbeRewrite, type ProbeRewriteOptions } from './probe-rewrite.js';
+import type { AppProber, PodSpec } from './types.js';
 
-/** A Kubernetes probe (httpGet, tcpSocket, grpc, exec, timings): passed through as data. */
-export type Probe = Record<string, unknown>;
+export { rewriteAppProbes, type ProbeRewrite };
 
-export interface ProbeRewrite {
-  containers: Array<{ name: string; livenessProbe?: Probe; readinessProbe?: Probe; startupProbe?: Probe }>;
-  appProbers: Record<string, unknown>;
+export type ProbeRewriter = (spec: PodSpec, opts: ProbeRewriteOptions) => ProbeRewrite;
+
+/** What templates see as `appProbers`: null when rewriting is off. */
+export type TemplateAppProbers = Array<{ path: string; prober: AppProber }> | null;
+
+export function templateAppProbers(rewrite: ProbeRewrite | undefined): TemplateAppProbers {
+  return rewrite ? appProberList(rewrite.appProbers) : null;
 }
-
-export type ProbeRewriter = (spec: PodSpec, opts: { statusPort: number; excludedInboundPorts: number[] }) => ProbeRewrite;
-
-// TODO(issue 12, merge of branch envoy-probes): replace the line below with
-//   export { rewriteAppProbes } from './probe-rewrite.js';
-// (and drop the `| undefined`): until then probe rewriting stays off whatever the setting.
-export const rewriteAppProbes: ProbeRewriter | undefined = undefined;

@@ -3,6 +3,7 @@
 import jsone from 'json-e';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
+import type { TemplateAppProbers } from './probe-hook.js';
 import { clusterContext, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
 import type { Fragment, NamespaceView, ObjectMeta, Pod, PodSpec, Snapshot, StringMap } from './types.js';
 
@@ -26,14 +27,14 @@ export interface TemplateContext {
   values: Readonly<Record<string, unknown>>;
   revision: string;
   cluster: { kubernetesVersion: string | null; nativeSidecars: boolean };
-  /** Probe rewriting's per-container probers (probe-hook.ts); null when it is off. */
-  appProbers: Record<string, unknown> | null;
+  /** Probe rewriting's probers, by status-port path (probe-hook.ts); null when it is off. */
+  appProbers: TemplateAppProbers;
 }
 
 /** What else a render depends on besides the pod, namespace and settings. */
 export interface RenderEnvironment {
   cluster?: ClusterInfo;
-  appProbers?: Record<string, unknown> | null;
+  appProbers?: TemplateAppProbers;
 }
 
 export function templateContext(

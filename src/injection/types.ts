@@ -70,6 +70,9 @@ export const REASONS = [
   'namespace-enabled',
   'policy-disabled',
   'not-opted-in',
+  // The pod must not get the proxy (mesh-conflicts.ts): refused, or skipped by config.
+  'foreign-proxy',
+  'proxy-uid',
 ] as const;
 export type ReasonCode = (typeof REASONS)[number];
 
@@ -121,6 +124,8 @@ export interface Snapshot {
   /** Extra annotations written on every injected pod (pod's own value wins). */
   readonly injectedAnnotations: Readonly<StringMap>;
   readonly compat: { readonly istio: boolean };
+  /** A pod carrying another mesh's proxy: refused (`deny`, the default) or left alone (`skip`). */
+  readonly foreignProxy?: 'deny' | 'skip';
   /** The data templates see as `values` (deep-frozen). */
   readonly values: Readonly<Record<string, unknown>>;
   readonly templates: ReadonlyMap<string, Template>;
@@ -141,4 +146,47 @@ export interface PatchOperation {
   op: 'add' | 'replace';
   path: string;
   value: unknown;
+}
+
+/** Kubernetes HTTPGetAction, as far as probe rewriting reads it. */
+export interface HTTPGetAction {
+  path?: string;
+  port: number | string;
+  host?: string;
+  scheme?: string;
+  httpHeaders?: Array<{ name: string; value: string }>;
+  [k: string]: unknown;
+}
+
+/** A Kubernetes Probe (liveness, readiness, startup). */
+export interface Probe {
+  httpGet?: HTTPGetAction;
+  tcpSocket?: { port: number | string; host?: string; [k: string]: unknown };
+  grpc?: { port: number; service?: string; [k: string]: unknown };
+  exec?: unknown;
+  timeoutSeconds?: number;
+  [k: string]: unknown;
+}
+
+/** A Kubernetes LifecycleHandler (postStart, preStop). */
+export interface LifecycleHandler {
+  httpGet?: HTTPGetAction;
+  [k: string]: unknown;
+}
+
+export interface Lifecycle {
+  postStart?: LifecycleHandler;
+  preStop?: LifecycleHandler;
+  [k: string]: unknown;
+}
+
+/**
+ * How the proxy checks one app probe on the kubelet's behalf: Istio's
+ * ISTIO_KUBE_APP_PROBERS entry format (one action, named ports resolved to numbers).
+ */
+export interface AppProber {
+  httpGet?: HTTPGetAction & { port: number };
+  tcpSocket?: { port: number };
+  grpc?: { port: number; service?: string };
+  timeoutSeconds?: number;
 }

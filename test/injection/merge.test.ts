@@ -69,7 +69,7 @@ t.test('the probe rewriting hook: appProbers reach templates, rewritten probes r
     calls.push(opts);
     return {
       containers: [{ name: 'app', readinessProbe: { httpGet: { path: '/app-health/app/readyz', port: opts.statusPort } } }, { name: 'gone' }],
-      appProbers: { '/app-health/app/readyz': { httpGet: { path: '/ready', port: 8080 } }, seen: spec.containers.length },
+      appProbers: { '/app-health/app/readyz': { httpGet: { path: '/ready', port: 8080 } }, '/seen': { tcpSocket: { port: spec.containers.length } } },
     };
   };
   const pod: Pod = {
@@ -80,7 +80,8 @@ t.test('the probe rewriting hook: appProbers reach templates, rewritten probes r
   t.same(calls, [{ statusPort: 15021, excludedInboundPorts: [9000] }]);
   const injected = applyOutcome(pod, outcome);
   t.same(injected.spec!.containers[0].readinessProbe, { httpGet: { path: '/app-health/app/readyz', port: 15021 } });
-  t.same(JSON.parse(injected.metadata!.annotations!['example.com/probers']).seen, 1, 'templates see appProbers');
+  t.same(JSON.parse(injected.metadata!.annotations!['example.com/probers'])[1], { path: '/seen', prober: { tcpSocket: { port: 1 } } },
+    'templates see appProbers, a list sorted by path');
   t.match(JSON.parse(injected.metadata!.annotations!['sidecar-injector.io/status']), { modifiedContainers: ['app'] });
   t.same(fjp.applyPatch(structuredClone(pod), fjp.deepClone(outcome.patch), true, false).newDocument, injected, 'the patch gives the same pod');
   const off = evaluatePod({ ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata!.annotations, 'sidecar-injector.io/rewrite-probes': 'false' } } },

@@ -58,8 +58,11 @@ const RULES: Record<SettingName, Rule> = {
   excludeOutboundIPRanges: proxyInitArgument('-x'),
   nativeSidecar: structure,
   holdApplicationUntilProxyStarts: structure,
-  // The built-in template does not use it; were it used, it would change the app's probes.
-  rewriteProbes: (s) => within(s, ['spec', 'containers']) && /^(readiness|liveness|startup)Probe$/.test(s[3] ?? ''),
+  // The app's probes and lifecycle hooks (modified containers, in the status annotation),
+  // and the probes Envoy's bootstrap answers.
+  rewriteProbes: (s, pod) => ((within(s, ['spec', 'containers']) || within(s, ['spec', 'initContainers']))
+    && /^((readiness|liveness|startup)Probe|lifecycle)$/.test(s[3] ?? ''))
+    || argumentAfter(s, pod, 'envoy', '--config-yaml') || within(s, ['metadata', 'annotations', STATUS_ANNOTATION]),
   // Moves the capture init container before the pod's own: a structural change.
   initFirst: structure,
 };
