@@ -28,7 +28,7 @@ const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './compile-worker.
 function runWorker(files: Readonly<Record<string, string>>, options: CompileOptions, limits: WorkerLimits): Promise<ParsedConfig> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    let current: string | undefined; // the template being trial-rendered, for the error
+    let current: [string, string] | undefined; // the file being parsed or rendered, for the error
     const worker = new Worker(WORKER_FILE, {
       workerData: { files, options },
       resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
@@ -43,7 +43,7 @@ function runWorker(files: Readonly<Record<string, string>>, options: CompileOpti
       if (error) reject(error);
       else resolve(parsed!);
     };
-    const atFault = (): [string | undefined, string | undefined] => (current ? [current, '(render)'] : [undefined, undefined]);
+    const atFault = (): [string | undefined, string | undefined] => current ?? [undefined, undefined];
     let timer = setTimeout(() => finish(new ConfigError(`the compiler did not start within ${limits.startTimeoutMs} ms`)), limits.startTimeoutMs);
     worker.on('message', (message: WorkerMessage) => {
       switch (message.kind) {
@@ -53,8 +53,8 @@ function runWorker(files: Readonly<Record<string, string>>, options: CompileOpti
             finish(new ConfigError(`compiling and trial-rendering took more than ${limits.timeoutMs} ms (stopped); a template must render in well under that`, ...atFault()));
           }, limits.timeoutMs);
           return;
-        case 'rendering':
-          current = message.file;
+        case 'at':
+          current = [message.file, message.field];
           return;
         case 'compiled':
           return finish(undefined, message.parsed);

@@ -6,7 +6,7 @@ import { buildSnapshot, checkDefaults, ConfigError, parseConfigFiles, type Compi
 
 export type WorkerMessage =
   | { kind: 'started' }
-  | { kind: 'rendering'; file: string }
+  | { kind: 'at'; file: string; field: '(parse)' | '(render)' }
   | { kind: 'compiled'; parsed: ReturnType<typeof parseConfigFiles> }
   | { kind: 'rejected'; message: string; file?: string; field?: string; bare: string };
 
@@ -15,8 +15,8 @@ const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
 
 post({ kind: 'started' });
 try {
-  const parsed = parseConfigFiles(files);
-  checkDefaults(buildSnapshot(files, parsed, options, false), (file) => post({ kind: 'rendering', file }));
+  const parsed = parseConfigFiles(files, (file) => post({ kind: 'at', file, field: '(parse)' }));
+  checkDefaults(buildSnapshot(files, parsed, options, false), (file) => post({ kind: 'at', file, field: '(render)' }));
   post({ kind: 'compiled', parsed });
 } catch (err) {
   const error = err instanceof Error ? err : new Error(String(err));

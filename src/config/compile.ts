@@ -103,10 +103,11 @@ function configNames(files: Readonly<Record<string, string>>): string[] {
 }
 
 /** Checks the sizes and parses every file within the limits of parse.ts. Throws ConfigError. */
-export function parseConfigFiles(files: Readonly<Record<string, string>>): ParsedConfig {
+export function parseConfigFiles(files: Readonly<Record<string, string>>, onFile?: (file: string) => void): ParsedConfig {
   const names = configNames(files);
   if (!Object.hasOwn(files, CONFIG_FILE)) throw new ConfigError('missing; the configuration needs config.yaml', CONFIG_FILE);
   checkSizes(files, names);
+  onFile?.(CONFIG_FILE);
   const config = parseConfigYaml(CONFIG_FILE, files[CONFIG_FILE]);
   const templates: Record<string, unknown> = {};
   for (const file of names) {
@@ -115,6 +116,7 @@ export function parseConfigFiles(files: Readonly<Record<string, string>>): Parse
     if (!TEMPLATE_NAME.test(name)) {
       throw new ConfigError(`template name "${name}" must be lowercase letters, digits and '-'`, file);
     }
+    onFile?.(file);
     templates[file] = parseConfigYaml(file, files[file]);
   }
   return { config, templates };
