@@ -27,7 +27,7 @@ export const TEMPLATE_SUFFIX = '.template.yaml';
 const TEMPLATE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CONFIG_KEYS = [
   'policy', 'defaultTemplates', 'neverInjectSelector', 'alwaysInjectSelector', 'ignoredNamespaces',
-  'injectedAnnotations', 'compat', 'values',
+  'injectedAnnotations', 'compat', 'values', 'meshConfig',
 ] as const;
 const DEFAULT_IGNORED = ['kube-system', 'kube-public', 'kube-node-lease'];
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -132,6 +132,9 @@ export function compileSnapshot(files: Readonly<Record<string, string>>, options
   const values = raw.values ?? {};
   if (!isPlainObject(values)) throw new ConfigError('expected a mapping', CONFIG_FILE, 'values');
 
+  const meshConfig = raw.meshConfig;
+  if (meshConfig !== undefined && !isPlainObject(meshConfig)) throw new ConfigError('expected a mapping (Istio mesh config)', CONFIG_FILE, 'meshConfig');
+
   const templates = parseTemplates(files, names);
   const defaultTemplates = stringList('defaultTemplates', raw.defaultTemplates, ['sidecar']);
   for (const name of defaultTemplates) {
@@ -152,6 +155,7 @@ export function compileSnapshot(files: Readonly<Record<string, string>>, options
     injectedAnnotations: deepFreeze(stringMap('injectedAnnotations', raw.injectedAnnotations)),
     compat: Object.freeze({ istio: compat.istio !== false }),
     values: deepFreeze(values),
+    ...(meshConfig === undefined ? {} : { meshConfig: deepFreeze(meshConfig) }),
     templates,
   });
   checkDefaults(snapshot);

@@ -2,6 +2,7 @@
 // says can add fields to the result: a hostile annotation stays a string.
 import jsone from 'json-e';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
+import { istioContext, type IstioContext } from './istio/context.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
 import type { Fragment, NamespaceView, Pod, Snapshot, StringMap } from './types.js';
 
@@ -20,6 +21,8 @@ export interface TemplateContext {
   settings: Record<string, unknown>;
   values: Readonly<Record<string, unknown>>;
   revision: string;
+  /** Only with a `meshConfig` (the istio profile): what Istio's injector computes in Go. */
+  istio?: IstioContext;
 }
 
 export function templateContext(
@@ -42,6 +45,9 @@ export function templateContext(
     settings,
     values: snapshot.values,
     revision: snapshot.revision,
+    ...(snapshot.meshConfig === undefined ? {} : {
+      istio: istioContext({ pod, namespace: namespace.name, values: snapshot.values, meshConfig: snapshot.meshConfig }),
+    }),
   };
 }
 

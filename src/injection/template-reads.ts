@@ -7,7 +7,7 @@
 export type FieldReads = 'all' | readonly string[];
 
 /** The per-pod context objects; `values` and `revision` are fixed per config version. */
-export const POD_SCOPED = ['pod', 'namespace', 'settings'] as const;
+export const POD_SCOPED = ['pod', 'namespace', 'settings', 'istio'] as const;
 export type PodScoped = (typeof POD_SCOPED)[number];
 export type TemplateReads = Readonly<Record<PodScoped, FieldReads>> & {
   /** Reads the clock (JSON-e's `now`, `fromNow`, `$fromNow`): its output changes with time, never cached. */
@@ -39,7 +39,7 @@ function strings(value: unknown, out: string[]): string[] {
  * `fromNow` (the `$fromNow` operator too) mean the template reads the clock.
  */
 export function templateReads(source: unknown): TemplateReads {
-  const fields: Record<PodScoped, Set<string> | 'all'> = { pod: new Set(), namespace: new Set(), settings: new Set() };
+  const fields: Record<PodScoped, Set<string> | 'all'> = { pod: new Set(), namespace: new Set(), settings: new Set(), istio: new Set() };
   let clock = false;
   for (const text of strings(source, [])) {
     for (const match of text.matchAll(IDENTIFIER)) {
@@ -56,5 +56,5 @@ export function templateReads(source: unknown): TemplateReads {
     }
   }
   const done = (f: Set<string> | 'all'): FieldReads => (f === 'all' ? 'all' : [...f].sort());
-  return { pod: done(fields.pod), namespace: done(fields.namespace), settings: done(fields.settings), clock };
+  return { pod: done(fields.pod), namespace: done(fields.namespace), settings: done(fields.settings), istio: done(fields.istio), clock };
 }

@@ -1,0 +1,52 @@
+// Runs one corpus case through the istio profile: the profile's files with the case's
+// overrides applied (as `--set` would), then the engine on each pod of the input.
+import { parse, stringify } from 'yaml';
+import { compileSnapshot } from '../../../src/config/compile.js';
+import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
+import type { NamespaceView, Pod, Snapshot } from '../../../src/injection/types.js';
+import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
+import { join } from 'node:path';
+import { applyOverrides, caseOverrides, type CorpusCase } from './corpus.js';
+
+export const PROFILE_DIR = join(TEMPLATES_DIR, 'profiles', 'istio');
+
+// The namespace of Istio's test: injection enabled; test-ns carries OpenShift's annotations.
+function namespaceView(name: string): NamespaceView {
+  const annotations = name === 'test-ns'
+    ? { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' }
+    : {};
+  return { name, labels: { 'istio-injection': 'enabled' }, annotations };
+}
+
+const snapshots = new Map<string, Snapshot>();
+
+export function snapshotFor(c: CorpusCase): Snapshot {
+  const overrides = caseOverrides(c);
+  const key = JSON.stringify(overrides);
+  let snapshot = snapshots.get(key);
+  if (!snapshot) {
+    const files = readConfigFiles(PROFILE_DIR);
+    const config = applyOverrides(parse(files['config.yaml']), overrides);
+    snapshot = compileSnapshot({ ...files, 'config.yaml': stringify(config) });
+    snapshots.set(key, snapshot);
+  }
+  return snapshot;
+}
+
+export interface PodResult {
+  pod: Pod;
+  /** The engine refused the pod: its message. */
+  denial?: string;
+}
+
+export function injectIstio(c: CorpusCase, pod: Pod, namespace: string): PodResult {
+  let snapshot: Snapshot;
+  try {
+    snapshot = snapshotFor(c);
+  } catch (err) {
+    return { pod, denial: `the case's config is refused: ${(err as Error).message}` };
+  }
+  const outcome = evaluatePod(pod, namespaceView(namespace), snapshot, { kind: 'Pod', operation: 'CREATE' });
+  if (outcome.denial) return { pod, denial: outcome.denial };
+  return { pod: applyOutcome(pod, outcome) };
+}
