@@ -1,6 +1,6 @@
 // Builds the injected pod from the original and the plan. Copies only the path it changes
 // (metadata maps, spec arrays); everything else is shared with the input, never mutated.
-import { newEntries, newPullSecrets, type InjectionPlan } from './plan.js';
+import { newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
 import type { Pod, StringMap } from './types.js';
 
 function withEntries(existing: StringMap | undefined, additions: StringMap): StringMap | undefined {
@@ -9,8 +9,16 @@ function withEntries(existing: StringMap | undefined, additions: StringMap): Str
   return { ...existing, ...Object.fromEntries(entries) };
 }
 
+/** `list` with the merged entries in place and `added` before or after; undefined stays undefined when nothing changes. */
+function edited<T>(list: T[] | undefined, merged: MergedItem<T>[], added: T[], front: boolean): T[] | undefined {
+  if (merged.length === 0 && added.length === 0) return list;
+  const out = [...(list ?? [])];
+  for (const { index, value } of merged) out[index] = value;
+  return front ? [...added, ...out] : [...out, ...added];
+}
+
 export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
-  const { fragment } = plan;
+  const { fragment, merged } = plan;
   const meta = pod.metadata ?? {};
   const spec = pod.spec ?? { containers: [] };
   const metadata = { ...meta };
@@ -20,11 +28,11 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   if (labels !== undefined) metadata.labels = labels;
 
   const newSpec = { ...spec };
-  newSpec.containers = plan.containersFirst
-    ? [...fragment.containers, ...spec.containers]
-    : [...spec.containers, ...fragment.containers];
-  if (fragment.initContainers.length > 0) newSpec.initContainers = [...fragment.initContainers, ...(spec.initContainers ?? [])];
-  if (fragment.volumes.length > 0) newSpec.volumes = [...(spec.volumes ?? []), ...fragment.volumes];
+  newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst)!;
+  const initContainers = edited(spec.initContainers, merged.initContainers, fragment.initContainers, plan.initContainersFirst);
+  if (initContainers !== undefined) newSpec.initContainers = initContainers;
+  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, false);
+  if (volumes !== undefined) newSpec.volumes = volumes;
   const secrets = newPullSecrets(pod, plan);
   if (secrets.length > 0) newSpec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), ...secrets];
   return { ...pod, metadata, spec: newSpec };

@@ -3,14 +3,17 @@
 import { applyPlan } from './apply.js';
 import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
+import { overrideFields, sameJson } from './merge.js';
+import type { ClusterInfo } from './native-sidecar.js';
 import { buildPatch } from './patch.js';
-import type { InjectionPlan } from './plan.js';
+import { placeFragment, type InjectionPlan, type MergedItem } from './plan.js';
+import { rewriteAppProbes, type ProbeRewrite, type ProbeRewriter } from './probe-hook.js';
 import { podShapeProblem, readableMetadata } from './pod-shape.js';
 import { renderTemplatesCached, templateContext } from './render.js';
 import { resolveSettings } from './settings.js';
 import { DEFAULT_CONTAINER_ANNOTATION, injectionStatus, STATUS_ANNOTATION } from './status.js';
 import type {
-  Decision, EffectiveSetting, Fragment, NamespaceView, PatchOperation, Pod, RequestInfo, Snapshot,
+  Container, Decision, EffectiveSetting, Fragment, NamespaceView, PatchOperation, Pod, RequestInfo, Snapshot,
 } from './types.js';
 
 export interface InjectionOutcome {
@@ -25,7 +28,7 @@ export interface InjectionOutcome {
   templates: string[];
   /** Where the additions go; absent unless injected. */
   plan?: InjectionPlan;
-  /** RFC 6902 `add` operations against the pod as given; empty unless injected. */
+  /** RFC 6902 operations against the pod as given (`add`, and `replace` where a merge changes a value); empty unless injected. */
   patch: PatchOperation[];
 }
 
@@ -37,28 +40,41 @@ function denied(decision: Decision, warnings: string[], denial: string, settings
   return { decision, warnings, denial, settings, templates, patch: [] };
 }
 
-/** A name the fragment adds that the pod already uses: adding it would make an invalid pod. */
-function nameClash(pod: Pod, fragment: Fragment): string | undefined {
-  const spec = pod.spec!;
-  const containerNames = new Set([...spec.containers, ...(spec.initContainers ?? [])].map((c) => c.name));
-  const added = new Set<string>();
-  for (const c of [...fragment.initContainers, ...fragment.containers]) {
-    if (containerNames.has(c.name)) return `the pod already has a container named "${c.name}", which the injector adds`;
-    if (added.has(c.name)) return `the templates add two containers named "${c.name}"`;
-    added.add(c.name);
+/** What the engine needs from its environment besides the pod and the config. */
+export interface EngineEnvironment {
+  /** The cluster's versions (serve: the apiserver and nodes; offline: --kubernetes-version). Unknown by default. */
+  cluster?: ClusterInfo;
+  /** Probe rewriting (probe-hook.ts); null turns it off. Defaults to the built-in rewriter. */
+  probeRewriter?: ProbeRewriter | null;
+}
+
+/** The port the kubelet's rewritten probes reach: the proxy's status listener. */
+function statusPort(values: Readonly<Record<string, unknown>>): number {
+  const ports = (values.proxy as { ports?: { status?: unknown; readiness?: unknown } } | undefined)?.ports;
+  const port = ports?.status ?? ports?.readiness;
+  return typeof port === 'number' ? port : 15021;
+}
+
+/** The app containers' probes as the rewriter replaces them: merged entries, each winning over the pod's own. */
+function withRewrittenProbes(pod: Pod, merged: MergedItem<Container>[], rewrite: ProbeRewrite): MergedItem<Container>[] {
+  const out = [...merged];
+  const containers = pod.spec!.containers;
+  for (const fields of rewrite.containers) {
+    const index = containers.findIndex((c) => c.name === fields.name);
+    if (index === -1) continue;
+    const at = out.findIndex((m) => m.index === index);
+    const base = at === -1 ? containers[index] : out[at].value;
+    const value = overrideFields(base, fields);
+    if (at !== -1) out[at] = { index, value };
+    else if (!sameJson(value, base)) out.push({ index, value });
   }
-  const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
-  added.clear();
-  for (const v of fragment.volumes) {
-    if (volumeNames.has(v.name)) return `the pod already has a volume named "${v.name}", which the injector adds`;
-    if (added.has(v.name)) return `the templates add two volumes named "${v.name}"`;
-    added.add(v.name);
-  }
-  return undefined;
+  return out.sort((a, b) => a.index - b.index);
 }
 
 /** Runs the whole pipeline for one pod (or pod template). Never throws for bad pod input. */
-export function evaluatePod(pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo): InjectionOutcome {
+export function evaluatePod(
+  pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo, env: EngineEnvironment = {},
+): InjectionOutcome {
   const { warnings, ...decision } = decide(pod, namespace, snapshot, request);
   if (!decision.inject) return skipped(decision, warnings);
 
@@ -66,30 +82,45 @@ export function evaluatePod(pod: Pod, namespace: NamespaceView, snapshot: Snapsh
   if (shape) return denied(decision, warnings, `cannot inject: ${shape}`);
 
   const meta = readableMetadata(pod);
-  const resolution = resolveSettings(meta, namespace, snapshot);
+  const resolution = resolveSettings(meta, namespace, snapshot, env.cluster);
   warnings.push(...resolution.warnings);
   if (resolution.denial) return denied(decision, warnings, resolution.denial, resolution.effective, resolution.templates);
 
+  const { settings } = resolution;
+  const rewriter = env.probeRewriter === undefined ? rewriteAppProbes : env.probeRewriter;
+  const probes = settings.rewriteProbes === true && rewriter ? rewriter(pod.spec!, {
+    statusPort: statusPort(snapshot.values),
+    excludedInboundPorts: Array.isArray(settings.excludeInboundPorts) ? settings.excludeInboundPorts as number[] : [],
+  }) : undefined;
   let rendered: Fragment;
   try {
-    rendered = renderTemplatesCached(resolution.templates, snapshot, templateContext(pod, namespace, resolution.settings, snapshot));
+    const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: probes?.appProbers ?? null });
+    rendered = renderTemplatesCached(resolution.templates, snapshot, context);
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
     return denied(decision, warnings, `cannot inject: ${err.message}`, resolution.effective, resolution.templates);
   }
-  const clash = nameClash(pod, rendered);
-  if (clash) return denied(decision, warnings, `cannot inject: ${clash}`, resolution.effective, resolution.templates);
+  const placement = placeFragment(pod, rendered);
+  if ('problem' in placement) return denied(decision, warnings, `cannot inject: ${placement.problem}`, resolution.effective, resolution.templates);
+  const merged = probes ? { ...placement.merged, containers: withRewrittenProbes(pod, placement.merged.containers, probes) } : placement.merged;
+  const added = { ...rendered, ...placement.added };
 
-  const status = injectionStatus(resolution.templates, rendered, snapshot.revision);
+  const status = injectionStatus(resolution.templates, { fragment: added, merged }, snapshot.revision);
   // The injector's own annotations last, so neither a template nor the config can forge them.
   const annotations: Record<string, string> = {
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),
   };
   const firstApp = pod.spec!.containers[0]?.name;
   if (firstApp !== undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;
+  const native = settings.nativeSidecar === true;
   const plan: InjectionPlan = {
-    fragment: { ...rendered, annotations },
-    containersFirst: resolution.settings.holdApplicationUntilProxyStarts === true && resolution.settings.nativeSidecar !== true,
+    fragment: { ...added, annotations },
+    merged,
+    containersFirst: settings.holdApplicationUntilProxyStarts === true && !native,
+    // As Istio: with native sidecars the capture and the proxy come first, so the app's init
+    // containers run inside the mesh; else the capture comes after them, so their traffic is
+    // not redirected to a proxy that is not running yet (unless init-first says so).
+    initContainersFirst: native || settings.initFirst === true,
   };
   return {
     decision, warnings, settings: resolution.effective, templates: resolution.templates, plan,

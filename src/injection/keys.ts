@@ -4,7 +4,7 @@
 import { ANNOTATION_PREFIX } from './status.js';
 import {
   bad, ok, parseCidrs, parseCidrsOrStar, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts,
-  parseIstioPortsOrStar, parseLogLevel, parseNativeBool, parsePorts, parsePortsOrStar, parseQuantity,
+  parseIstioPortsOrStar, parseLogLevel, parseNativeBool, parseNativeBoolOrAuto, parsePorts, parsePortsOrStar, parseQuantity,
   parseTemplateNames, type Parsed,
 } from './validate.js';
 
@@ -23,7 +23,7 @@ export type SettingName =
   | 'templates' | 'proxyImage' | 'proxyCPU' | 'proxyMemory' | 'proxyCPULimit' | 'proxyMemoryLimit'
   | 'logLevel' | 'interceptionMode' | 'includeInboundPorts' | 'excludeInboundPorts' | 'excludeOutboundPorts'
   | 'includeOutboundIPRanges' | 'excludeOutboundIPRanges' | 'nativeSidecar' | 'holdApplicationUntilProxyStarts'
-  | 'rewriteProbes';
+  | 'rewriteProbes' | 'initFirst';
 
 /** What a parser may need besides the text: the config's templates (for `templates`). */
 export interface ParseContext {
@@ -35,10 +35,12 @@ export type SettingParser = (raw: string, context: ParseContext) => Parsed<unkno
 export type IstioTwin =
   | { kind: 'annotation'; key: string }
   /** A field inside the `proxy.istio.io/config` annotation. */
-  | { kind: 'proxy-config-field'; key: typeof PROXY_CONFIG_KEY; field: 'holdApplicationUntilProxyStarts' };
+  | { kind: 'proxy-config-field'; key: typeof PROXY_CONFIG_KEY; field: 'holdApplicationUntilProxyStarts' }
+  /** Istio has no such key (init-first: Kuma's and Vault's idea). */
+  | { kind: 'none'; key: undefined };
 
 /** How a config default may be written besides a string (YAML gives numbers, lists, booleans). */
-type ConfigShape = 'string' | 'quantity' | 'list' | 'boolean' | 'templates';
+type ConfigShape = 'string' | 'quantity' | 'list' | 'boolean' | 'boolean-or-auto' | 'templates';
 
 export interface SettingSpec {
   /** Name in the template context: `settings.<name>`. */
@@ -78,6 +80,7 @@ const EXPECTED_BY_SHAPE: Record<ConfigShape, (annotation: string) => string> = {
   quantity: () => 'a Kubernetes quantity (a string such as 100m or a number)',
   list: (annotation) => `${annotation.includes('ports') ? 'ports' : 'CIDRs'} as a comma-separated string or a list`,
   boolean: () => 'true or false',
+  'boolean-or-auto': () => 'true, false or auto',
   templates: () => 'a non-empty list of template names',
 };
 
@@ -104,14 +107,21 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     'capture.includeOutboundIPRanges', parseCidrsOrStar, parseCidrsOrStar, 'list'),
   spec('excludeOutboundIPRanges', 'exclude-outbound-ip-ranges', twin('traffic.sidecar.istio.io/excludeOutboundIPRanges'),
     'capture.excludeOutboundIPRanges', parseCidrs, parseCidrs, 'list'),
+  // "auto" is resolved against the cluster by native-sidecar.ts: templates see a boolean.
   spec('nativeSidecar', 'native-sidecar', twin('sidecar.istio.io/nativeSidecar'), 'proxy.nativeSidecar',
-    parseNativeBool, parseGoBool, 'boolean'),
+    parseNativeBoolOrAuto, parseGoBool, 'boolean-or-auto'),
   spec('holdApplicationUntilProxyStarts', 'hold-application-until-proxy-starts',
     { kind: 'proxy-config-field', key: PROXY_CONFIG_KEY, field: 'holdApplicationUntilProxyStarts' },
     'proxy.holdApplicationUntilProxyStarts', parseNativeBool, parseNativeBool, 'boolean'),
   spec('rewriteProbes', 'rewrite-probes', twin('sidecar.istio.io/rewriteAppHTTPProbers'), 'proxy.rewriteProbes',
     parseNativeBool, parseGoBool, 'boolean'),
+  spec('initFirst', 'init-first', { kind: 'none', key: undefined }, 'capture.initFirst', parseNativeBool, parseNativeBool, 'boolean'),
 ]);
+
+/** The annotation keys of a setting: its native key, and its Istio twin when it has one. */
+export function keysOfSetting(spec: SettingSpec): string[] {
+  return spec.istio.key === undefined ? [spec.key] : [spec.key, spec.istio.key];
+}
 
 export const SETTING_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
 
@@ -164,6 +174,7 @@ export function parseConfigValue(name: string, raw: unknown, templates: Readonly
   if (typeof raw === 'string') return s.parseNative(raw, context);
   switch (s.configShape) {
     case 'boolean':
+    case 'boolean-or-auto':
       if (typeof raw === 'boolean') return ok(raw);
       break;
     case 'quantity':

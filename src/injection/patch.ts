@@ -1,6 +1,9 @@
-// RFC 6902 patch built directly from the plan: only `add` operations, never a diff of the
-// whole pod (cheaper, and it cannot emit a `replace` of a user's field).
-import { newEntries, newPullSecrets, type InjectionPlan } from './plan.js';
+// RFC 6902 patch built directly from the plan, never a diff of the whole pod (cheaper, and
+// minimal): `add` for what is new; for an entry a rendered one was merged into, the
+// operations from the pod's entry to the merged one (`add` for new fields, `replace` where
+// a value changes: `image: auto`).
+import { isPlainObject, sameJson } from './merge.js';
+import { newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
 import { toJson } from './shared-json.js';
 import type { PatchOperation, Pod, StringMap } from './types.js';
 
@@ -29,6 +32,34 @@ function listOps(path: string, existing: unknown[] | undefined, items: unknown[]
   items.forEach((item, i) => ops.push({ op: 'add', path: front ? `${path}/${i}` : `${path}/-`, value: item }));
 }
 
+/** The operations turning `before` into `after` at `path`: adds where it can, a replace where not. */
+export function diffOps(path: string, before: unknown, after: unknown, ops: PatchOperation[]): void {
+  if (sameJson(before, after)) return;
+  if (isPlainObject(before) && isPlainObject(after) && Object.keys(before).every((k) => Object.hasOwn(after, k))) {
+    for (const key of Object.keys(after)) {
+      const at = `${path}/${escapePointer(key)}`;
+      if (!Object.hasOwn(before, key)) ops.push({ op: 'add', path: at, value: after[key] });
+      else diffOps(at, before[key], after[key], ops);
+    }
+    return;
+  }
+  if (Array.isArray(before) && Array.isArray(after) && after.length >= before.length) {
+    if (before.every((item, i) => sameJson(item, after[i]))) {
+      for (const item of after.slice(before.length)) ops.push({ op: 'add', path: `${path}/-`, value: item });
+      return;
+    }
+    if (after.length === before.length) {
+      before.forEach((item, i) => diffOps(`${path}/${i}`, item, after[i], ops));
+      return;
+    }
+  }
+  ops.push({ op: 'replace', path, value: after });
+}
+
+function mergedOps<T>(path: string, list: T[] | undefined, merged: MergedItem<T>[], ops: PatchOperation[]): void {
+  for (const { index, value } of merged) diffOps(`${path}/${index}`, list![index], value, ops);
+}
+
 export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
   const ops: PatchOperation[] = [];
   const { fragment } = plan;
@@ -43,7 +74,11 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
     mapOps('/metadata/labels', meta.labels, fragment.labels, ops);
   }
   const spec = pod.spec!; // the engine refuses pods without spec.containers before planning
-  listOps('/spec/initContainers', spec.initContainers, fragment.initContainers, true, ops);
+  // Merges first: their indexes are the pod's, before any insertion at the front.
+  mergedOps('/spec/initContainers', spec.initContainers, plan.merged.initContainers, ops);
+  mergedOps('/spec/containers', spec.containers, plan.merged.containers, ops);
+  mergedOps('/spec/volumes', spec.volumes, plan.merged.volumes, ops);
+  listOps('/spec/initContainers', spec.initContainers, fragment.initContainers, plan.initContainersFirst, ops);
   listOps('/spec/containers', spec.containers, fragment.containers, plan.containersFirst, ops);
   listOps('/spec/volumes', spec.volumes, fragment.volumes, false, ops);
   listOps('/spec/imagePullSecrets', spec.imagePullSecrets, newPullSecrets(pod, plan), false, ops);

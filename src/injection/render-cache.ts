@@ -54,7 +54,7 @@ function readsOf(template: Template): TemplateReads {
 }
 
 function pick(object: unknown, reads: FieldReads): unknown {
-  if (reads === 'all') return object;
+  if (reads === 'all' || typeof object !== 'object' || object === null) return object;
   const record = object as Record<string, unknown>;
   return reads.map((field) => record[field] ?? null);
 }

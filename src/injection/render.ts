@@ -4,7 +4,8 @@ import jsone from 'json-e';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
 import { istioContext, type IstioContext } from './istio/context.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
-import type { Fragment, NamespaceView, Pod, Snapshot, StringMap } from './types.js';
+import { clusterContext, nativeSidecarsSupported, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
+import type { Fragment, NamespaceView, ObjectMeta, Pod, PodSpec, Snapshot, StringMap } from './types.js';
 
 /** What a template sees. Documented in the README (Templates). */
 export interface TemplateContext {
@@ -15,18 +16,37 @@ export interface TemplateContext {
     labels: StringMap;
     annotations: StringMap;
     serviceAccountName: string;
+    /** The app containers' names (kept for templates written before `spec`). */
     containers: string[];
+    /** The whole PodSpec as the pod declares it: read-only (the render never changes the pod). */
+    spec: PodSpec | Record<string, never>;
+    ownerReferences: NonNullable<ObjectMeta['ownerReferences']>;
   };
   namespace: { name: string; labels: StringMap; annotations: StringMap };
   settings: Record<string, unknown>;
   values: Readonly<Record<string, unknown>>;
   revision: string;
+  cluster: { kubernetesVersion: string | null; nativeSidecars: boolean };
+  /** Probe rewriting's per-container probers (probe-hook.ts); null when it is off. */
+  appProbers: Record<string, unknown> | null;
   /** Only with a `meshConfig` (the istio profile): what Istio's injector computes in Go. */
   istio?: IstioContext;
 }
 
+/** What else a render depends on besides the pod, namespace and settings. */
+export interface RenderEnvironment {
+  cluster?: ClusterInfo;
+  appProbers?: Record<string, unknown> | null;
+}
+
+/** Native-sidecar support when the cluster's version is known (Istio's auto-detection), else undefined. */
+function knownNativeSidecars(cluster: ClusterInfo | undefined): boolean | undefined {
+  if (!cluster || (cluster.kubernetesVersion === null && cluster.oldestKubeletVersion === null)) return undefined;
+  return nativeSidecarsSupported(cluster);
+}
+
 export function templateContext(
-  pod: Pod, namespace: NamespaceView, settings: Record<string, unknown>, snapshot: Snapshot,
+  pod: Pod, namespace: NamespaceView, settings: Record<string, unknown>, snapshot: Snapshot, env: RenderEnvironment = {},
 ): TemplateContext {
   const meta = pod.metadata ?? {};
   const spec = pod.spec;
@@ -40,13 +60,20 @@ export function templateContext(
       serviceAccountName: typeof spec?.serviceAccountName === 'string' ? spec.serviceAccountName
         : typeof spec?.serviceAccount === 'string' ? spec.serviceAccount : '',
       containers: Array.isArray(spec?.containers) ? spec.containers.map((c) => String(c?.name)) : [],
+      spec: typeof spec === 'object' && spec !== null ? spec : {},
+      ownerReferences: Array.isArray(meta.ownerReferences) ? meta.ownerReferences : [],
     },
     namespace: { name: namespace.name, labels: namespace.labels, annotations: namespace.annotations },
     settings,
     values: snapshot.values,
     revision: snapshot.revision,
+    cluster: clusterContext(env.cluster ?? UNKNOWN_CLUSTER),
+    appProbers: env.appProbers ?? null,
     ...(snapshot.meshConfig === undefined ? {} : {
-      istio: istioContext({ pod, namespace: namespace.name, values: snapshot.values, meshConfig: snapshot.meshConfig }),
+      istio: istioContext({
+        pod, namespace: namespace.name, values: snapshot.values, meshConfig: snapshot.meshConfig,
+        clusterNativeSidecars: knownNativeSidecars(env.cluster),
+      }),
     }),
   };
 }

@@ -16,9 +16,10 @@
 //   excludeOutboundPorts             number[]
 //   includeOutboundIPRanges          string[] | "*"      CIDRs as written
 //   excludeOutboundIPRanges          string[]
-//   nativeSidecar                    boolean
+//   nativeSidecar                    boolean             "auto" resolved against the cluster (native-sidecar.ts)
 //   holdApplicationUntilProxyStarts  boolean
 //   rewriteProbes                    boolean
+//   initFirst                        boolean             capture init container before the pod's own
 //   csv                              { includeInboundPorts, excludeInboundPorts, excludeOutboundPorts,
 //                                      includeOutboundIPRanges, excludeOutboundIPRanges }: the same
 //                                    five lists comma-joined for istio-iptables ("*" stays "*", none is "")
@@ -38,6 +39,7 @@ import {
   type SettingSpec,
 } from './keys.js';
 import { deepFreeze } from './deep-freeze.js';
+import { resolveNativeSidecar, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
 import type { EffectiveSetting, NamespaceView, ObjectMeta, SettingSource, Snapshot } from './types.js';
 import { parseProxyConfigHold, quote, type Parsed } from './validate.js';
 
@@ -190,7 +192,7 @@ interface Slot {
 
 const SLOT_BY_KEY: ReadonlyMap<string, Slot> = new Map(SETTINGS.flatMap((spec, index): Array<[string, Slot]> => [
   [spec.key, { index, istio: false }],
-  [spec.istio.key, { index, istio: true }],
+  ...(spec.istio.key === undefined ? [] : [[spec.istio.key, { index, istio: true }] as [string, Slot]]),
 ]));
 
 const MAX_UNKNOWN_WARNINGS = 20;
@@ -243,6 +245,16 @@ function parseIstioTwin(spec: SettingSpec, raw: string, context: ParseContext): 
   return spec.istio.kind === 'annotation' ? spec.parseIstio(raw, context) : parseProxyConfigHold(raw);
 }
 
+/** `auto` (or `true` on a cluster too old for it) becomes the boolean templates see. */
+function resolveNative(chosen: EffectiveSetting, cluster: ClusterInfo, problems: string[]): EffectiveSetting {
+  const { value, problem } = resolveNativeSidecar(chosen.value, cluster);
+  if (problem !== undefined) {
+    const where = chosen.source === 'config' ? 'config values.proxy.nativeSidecar' : `${chosen.source === 'pod' ? 'annotation' : 'namespace annotation'} ${chosen.key}`;
+    problems.push(`${where}: "true" cannot be honoured: ${problem}`);
+  }
+  return value === chosen.value ? chosen : { ...chosen, value };
+}
+
 function csv(list: unknown): string {
   if (list === '*') return '*';
   return Array.isArray(list) ? list.join(',') : '';
@@ -252,7 +264,9 @@ function csv(list: unknown): string {
  * Resolves every setting for one pod. `meta` is the pod's metadata (labels and annotations
  * readable); `namespace` its namespace; `snapshot` the config.
  */
-export function resolveSettings(meta: ObjectMeta | undefined, namespace: NamespaceView, snapshot: Snapshot): SettingsResolution {
+export function resolveSettings(
+  meta: ObjectMeta | undefined, namespace: NamespaceView, snapshot: Snapshot, cluster: ClusterInfo = UNKNOWN_CLUSTER,
+): SettingsResolution {
   const compat = snapshot.compat.istio;
   const warnings: string[] = [];
   const levels: readonly Level[] = [
@@ -279,10 +293,11 @@ export function resolveSettings(meta: ObjectMeta | undefined, namespace: Namespa
       const rawTwin = level.istio[i];
       if (rawTwin !== undefined) {
         const parsed = typeof rawTwin === 'string' ? parseIstioTwin(spec, rawTwin, context) : undefined;
-        if (!parsed?.ok) problems.push(invalid(level, spec.istio.key, rawTwin, parsed ? parsed.expected : 'a string'));
+        const twinKey = spec.istio.key!; // only twins with a key are read (SLOT_BY_KEY)
+        if (!parsed?.ok) problems.push(invalid(level, twinKey, rawTwin, parsed ? parsed.expected : 'a string'));
         // A ProxyConfig without the field is valid and sets nothing.
         else if (parsed.value !== undefined) {
-          chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: spec.istio.key };
+          chosen ??= { name: spec.name, annotation: spec.annotation, value: parsed.value, source: level.source, key: twinKey };
         }
       }
     }
@@ -294,6 +309,7 @@ export function resolveSettings(meta: ObjectMeta | undefined, namespace: Namespa
         chosen = { name: spec.name, annotation: spec.annotation, value: undefined, source: 'config' };
       }
     }
+    if (spec.name === 'nativeSidecar') chosen = resolveNative(chosen, cluster, problems);
     settings[spec.name] = chosen.value;
     effective.push(chosen);
   }

@@ -7,7 +7,7 @@
 export type FieldReads = 'all' | readonly string[];
 
 /** The per-pod context objects; `values` and `revision` are fixed per config version. */
-export const POD_SCOPED = ['pod', 'namespace', 'settings', 'istio'] as const;
+export const POD_SCOPED = ['pod', 'namespace', 'settings', 'cluster', 'appProbers', 'istio'] as const;
 export type PodScoped = (typeof POD_SCOPED)[number];
 export type TemplateReads = Readonly<Record<PodScoped, FieldReads>> & {
   /** Reads the clock (JSON-e's `now`, `fromNow`, `$fromNow`): its output changes with time, never cached. */
@@ -33,13 +33,17 @@ function strings(value: unknown, out: string[]): string[] {
 
 /**
  * Every string of the template (keys included, expression or not) is scanned for the
- * identifiers `pod`, `namespace` and `settings`. `pod.labels` reads one field; `pod` alone,
+ * identifiers `pod`, `namespace`, `settings`, `cluster` and `appProbers`. `pod.spec` reads
+ * the whole spec (the key then holds it: large specs exceed the key limit and are rendered
+ * every time). `pod.labels` reads one field; `pod` alone,
  * `pod[...]` or `defined('pod')` read all of it. An identifier right after `.` is a property
  * of something else (`metadata.namespace`), never the context variable. `now` and
  * `fromNow` (the `$fromNow` operator too) mean the template reads the clock.
  */
 export function templateReads(source: unknown): TemplateReads {
-  const fields: Record<PodScoped, Set<string> | 'all'> = { pod: new Set(), namespace: new Set(), settings: new Set(), istio: new Set() };
+  const fields: Record<PodScoped, Set<string> | 'all'> = {
+    pod: new Set(), namespace: new Set(), settings: new Set(), cluster: new Set(), appProbers: new Set(), istio: new Set(),
+  };
   let clock = false;
   for (const text of strings(source, [])) {
     for (const match of text.matchAll(IDENTIFIER)) {
@@ -56,5 +60,8 @@ export function templateReads(source: unknown): TemplateReads {
     }
   }
   const done = (f: Set<string> | 'all'): FieldReads => (f === 'all' ? 'all' : [...f].sort());
-  return { pod: done(fields.pod), namespace: done(fields.namespace), settings: done(fields.settings), istio: done(fields.istio), clock };
+  return {
+    pod: done(fields.pod), namespace: done(fields.namespace), settings: done(fields.settings),
+    cluster: done(fields.cluster), appProbers: done(fields.appProbers), istio: done(fields.istio), clock,
+  };
 }

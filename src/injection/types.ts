@@ -138,9 +138,9 @@ export interface Fragment {
   labels: StringMap;
 }
 
-/** One RFC 6902 operation; the engine only ever emits `add`. */
+/** One RFC 6902 operation; the engine emits `add`, and `replace` where a merge changes a pod's value. */
 export interface PatchOperation {
-  op: 'add';
+  op: 'add' | 'replace';
   path: string;
   value: unknown;
 }

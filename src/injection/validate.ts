@@ -154,6 +154,13 @@ export function parseNativeBool(raw: string): Parsed<boolean> {
   return bad(NATIVE_BOOL_EXPECTED);
 }
 
+/** `native-sidecar`: "true", "false", or "auto" (on where the cluster supports it; see native-sidecar.ts). */
+export function parseNativeBoolOrAuto(raw: string): Parsed<boolean | 'auto'> {
+  if (raw === 'auto') return ok('auto');
+  const parsed = parseNativeBool(raw);
+  return parsed.ok ? parsed : bad('"true", "false" or "auto"');
+}
+
 const GO_TRUE: ReadonlySet<string> = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const GO_FALSE: ReadonlySet<string> = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 const GO_BOOL_EXPECTED = 'a boolean: true or false (or 1, t, T, TRUE, True, 0, f, F, FALSE, False)';

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import fjp from 'fast-json-patch';
 import { isDeepStrictEqual } from 'node:util';
 import { applyOutcome, evaluatePod, type InjectionOutcome } from '../../src/injection/engine.js';
-import { SETTINGS, type SettingName } from '../../src/injection/keys.js';
+import { keysOfSetting, SETTINGS, type SettingName } from '../../src/injection/keys.js';
 import { PROXY_CONFIG_MAX_CHARS } from '../../src/injection/validate.js';
 import type { Container, NamespaceView, Pod } from '../../src/injection/types.js';
 import { snapshotWith } from '../support/config.js';
@@ -43,7 +43,7 @@ const BENIGN: Record<SettingName, string> = {
   templates: 'sidecar', proxyImage: 'docker.io/envoyproxy/envoy:v1.36.2', proxyCPU: '100m', proxyMemory: '128Mi',
   proxyCPULimit: '2', proxyMemoryLimit: '1Gi', logLevel: 'warning', interceptionMode: 'REDIRECT', includeInboundPorts: '*',
   excludeInboundPorts: '', excludeOutboundPorts: '', includeOutboundIPRanges: '*', excludeOutboundIPRanges: '',
-  nativeSidecar: 'false', holdApplicationUntilProxyStarts: 'false', rewriteProbes: 'false',
+  nativeSidecar: 'false', holdApplicationUntilProxyStarts: 'false', rewriteProbes: 'false', initFirst: 'false',
 };
 
 function benignValue(target: Target): string {
@@ -250,7 +250,7 @@ t.test('no setting accepts a value that carries $(VAR), ${...}, a newline or a N
   const risky = HOSTILE_VALUES.filter((v) => /\$\(|\$\{|\n|\u0000/.test(v.value) && v.value.length < 4096);
   const accepted: string[] = [];
   for (const spec of SETTINGS) {
-    for (const key of [spec.key, spec.istio.key]) {
+    for (const key of keysOfSetting(spec)) {
       for (const { name, value } of risky) {
         const { pod, namespace } = place({ key, where: 'pod annotation' }, value);
         const outcome = evaluatePod(pod, namespace, snapshot, request);

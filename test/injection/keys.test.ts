@@ -23,12 +23,13 @@ const CATALOG: Array<[string, string, string, string]> = [
   ['nativeSidecar', 'native-sidecar', 'sidecar.istio.io/nativeSidecar', 'proxy.nativeSidecar'],
   ['holdApplicationUntilProxyStarts', 'hold-application-until-proxy-starts', 'proxy.istio.io/config#holdApplicationUntilProxyStarts', 'proxy.holdApplicationUntilProxyStarts'],
   ['rewriteProbes', 'rewrite-probes', 'sidecar.istio.io/rewriteAppHTTPProbers', 'proxy.rewriteProbes'],
+  ['initFirst', 'init-first', '(none)', 'capture.initFirst'],
 ];
 
 t.test('the catalog, in order', async (t) => {
   const actual = SETTINGS.map((s) => [
     s.name, s.annotation,
-    s.istio.kind === 'annotation' ? s.istio.key : `${s.istio.key}#${s.istio.field}`,
+    s.istio.kind === 'annotation' ? s.istio.key : s.istio.kind === 'none' ? '(none)' : `${s.istio.key}#${s.istio.field}`,
     s.valuesPath === null ? '(defaultTemplates)' : s.valuesPath.join('.'),
   ]);
   t.same(actual, CATALOG);

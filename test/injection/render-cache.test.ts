@@ -108,11 +108,11 @@ t.test('the cache is bounded', async (t) => {
   t.ok(cache.get('a') && cache.get('c'));
 
   const snapshot = snapshotWith();
-  const context = { pod: { labels: { big: 'x'.repeat(RENDER_CACHE_MAX_KEY_CHARS) } }, namespace: {}, settings: {} };
+  const context = { pod: { labels: { big: 'x'.repeat(RENDER_CACHE_MAX_KEY_CHARS) } }, namespace: {}, settings: {}, cluster: {}, appProbers: null };
   t.equal(renderKey(['sidecar'], snapshot, context), undefined, 'no key for inputs over the size limit');
-  t.equal(renderKey(['nope'], snapshot, { pod: {}, namespace: {}, settings: {} }), undefined, 'no key for an unknown template');
+  t.equal(renderKey(['nope'], snapshot, { pod: {}, namespace: {}, settings: {}, cluster: {}, appProbers: null }), undefined, 'no key for an unknown template');
   const clocked = { ...snapshot, templates: new Map([['stamped', { name: 'stamped', source: { annotations: { at: { $fromNow: '0 seconds' } } } }]]) };
-  t.equal(renderKey(['stamped'], clocked, { pod: {}, namespace: {}, settings: {} }), undefined, 'no key for a template that reads the clock');
+  t.equal(renderKey(['stamped'], clocked, { pod: {}, namespace: {}, settings: {}, cluster: {}, appProbers: null }), undefined, 'no key for a template that reads the clock');
   const huge = evaluatePod(pod('h', { big: 'x'.repeat(RENDER_CACHE_MAX_KEY_CHARS) }), enabled, snapshot, request);
   t.ok(huge.plan, 'such a pod is still injected');
   t.equal(renderCacheOf(snapshot).size, 0, 'without being cached');

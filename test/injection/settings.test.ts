@@ -1,7 +1,7 @@
 // Settings resolution and opt-in intent (INTERFACE.md §2, §3), against a hand-built Snapshot.
 import t from 'tap';
 import fc from 'fast-check';
-import { SETTINGS } from '../../src/injection/keys.js';
+import { keysOfSetting, SETTINGS } from '../../src/injection/keys.js';
 import { configDefaults, readNamespaceInjection, readPodInjectIntent, resolveSettings } from '../../src/injection/settings.js';
 import type { EffectiveSetting } from '../../src/injection/types.js';
 import { namespace, pod, snapshotFixture, valuesWith } from './snapshot-fixture.js';
@@ -100,7 +100,7 @@ const ANNOTATION_CASES: Array<[string, string, unknown, string, unknown, string,
 
 function keysOf(name: string): { native: string; istio: string } {
   const spec = SETTINGS.find((s) => s.name === name)!;
-  return { native: spec.key, istio: spec.istio.key };
+  return { native: spec.key, istio: spec.istio.key! };
 }
 
 t.test('every annotation: valid values, native and Istio, at pod and namespace level', async (t) => {
@@ -299,7 +299,7 @@ const HOSTILE = [
 t.test('hostile values are denied, or kept as literal strings', async (t) => {
   for (const spec of SETTINGS) {
     for (const raw of HOSTILE) {
-      for (const key of snapshot.compat.istio ? [spec.key, spec.istio.key] : [spec.key]) {
+      for (const key of snapshot.compat.istio ? keysOfSetting(spec) : [spec.key]) {
         const r = resolveSettings(pod({ [key]: raw }), namespace(), snapshot);
         const chosen = effectiveOf(r.effective, spec.name);
         if (r.denial !== undefined) {
@@ -319,7 +319,7 @@ t.test('hostile values are denied, or kept as literal strings', async (t) => {
 });
 
 t.test('property: any annotation text resolves without throwing; strings stay literal', async (t) => {
-  const keys = SETTINGS.flatMap((s) => [s.key, s.istio.key]);
+  const keys = SETTINGS.flatMap(keysOfSetting);
   t.doesNotThrow(() => fc.assert(fc.property(fc.constantFrom(...keys), fc.string({ maxLength: 40 }), (key, raw) => {
     const r = resolveSettings(pod({ [key]: raw }), namespace({ [key]: raw }), snapshot);
     if (r.denial !== undefined) return r.denial.includes(key) && !/[\u0000-\u001f]/.test(r.denial);

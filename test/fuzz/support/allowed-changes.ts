@@ -64,11 +64,13 @@ const RULES: Record<SettingName, Rule> = {
   holdApplicationUntilProxyStarts: structure,
   // The built-in template does not use it; were it used, it would change the app's probes.
   rewriteProbes: (s) => within(s, ['spec', 'containers']) && /^(readiness|liveness|startup)Probe$/.test(s[3] ?? ''),
+  // Moves the capture init container before the pod's own: a structural change.
+  initFirst: structure,
 };
 
 const SETTING_BY_KEY: ReadonlyMap<string, SettingName> = new Map([
   ...SETTINGS.map((s): [string, SettingName] => [s.key, s.name]),
-  ...SETTINGS.filter((s) => s.istio.kind === 'annotation').map((s): [string, SettingName] => [s.istio.key, s.name]),
+  ...SETTINGS.flatMap((s): Array<[string, SettingName]> => (s.istio.kind === 'annotation' ? [[s.istio.key, s.name]] : [])),
   [PROXY_CONFIG_KEY, 'holdApplicationUntilProxyStarts'],
 ]);
 

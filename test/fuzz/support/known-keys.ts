@@ -1,12 +1,12 @@
 // Every label and annotation key the injector reads, from its own catalog (so a key added
 // to the catalog is fuzzed without touching the tests).
 import {
-  INJECT_KEY, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL, NAMESPACE_INJECTION_LABEL, PROXY_CONFIG_KEY, SETTINGS,
+  INJECT_KEY, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL, keysOfSetting, NAMESPACE_INJECTION_LABEL, PROXY_CONFIG_KEY, SETTINGS,
 } from '../../../src/injection/keys.js';
 import { STATUS_ANNOTATION } from '../../../src/injection/status.js';
 
 /** Annotation keys of the per-pod settings: native and Istio twins (the ProxyConfig key once). */
-export const SETTING_KEYS: readonly string[] = Object.freeze([...new Set(SETTINGS.flatMap((s) => [s.key, s.istio.key]))]);
+export const SETTING_KEYS: readonly string[] = Object.freeze([...new Set(SETTINGS.flatMap(keysOfSetting))]);
 
 /** Every annotation key the injector reads on a pod. */
 export const POD_ANNOTATION_KEYS: readonly string[] = Object.freeze([...SETTING_KEYS, INJECT_KEY, ISTIO_INJECT_KEY, STATUS_ANNOTATION]);

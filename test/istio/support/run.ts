@@ -12,7 +12,7 @@ export const PROFILE_DIR = join(TEMPLATES_DIR, 'profiles', 'istio');
 
 // The namespace of Istio's test: injection enabled; test-ns carries OpenShift's annotations.
 function namespaceView(name: string): NamespaceView {
-  const annotations = name === 'test-ns'
+  const annotations: Record<string, string> = name === 'test-ns'
     ? { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' }
     : {};
   return { name, labels: { 'istio-injection': 'enabled' }, annotations };
