@@ -144,3 +144,46 @@ export interface PatchOperation {
   path: string;
   value: unknown;
 }
+
+/** Kubernetes HTTPGetAction, as far as probe rewriting reads it. */
+export interface HTTPGetAction {
+  path?: string;
+  port: number | string;
+  host?: string;
+  scheme?: string;
+  httpHeaders?: Array<{ name: string; value: string }>;
+  [k: string]: unknown;
+}
+
+/** A Kubernetes Probe (liveness, readiness, startup). */
+export interface Probe {
+  httpGet?: HTTPGetAction;
+  tcpSocket?: { port: number | string; host?: string; [k: string]: unknown };
+  grpc?: { port: number; service?: string; [k: string]: unknown };
+  exec?: unknown;
+  timeoutSeconds?: number;
+  [k: string]: unknown;
+}
+
+/** A Kubernetes LifecycleHandler (postStart, preStop). */
+export interface LifecycleHandler {
+  httpGet?: HTTPGetAction;
+  [k: string]: unknown;
+}
+
+export interface Lifecycle {
+  postStart?: LifecycleHandler;
+  preStop?: LifecycleHandler;
+  [k: string]: unknown;
+}
+
+/**
+ * How the proxy checks one app probe on the kubelet's behalf: Istio's
+ * ISTIO_KUBE_APP_PROBERS entry format (one action, named ports resolved to numbers).
+ */
+export interface AppProber {
+  httpGet?: HTTPGetAction & { port: number };
+  tcpSocket?: { port: number };
+  grpc?: { port: number; service?: string };
+  timeoutSeconds?: number;
+}
