@@ -14,7 +14,6 @@ export interface ProbeRewrite {
 
 export type ProbeRewriter = (spec: PodSpec, opts: { statusPort: number; excludedInboundPorts: number[] }) => ProbeRewrite;
 
-// TODO(issue 12, merge of branch envoy-probes): replace the line below with
-//   export { rewriteAppProbes } from './probe-rewrite.js';
-// (and drop the `| undefined`): until then probe rewriting stays off whatever the setting.
-export const rewriteAppProbes: ProbeRewriter | undefined = undefined;
+import { rewriteAppProbes as rewrite } from './probe-rewrite.js';
+
+export const rewriteAppProbes: ProbeRewriter | undefined = rewrite as ProbeRewriter;
