@@ -40,6 +40,10 @@ export interface IstioContext {
   excludeInboundPorts: string;
   /** istio-proxy's (and istio-init's) resources: the pod's resource annotations, else the chart's. */
   resources: Json;
+  /** sidecar.istio.io/userVolume: extra volumes ({name: spec} JSON), by name. */
+  userVolumes: Json[];
+  /** sidecar.istio.io/userVolumeMount: extra istio-proxy mounts ({name: mount} JSON), by name. */
+  userVolumeMounts: Json[];
   /** Prometheus scrape annotations pointing at the agent ({} when the merge does not apply). */
   prometheusAnnotations: StringMap;
 }
@@ -93,13 +97,33 @@ const RESOURCE_ANNOTATIONS = {
   limits: { cpu: 'sidecar.istio.io/proxyCPULimit', memory: 'sidecar.istio.io/proxyMemoryLimit' },
 } as const;
 
+const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
+
+/**
+ * A quantity in Kubernetes' canonical form, as the API server stores it and Istio's goldens
+ * show it: "4000m" is "4", "1024Mi" is "1Gi". Anything else is kept as written.
+ */
+export function canonicalQuantity(q: unknown): unknown {
+  if (typeof q !== 'string') return q;
+  const milli = /^(\d+)m$/.exec(q);
+  if (milli && Number(milli[1]) % 1000 === 0) return String(Number(milli[1]) / 1000);
+  const binary = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(q);
+  if (binary) {
+    let n = Number(binary[1]);
+    let unit = BINARY_SUFFIXES.indexOf(binary[2]);
+    while (n >= 1024 && n % 1024 === 0 && unit < BINARY_SUFFIXES.length - 1) { n /= 1024; unit++; }
+    return `${n}${BINARY_SUFFIXES[unit]}`;
+  }
+  return q;
+}
+
 /** Drops null entries, as the chart's omitNil does. */
 function withoutNulls(v: unknown): Json {
   const out: Json = {};
   if (!isMapping(v)) return out;
   for (const [k, item] of Object.entries(v)) {
     if (item === null || item === undefined) continue;
-    out[k] = isMapping(item) ? withoutNulls(item) : item;
+    out[k] = isMapping(item) ? withoutNulls(item) : canonicalQuantity(item);
   }
   return out;
 }
@@ -108,11 +132,24 @@ function resourcesOf(annotations: StringMap, values: Readonly<Json>): Json {
   const fromPod: Json = {};
   for (const [kind, keys] of Object.entries(RESOURCE_ANNOTATIONS)) {
     const picked: Json = {};
-    for (const [resource, key] of Object.entries(keys)) if (key in annotations) picked[resource] = annotations[key];
+    for (const [resource, key] of Object.entries(keys)) if (key in annotations) picked[resource] = canonicalQuantity(annotations[key]);
     if (Object.keys(picked).length > 0) fromPod[kind] = picked;
   }
   if (Object.keys(fromPod).length > 0) return fromPod;
   return withoutNulls(at(values, 'global', 'proxy', 'resources'));
+}
+
+/** A `{name: {...}}` JSON annotation as `[{name, ...}]`, by name; [] when absent or not such JSON. */
+function namedEntries(text: string | undefined): Json[] {
+  if (text === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!isMapping(parsed)) return [];
+  return Object.keys(parsed).sort().filter((k) => isMapping(parsed[k])).map((name) => ({ ...(parsed as Json)[name] as Json, name }));
 }
 
 export interface IstioInputs {
@@ -129,7 +166,7 @@ function clusterNative(values: Readonly<Json>, detected: boolean | undefined): b
   const flag = str(at(values, 'pilot', 'env', 'ENABLE_NATIVE_SIDECARS')).toLowerCase();
   if (flag === 'false') return false;
   if (flag === 'true') return true;
-  return detected ?? true;
+  return detected ?? false;
 }
 
 export function istioContext({ pod, namespace, values, meshConfig, clusterNativeSidecars }: IstioInputs): IstioContext {
@@ -169,6 +206,8 @@ export function istioContext({ pod, namespace, values, meshConfig, clusterNative
     statusPort,
     excludeInboundPorts: excludeInboundPort(statusPort, excluded),
     resources: resourcesOf(annotations, values),
-    prometheusAnnotations: statusPort === '0' ? {} : prometheusMerge(annotations, meshConfig as Json, agentPort),
+    prometheusAnnotations: prometheusMerge(annotations, meshConfig as Json, agentPort),
+    userVolumes: namedEntries(annotations['sidecar.istio.io/userVolume']),
+    userVolumeMounts: namedEntries(annotations['sidecar.istio.io/userVolumeMount']),
   };
 }

@@ -92,8 +92,20 @@ function podsOf(doc: Json): Pod[] {
     case 'Pod': return [doc as Pod];
     case 'Deployment':
       return asPod(doc.spec?.template, controllerRef('apps/v1', 'ReplicaSet', `${name}-fake`), `${name}-fake-`, { 'pod-template-hash': 'fake' });
-    case 'CronJob':
-      return asPod(doc.spec?.jobTemplate?.spec?.template, controllerRef(doc.apiVersion, kind, name), name);
+    case 'CronJob': {
+      // istioctl kube-inject writes a CronJob's labels and annotations on its jobTemplate.
+      const job = doc.spec?.jobTemplate;
+      const template = job?.spec?.template;
+      const merged = template && {
+        ...template,
+        metadata: {
+          ...(template.metadata ?? {}),
+          labels: { ...(job.metadata?.labels ?? {}), ...(template.metadata?.labels ?? {}) },
+          annotations: { ...(job.metadata?.annotations ?? {}), ...(template.metadata?.annotations ?? {}) },
+        },
+      };
+      return asPod(merged, controllerRef(doc.apiVersion, kind, name), name);
+    }
     case 'DaemonSet': case 'ReplicaSet': case 'ReplicationController': case 'StatefulSet': case 'Job': case 'DeploymentConfig':
       return asPod(doc.spec?.template, controllerRef(doc.apiVersion, kind, name), name);
     default: return [];
@@ -149,7 +161,6 @@ export function caseOverrides(c: CorpusCase): Array<{ path: string; value: unkno
     const append = key.endsWith('+');
     out.push({ path: `meshConfig.${append ? key.slice(0, -1) : key}`, value, append });
   }
-  if (c.condition?.startsWith('native sidecars off')) out.push({ path: 'values.pilot.env.ENABLE_NATIVE_SIDECARS', value: 'false' });
   return out;
 }
 

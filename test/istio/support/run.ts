@@ -46,7 +46,11 @@ export function injectIstio(c: CorpusCase, pod: Pod, namespace: string): PodResu
   } catch (err) {
     return { pod, denial: `the case's config is refused: ${(err as Error).message}` };
   }
-  const outcome = evaluatePod(pod, namespaceView(namespace), snapshot, { kind: 'Pod', operation: 'CREATE' });
+  // Istio's test cluster runs kubelets 1.33 and 1.34. Its native-off condition (the feature
+  // flag off) is a 1.28 cluster here: `auto` is off there, an explicit `true` still allowed.
+  const kubernetesVersion = c.condition?.startsWith('native sidecars off') ? '1.28' : '1.33';
+  const cluster = { kubernetesVersion, oldestKubeletVersion: null };
+  const outcome = evaluatePod(pod, namespaceView(namespace), snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster });
   if (outcome.denial) return { pod, denial: outcome.denial };
   return { pod: applyOutcome(pod, outcome) };
 }
