@@ -110,7 +110,9 @@ export function evaluatePod(
   const annotations: Record<string, string> = {
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),
   };
-  const firstApp = pod.spec!.containers[0]?.name;
+  // The first container the templates do not render (a pod may declare the proxy itself).
+  const renderedNames = new Set([...rendered.containers, ...rendered.initContainers].map((c) => c.name));
+  const firstApp = pod.spec!.containers.find((c) => !renderedNames.has(c.name))?.name;
   if (firstApp !== undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;
   const native = settings.nativeSidecar === true;
   const plan: InjectionPlan = {

@@ -28,7 +28,11 @@ export interface IstioContext {
   workloadName: string;
   /** ISTIO_META_OWNER; '' when unknown. */
   owner: string;
+  /** The workload's name without the workload-name label (the gateway template's ISTIO_META_WORKLOAD_NAME). */
+  deploymentName: string;
   canonicalName: string;
+  /** The canonical name as the gateway template writes it: neither truncated nor trimmed. */
+  canonicalNameUntrimmed: string;
   canonicalRevision: string;
   interceptionMode: string;
   nativeSidecar: boolean;
@@ -44,6 +48,12 @@ export interface IstioContext {
   userVolumes: Json[];
   /** sidecar.istio.io/userVolumeMount: extra istio-proxy mounts ({name: mount} JSON), by name. */
   userVolumeMounts: Json[];
+  /**
+   * The pod's own istio-proxy and istio-init declarations (image `auto` dropped), null when
+   * absent or already injected: templates record them in proxy.istio.io/overrides as Istio does.
+   */
+  declaredProxy: Json | null;
+  declaredInit: Json | null;
   /** Prometheus scrape annotations pointing at the agent ({} when the merge does not apply). */
   prometheusAnnotations: StringMap;
 }
@@ -152,6 +162,16 @@ function namedEntries(text: string | undefined): Json[] {
   return Object.keys(parsed).sort().filter((k) => isMapping(parsed[k])).map((name) => ({ ...(parsed as Json)[name] as Json, name }));
 }
 
+function declared(pod: Pod, name: string, annotations: StringMap): Json | null {
+  if ('sidecar.istio.io/status' in annotations) return null;
+  const spec = pod.spec as Json | undefined;
+  const all = [...(Array.isArray(spec?.containers) ? spec.containers : []), ...(Array.isArray(spec?.initContainers) ? spec.initContainers : [])];
+  const found = all.find((c): c is Json => isMapping(c) && c.name === name);
+  if (!found) return null;
+  const { image, ...rest } = found;
+  return image === 'auto' || image === undefined ? { ...rest, resources: rest.resources ?? {} } : { ...found, resources: found.resources ?? {} };
+}
+
 export interface IstioInputs {
   pod: Pod;
   namespace: string;
@@ -198,7 +218,9 @@ export function istioContext({ pod, namespace, values, meshConfig, clusterNative
     appContainers: containers.map((c) => str(c.name)).filter((n) => n !== PROXY_CONTAINER),
     workloadName,
     owner: ownerURI(workload),
+    deploymentName: workload.name,
     canonicalName: canonical.name,
+    canonicalNameUntrimmed: canonical.untrimmed,
     canonicalRevision: canonical.revision,
     interceptionMode: annotations['sidecar.istio.io/interceptionMode'] || str(config.interceptionMode) || 'REDIRECT',
     nativeSidecar,
@@ -207,6 +229,8 @@ export function istioContext({ pod, namespace, values, meshConfig, clusterNative
     excludeInboundPorts: excludeInboundPort(statusPort, excluded),
     resources: resourcesOf(annotations, values),
     prometheusAnnotations: prometheusMerge(annotations, meshConfig as Json, agentPort),
+    declaredProxy: declared(pod, PROXY_CONTAINER, annotations),
+    declaredInit: declared(pod, 'istio-init', annotations),
     userVolumes: namedEntries(annotations['sidecar.istio.io/userVolume']),
     userVolumeMounts: namedEntries(annotations['sidecar.istio.io/userVolumeMount']),
   };

@@ -72,8 +72,8 @@ export function ownerURI(w: WorkloadMeta): string {
 const TRIM_CHARS = /^[-_.]+|[-_.]+$/g;
 
 /** service.istio.io/canonical-name and -revision: the pod's own labels first, then the usual app labels. */
-export function canonicalLabels(labels: StringMap, workloadName: string): { name: string; revision: string } {
+export function canonicalLabels(labels: StringMap, workloadName: string): { name: string; untrimmed: string; revision: string } {
   const name = labels['service.istio.io/canonical-name'] || labels['app.kubernetes.io/name'] || labels.app || workloadName;
   const revision = labels['service.istio.io/canonical-revision'] || labels['app.kubernetes.io/version'] || labels.version || 'latest';
-  return { name: name.slice(0, 63).replace(TRIM_CHARS, ''), revision };
+  return { name: name.slice(0, 63).replace(TRIM_CHARS, ''), untrimmed: name, revision };
 }

@@ -67,7 +67,8 @@ function compareEnv(path: string, gotRaw: unknown, wantRaw: unknown, out: string
   for (const w of want) {
     const g = byName.get(w.name);
     if (!g) continue;
-    if (!same(asJson(g.value), asJson(w.value)) || !same(g.valueFrom, w.valueFrom)) {
+    // Go omits an empty value: `value: ""` and no value are the same variable.
+    if (!same(asJson(g.value || undefined), asJson(w.value || undefined)) || !same(g.valueFrom, w.valueFrom)) {
       out.push(`${path}.env.${w.name}: got ${show(g.value ?? g.valueFrom)}, want ${show(w.value ?? w.valueFrom)}`);
     }
   }
