@@ -40,10 +40,12 @@ if (!corpusPresent()) {
   const inScope = cases.filter((c) => !c.outOfScope);
   let identical = 0;
   const failures: string[] = [];
+  const notRefused: string[] = [];
   for (const c of inScope) {
     const verdict = runCase(c);
     if (verdict.identical) identical++;
     else failures.push(`${c.label}\n${verdict.lines.map((l) => `    ${l}`).join('\n')}`);
+    if (c.expectedError && !verdict.identical) notRefused.push(c.label);
   }
   for (const c of cases.filter((x) => x.outOfScope)) t.comment(`out of scope: ${c.label}: ${c.outOfScope}`);
   for (const f of failures) t.comment(`differs: ${f}`);
@@ -51,5 +53,6 @@ if (!corpusPresent()) {
   t.comment(summary);
   console.error(summary);
   t.ok(identical >= PARITY_FLOOR, `at least ${PARITY_FLOOR} cases identical (${identical})`);
+  t.same(notRefused, [], 'every input Istio refuses is refused');
   t.ok(inScope.length > 100, `the corpus has its ~130 in-scope cases (${inScope.length})`);
 }
