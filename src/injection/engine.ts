@@ -95,6 +95,8 @@ export function evaluatePod(
   let rendered: Fragment;
   try {
     const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: probes?.appProbers ?? null });
+    // The istio profile parses proxy.istio.io/config as a whole ProxyConfig: refused when invalid, as Istio does.
+    if (context.istio?.problem) return denied(decision, warnings, `cannot inject: ${context.istio.problem}`, resolution.effective, resolution.templates);
     rendered = renderTemplatesCached(resolution.templates, snapshot, context);
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
