@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILTIN_CONFIG_DIR } from './config/load-dir.js';
+import { clusterFromFlag, profileDir } from './cli/config-flags.js';
 import { FlagValueError, parseNamespaceFlags, type NamespaceFlags } from './cli/namespace-flags.js';
 
 /** A usage error: the CLI prints the message and exits 2. */
@@ -67,6 +68,8 @@ export interface ServeSettings {
   readonly clientCaFile?: string;
   readonly shutdownTimeoutMs: number;
   readonly shutdownDelayMs: number;
+  /** --kubernetes-version ("1.29"): the cluster as taken to be, instead of asking the apiserver. */
+  readonly kubernetesVersion?: string;
 }
 
 export type ParsedServeArgs = { help: true } | { help: false; settings: ServeSettings };
@@ -82,6 +85,8 @@ const OPTIONS = {
   'metrics-port': { type: 'string' },
   address: { type: 'string' },
   'config-dir': { type: 'string' },
+  profile: { type: 'string' },
+  'kubernetes-version': { type: 'string' },
   configmap: { type: 'string' },
   kubeconfig: { type: 'string' },
   standalone: { type: 'boolean' },
@@ -126,6 +131,10 @@ Configuration (reloaded live when it changes)
                               (default with Kubernetes access: the ConfigMap; standalone:
                               the built-in templates/ folder)
   --configmap [NS/]NAME       watch this ConfigMap (default: ${DEFAULT_CONFIGMAP} in --namespace)
+  --profile NAME              a built-in configuration folder: default (templates/) or
+                              one of templates/profiles/ (instead of --config-dir)
+  --kubernetes-version X.Y    the cluster's version for native-sidecar auto (default: the
+                              nodes' kubelets, else the apiserver's; standalone: unknown)
   --namespace-labels k=v,...  standalone only: labels every namespace is taken to have
   --namespace-annotations k=v,...
                               standalone only: annotations every namespace is taken to have
@@ -222,7 +231,25 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
   const serviceName = str('service-name') ?? 'sidecar-injector';
   checkDnsLabel('--service-name', serviceName);
 
-  const configDir = str('config-dir');
+  const profile = str('profile');
+  if (profile !== undefined && (str('config-dir') !== undefined || str('configmap') !== undefined)) {
+    throw new SettingsError('--profile excludes --config-dir and --configmap: pick one source of configuration.');
+  }
+  let configDir = str('config-dir');
+  try {
+    if (profile !== undefined) configDir = profileDir(profile);
+  } catch (err) {
+    if (err instanceof FlagValueError) throw new SettingsError(`${err.message}.`);
+    throw err;
+  }
+  const versionFlag = str('kubernetes-version');
+  let kubernetesVersion: string | undefined;
+  try {
+    kubernetesVersion = versionFlag === undefined ? undefined : clusterFromFlag(versionFlag).kubernetesVersion ?? undefined;
+  } catch (err) {
+    if (err instanceof FlagValueError) throw new SettingsError(`${err.message}.`);
+    throw err;
+  }
   const configMap = str('configmap');
   if (configDir !== undefined && configMap !== undefined) {
     throw new SettingsError('--config-dir and --configmap exclude each other: pick one source of configuration.');
@@ -297,6 +324,7 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
     clientCaFile: clientCaFile === undefined ? undefined : path.resolve(clientCaFile),
     shutdownTimeoutMs: parseDuration('--shutdown-timeout', str('shutdown-timeout') ?? '25s', 100, 3_600_000),
     shutdownDelayMs: parseDuration('--shutdown-delay', str('shutdown-delay') ?? '0s', 0, 600_000),
+    ...(kubernetesVersion !== undefined ? { kubernetesVersion } : {}),
   };
   if (settings.port !== 0 && settings.port === settings.metricsPort) {
     throw new SettingsError(`--port and --metrics-port are both ${settings.port}; they need different ports.`);

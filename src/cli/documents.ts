@@ -183,10 +183,10 @@ function unescapePointer(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-/** Applies `add` operations (paths relative to `base`) to a YAML syntax tree. Throws if one does not fit. */
+/** Applies `add` and `replace` operations (paths relative to `base`) to a YAML syntax tree. Throws if one does not fit. */
 function addToYaml(doc: Document, base: PathSegment[], ops: PatchOperation[]): void {
   for (const op of ops) {
-    if (op.op !== 'add' || !op.path.startsWith('/')) throw new Error(`unsupported operation ${op.op} ${op.path}`);
+    if ((op.op !== 'add' && op.op !== 'replace') || !op.path.startsWith('/')) throw new Error(`unsupported operation ${op.op} ${op.path}`);
     const segments = op.path.slice(1).split('/').map(unescapePointer);
     const last = segments.pop()!;
     const parentPath = [...base, ...segments];
@@ -200,8 +200,9 @@ function addToYaml(doc: Document, base: PathSegment[], ops: PatchOperation[]): v
     const value = doc.createNode(op.value, { aliasDuplicateObjects: false });
     if (isSeq(parent)) {
       const at = last === '-' ? parent.items.length : Number(last);
-      if (!Number.isInteger(at) || at < 0 || at > parent.items.length) throw new Error(`index ${last} out of range`);
-      parent.items.splice(at, 0, value);
+      const limit = op.op === 'replace' ? parent.items.length - 1 : parent.items.length;
+      if (!Number.isInteger(at) || at < 0 || at > limit) throw new Error(`index ${last} out of range`);
+      parent.items.splice(at, op.op === 'replace' ? 1 : 0, value);
     } else if (isMap(parent)) {
       parent.set(last, value);
     } else {

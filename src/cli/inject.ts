@@ -5,11 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, compileSnapshot } from '../config/compile.js';
 import { BUILTIN_CONFIG_DIR, ConfigDirError, loadConfigDir } from '../config/load-dir.js';
+import type { ClusterInfo } from '../injection/native-sidecar.js';
 import { applyOutcome, evaluatePod, type InjectionOutcome } from '../injection/engine.js';
 import type { Snapshot } from '../injection/types.js';
 import {
   describeSite, InputError, locatePods, parseInput, type DocumentEdit, type ParsedInput, type PathSegment, type PodSite,
 } from './documents.js';
+import { applySetFlags, clusterFromFlag, CONFIG_FLAG_OPTIONS, CONFIG_FLAGS_HELP, configDirOf } from './config-flags.js';
 import { FlagValueError, NAMESPACE_FLAG_OPTIONS, parseNamespaceFlags, type NamespaceFlags } from './namespace-flags.js';
 
 /** Where a command reads and writes: `process`, or streams in tests. */
@@ -33,6 +35,7 @@ export const INPUT_OPTIONS = {
   filename: { type: 'string', short: 'f', multiple: true },
   'config-dir': { type: 'string' },
   ...NAMESPACE_FLAG_OPTIONS,
+  ...CONFIG_FLAG_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,7 +50,7 @@ export const INPUT_FLAGS_HELP = `  -f, --filename FILE|-       the manifests (YA
                               annotations the pods' namespace is taken to have
                               (defaults for the pods' sidecar-injector.io/ settings;
                               a part without "=" continues the previous value: k=a,b)
-`;
+${CONFIG_FLAGS_HELP}`;
 export const HELP_FLAG_HELP = '  -h, --help                  show this help\n';
 
 export const INJECT_USAGE = `Usage: sidecar-injector inject -f FILE|- [flags]
@@ -84,6 +87,8 @@ export interface PreparedInput {
   sites: PodSite[];
   snapshot: Snapshot;
   namespace: NamespaceFlags;
+  /** What the cluster is taken to be (--kubernetes-version). */
+  cluster: ClusterInfo;
 }
 
 export interface InputValues {
@@ -91,6 +96,9 @@ export interface InputValues {
   'config-dir'?: string;
   'namespace-labels'?: string;
   'namespace-annotations'?: string;
+  profile?: string;
+  set?: string[];
+  'kubernetes-version'?: string;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -118,11 +126,13 @@ export async function prepareInput(values: InputValues, io: CliIo): Promise<Prep
   if (files.length === 0) throw new UsageError('missing -f FILE (use -f - to read standard input)');
   if (files.length > 1) throw new UsageError(`-f given ${files.length} times; give one file, or - for standard input`);
   const namespace = parseNamespaceFlags(values);
+  const cluster = clusterFromFlag(values['kubernetes-version']);
+  const configDir = configDirOf(values);
   const { source, text } = await readSource(files[0], io);
-  const snapshot = compileSnapshot(await loadConfigDir(values['config-dir'] ?? BUILTIN_CONFIG_DIR));
+  const snapshot = compileSnapshot(applySetFlags(await loadConfigDir(configDir), values.set));
   const input = parseInput(text, source);
   const sites = input.documents.flatMap((doc) => locatePods(doc, source));
-  return { input, sites, snapshot, namespace };
+  return { input, sites, snapshot, namespace, cluster };
 }
 
 export interface PodResult {
@@ -135,7 +145,7 @@ export function evaluateSites(prepared: PreparedInput): PodResult[] {
   const { labels, annotations } = prepared.namespace;
   return prepared.sites.map((site) => ({
     site,
-    outcome: evaluatePod(site.pod, { name: site.object.namespace, labels, annotations }, prepared.snapshot, { kind: 'Pod', operation: 'CREATE' }),
+    outcome: evaluatePod(site.pod, { name: site.object.namespace, labels, annotations }, prepared.snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster: prepared.cluster }),
   }));
 }
 

@@ -2,9 +2,12 @@
 // configuration and the certificate, serves the webhook, and shuts down gracefully on
 // SIGTERM/SIGINT. Resolves the process exit code (0 clean, 1 failure, 2 usage).
 import type { FastifyInstance } from 'fastify';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { ClusterVersionWatcher } from '../cluster/cluster-version.js';
 import type { PodEvaluator } from '../admission/admit.js';
 import { evaluatePod } from '../injection/engine.js';
+import { UNKNOWN_CLUSTER, type ClusterInfo } from '../injection/native-sidecar.js';
 import { watchCertificates, watchClientCa, type CertificateWatcher } from '../server/cert-watcher.js';
 import { createLogger } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
@@ -51,12 +54,16 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
   let caWatcher: CertificateWatcher | undefined;
   let health: FastifyInstance | undefined;
   let webhook: FastifyInstance | undefined;
+  // The cluster for native-sidecar auto: --kubernetes-version, else read from the apiserver.
+  let cluster: { current(): ClusterInfo; close?(): void } = settings.kubernetesVersion !== undefined
+    ? { current: () => ({ kubernetesVersion: settings.kubernetesVersion!, oldestKubeletVersion: null }) }
+    : { current: () => UNKNOWN_CLUSTER };
   const parts: ServerParts = {
     logger, metrics, readiness,
     admit: {
       snapshot: () => sources?.config.current(),
       namespaces: { get: (name) => sources!.namespaces.get(name) },
-      evaluate: overrides.evaluate ?? evaluatePod,
+      evaluate: overrides.evaluate ?? ((pod, namespace, snapshot, request) => evaluatePod(pod, namespace, snapshot, request, { cluster: cluster.current() })),
     },
   };
   try {
@@ -66,6 +73,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
 
     sources = await openSources(settings, logger, metrics, readiness, overrides);
+    if (settings.kubernetesVersion === undefined && sources.connection) cluster = await watchClusterVersion(sources.connection.kubeConfig, logger);
     const pair = await initialKeyPair(settings, logger);
     const clientCa = settings.clientCaFile ? await initialClientCa(settings.clientCaFile, logger) : undefined;
     readiness.satisfy('certificate');
@@ -94,7 +102,16 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     watcher?.close();
     caWatcher?.close();
     sources?.close();
+    cluster.close?.();
   }
+}
+
+/** Reads the apiserver's and nodes' versions now (never fails: unknown until read) and every few minutes. */
+async function watchClusterVersion(kubeConfig: KubeConfig, logger: Logger): Promise<ClusterVersionWatcher> {
+  const { ClusterVersionWatcher, kubeVersionReader } = await import('../cluster/cluster-version.js');
+  const watcher = new ClusterVersionWatcher(kubeVersionReader(kubeConfig), logger);
+  await watcher.start();
+  return watcher;
 }
 
 function portOf(app: FastifyInstance): number | undefined {

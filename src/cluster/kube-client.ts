@@ -30,7 +30,7 @@ function withDeadline(timeoutMs: number, signal?: AbortSignal): { options: Confi
 }
 
 /** Runs one API call with a deadline; a timeout becomes an error that says so. */
-async function callWithDeadline<R>(what: string, timeoutMs: number, signal: AbortSignal | undefined, call: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<R>): Promise<R> {
+export async function callWithDeadline<R>(what: string, timeoutMs: number, signal: AbortSignal | undefined, call: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<R>): Promise<R> {
   const { options, timedOut } = withDeadline(timeoutMs, signal);
   try {
     return await call(options);

@@ -58,6 +58,8 @@ export interface SettingSpec {
   readonly configShape: ConfigShape;
   /** What a config default may be, for messages about a value of the wrong type. */
   readonly expected: string;
+  /** The default when config.yaml does not set one (settings added later: older configs keep working). */
+  readonly fallback?: unknown;
 }
 
 const templates: SettingParser = (raw, context) => parseTemplateNames(raw, context.templates);
@@ -66,12 +68,13 @@ const memory: SettingParser = (raw) => parseQuantity(raw, '128Mi or 1Gi');
 
 function spec(
   name: SettingName, annotation: string, istio: IstioTwin, valuesPath: string | null,
-  parseNative: SettingParser, parseIstio: SettingParser, configShape: ConfigShape,
+  parseNative: SettingParser, parseIstio: SettingParser, configShape: ConfigShape, fallback?: unknown,
 ): SettingSpec {
   return Object.freeze({
     name, annotation, key: ANNOTATION_PREFIX + annotation, istio,
     valuesPath: valuesPath === null ? null : Object.freeze(valuesPath.split('.')),
     parseNative, parseIstio, configShape, expected: EXPECTED_BY_SHAPE[configShape](annotation),
+    ...(fallback !== undefined ? { fallback } : {}),
   });
 }
 
@@ -115,7 +118,7 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     'proxy.holdApplicationUntilProxyStarts', parseNativeBool, parseNativeBool, 'boolean'),
   spec('rewriteProbes', 'rewrite-probes', twin('sidecar.istio.io/rewriteAppHTTPProbers'), 'proxy.rewriteProbes',
     parseNativeBool, parseGoBool, 'boolean'),
-  spec('initFirst', 'init-first', { kind: 'none', key: undefined }, 'capture.initFirst', parseNativeBool, parseNativeBool, 'boolean'),
+  spec('initFirst', 'init-first', { kind: 'none', key: undefined }, 'capture.initFirst', parseNativeBool, parseNativeBool, 'boolean', false),
 ]);
 
 /** The annotation keys of a setting: its native key, and its Istio twin when it has one. */

@@ -164,6 +164,7 @@ function configValue(values: Readonly<Record<string, unknown>>, path: readonly s
 function parseDefault(spec: SettingSpec, snapshot: Snapshot): Default {
   const where = spec.valuesPath === null ? 'defaultTemplates' : `values.${spec.valuesPath.join('.')}`;
   const raw = spec.valuesPath === null ? snapshot.defaultTemplates : configValue(snapshot.values, spec.valuesPath);
+  if ((raw === undefined || raw === null) && spec.fallback !== undefined) return { ok: true, value: spec.fallback };
   if (raw === undefined || raw === null) return { ok: false, problem: `config ${where}: missing value: expected ${spec.expected}` };
   const parsed = parseConfigValue(spec.name, raw, snapshot.templates);
   if (parsed.ok) return { ok: true, value: deepFreeze(parsed.value) };

@@ -22,6 +22,8 @@ export interface ConfigHandle {
 export interface Sources {
   config: ConfigHandle;
   namespaces: NamespaceSource;
+  /** The Kubernetes access in use; undefined standalone. */
+  connection?: KubeConnection;
   /** Stops every watch. */
   close(): void;
 }
@@ -134,6 +136,7 @@ export async function openSources(settings: ServeSettings, logger: Logger, metri
   return {
     config,
     namespaces,
+    connection,
     close() {
       config.close();
       namespaces.close?.();

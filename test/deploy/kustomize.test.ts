@@ -72,7 +72,10 @@ t.test('base', { skip }, async (t) => {
   });
 
   t.test('RBAC: read namespaces, read the one ConfigMap, nothing else', async (t) => {
-    t.same(only(objects, 'ClusterRole').rules, [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }]);
+    t.same(only(objects, 'ClusterRole').rules, [
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+    ]);
     t.same(only(objects, 'Role').rules, [{
       apiGroups: [''], resources: ['configmaps'], resourceNames: ['sidecar-injector'], verbs: ['get', 'list', 'watch'],
     }]);

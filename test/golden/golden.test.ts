@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fjp from 'fast-json-patch';
 import { parse, stringify } from 'yaml';
 import { applyOutcome, evaluatePod } from '../../src/injection/engine.js';
+import type { ClusterInfo } from '../../src/injection/native-sidecar.js';
 import type { NamespaceView, Pod, RequestInfo } from '../../src/injection/types.js';
 import { FIXTURES_DIR, ROOT, snapshotWith } from '../support/config.js';
 
@@ -20,6 +21,8 @@ interface Case {
   request: RequestInfo;
   config: Record<string, unknown>;
   templates: string[];
+  /** What the cluster is taken to be (`cluster:` in the input); unknown when absent. */
+  cluster?: ClusterInfo;
   /** Captured reviews are large: their golden holds the patch, not the whole object. */
   withObject: boolean;
 }
@@ -48,6 +51,7 @@ function inputCases(): Case[] {
       namespace: { name: 'shop', labels: {}, annotations: {}, ...input.namespace },
       request: { kind: 'Pod', operation: 'CREATE', ...input.request },
       config: input.config ?? {}, templates: input.templates ?? [], withObject: true,
+      ...(input.cluster ? { cluster: { kubernetesVersion: null, oldestKubeletVersion: null, ...input.cluster } } : {}),
     };
   });
 }
@@ -56,7 +60,8 @@ for (const c of [...reviewCases(), ...inputCases()]) {
   t.test(c.name, async (t) => {
     const snapshot = snapshotWith(c.config, c.templates);
     const before = JSON.stringify(c.pod);
-    const outcome = evaluatePod(c.pod, c.namespace, snapshot, c.request);
+    const env = { cluster: c.cluster };
+    const outcome = evaluatePod(c.pod, c.namespace, snapshot, c.request, env);
     const injected = applyOutcome(c.pod, outcome);
     t.equal(JSON.stringify(c.pod), before, 'the input object is not modified');
 
@@ -76,13 +81,15 @@ for (const c of [...reviewCases(), ...inputCases()]) {
     t.ok(existsSync(goldenFile), `golden file exists (run npm run golden): ${goldenFile}`);
     if (existsSync(goldenFile)) t.same(actual, parse(readFileSync(goldenFile, 'utf8')), 'matches the golden file');
 
-    // The patch is the injected object, exactly, and uses only `add`.
+    // The patch is the injected object, exactly: `add`, and `replace` only where a merge
+    // changed one of the pod's values (a pod without merges gets adds only).
     const patched = fjp.applyPatch(structuredClone(c.pod), fjp.deepClone(outcome.patch), true, false).newDocument;
     t.same(patched, injected, 'applying the patch gives the injected object');
-    t.ok(outcome.patch.every((op) => op.op === 'add'), 'only add operations');
+    const merges = outcome.plan ? Object.values(outcome.plan.merged).flat().length : 0;
+    t.ok(outcome.patch.every((op) => op.op === 'add' || (op.op === 'replace' && merges > 0)), 'add operations, replace only for merges');
 
     // Injecting the result again changes nothing.
-    const again = evaluatePod(injected, c.namespace, snapshot, c.request);
+    const again = evaluatePod(injected, c.namespace, snapshot, c.request, env);
     t.same(again.patch, [], 're-injection is a no-op');
     if (outcome.patch.length > 0) t.equal(again.decision.reason, 'already-injected');
   });

@@ -23,7 +23,7 @@ function pod(name: string, labels: Record<string, string>, annotations: Record<s
 
 t.test('templateReads finds the context fields a template can read', async (t) => {
   t.same(templateReads({ a: '${pod.name}', b: { $eval: 'settings . logLevel' } }),
-    { pod: ['name'], namespace: [], settings: ['logLevel'], clock: false }, 'field access, with spaces too');
+    { pod: ['name'], namespace: [], settings: ['logLevel'], cluster: [], appProbers: [], clock: false }, 'field access, with spaces too');
   t.equal(templateReads({ a: { $fromNow: '1 hour' } }).clock, true, '$fromNow reads the clock');
   t.equal(templateReads({ a: '${now}' }).clock, true, 'so does now');
   t.equal(templateReads({ a: 'status.now' }).clock, false, 'a property named now does not');
@@ -32,11 +32,28 @@ t.test('templateReads finds the context fields a template can read', async (t) =
   t.same(templateReads({ $if: 'defined("namespace")', then: 1 }).namespace, 'all', 'defined() names a variable');
   t.same(templateReads({ '${namespace.name}': 'k' }).namespace, ['name'], 'object keys are scanned');
   t.same(templateReads({ fieldPath: 'metadata.namespace', y: 'values.pod.x' }),
-    { pod: [], namespace: [], settings: [], clock: false }, 'a property of something else is not a context read');
+    { pod: [], namespace: [], settings: [], cluster: [], appProbers: [], clock: false }, 'a property of something else is not a context read');
   t.same(templateReads({ a: 'podName', b: 'my_settings', c: 'POD_NAMESPACE', d: 'nowhere' }),
-    { pod: [], namespace: [], settings: [], clock: false }, 'longer identifiers and other cases do not match');
+    { pod: [], namespace: [], settings: [], cluster: [], appProbers: [], clock: false }, 'longer identifiers and other cases do not match');
   t.same(templateReads(snapshotWith().templates.get('sidecar')!.source).pod, ['labels', 'serviceAccountName'],
     'the built-in template reads the pod labels and service account, not its name');
+  t.same(templateReads({ a: { $eval: 'cluster.nativeSidecars' }, b: { $eval: 'appProbers' } }),
+    { pod: [], namespace: [], settings: [], cluster: ['nativeSidecars'], appProbers: 'all', clock: false }, 'cluster and appProbers are read too');
+});
+
+t.test('a template reading pod.spec keys on the spec; a huge spec is rendered every time', async (t) => {
+  const base = snapshotWith();
+  const source = { containers: [{ name: 'probe-count', image: 'x:1', args: [{ $eval: 'str(len(pod.spec.containers))' }] }] };
+  const snapshot = { ...base, templates: new Map([['spec-reader', { name: 'spec-reader', source }]]) };
+  const annotated = (p: Pod) => ({ ...p, metadata: { ...p.metadata, annotations: { 'sidecar-injector.io/templates': 'spec-reader' } } });
+  const one = annotated(pod('a', {}));
+  const two = annotated({ ...pod('b', {}), spec: { containers: [{ name: 'app', image: 'app:1' }, { name: 'side', image: 's:1' }] } });
+  t.same(evaluatePod(one, enabled, snapshot, request).plan!.fragment.containers[0].args, ['1']);
+  t.same(evaluatePod(two, enabled, snapshot, request).plan!.fragment.containers[0].args, ['2'], 'another spec, another rendering');
+  t.equal(renderCacheOf(snapshot).size, 2);
+  const huge = annotated({ ...pod('c', {}), spec: { containers: [{ name: 'app', image: 'app:1', env: [{ name: 'BIG', value: 'x'.repeat(RENDER_CACHE_MAX_KEY_CHARS) }] }] } });
+  t.same(evaluatePod(huge, enabled, snapshot, request).plan!.fragment.containers[0].args, ['1']);
+  t.equal(renderCacheOf(snapshot).size, 2, 'a spec over the key limit is not cached');
 });
 
 t.test('pods differing only in what no template reads share one rendering', async (t) => {

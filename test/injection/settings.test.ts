@@ -27,7 +27,7 @@ t.test('defaults come from the config, in one shape', async (t) => {
     logLevel: 'warning', interceptionMode: 'REDIRECT',
     includeInboundPorts: '*', excludeInboundPorts: [], excludeOutboundPorts: [],
     includeOutboundIPRanges: '*', excludeOutboundIPRanges: [],
-    nativeSidecar: false, holdApplicationUntilProxyStarts: false, rewriteProbes: false,
+    nativeSidecar: false, holdApplicationUntilProxyStarts: false, rewriteProbes: false, initFirst: false,
     csv: { includeInboundPorts: '*', excludeInboundPorts: '', excludeOutboundPorts: '', includeOutboundIPRanges: '*', excludeOutboundIPRanges: '' },
   });
   t.same(r.effective.map((e) => e.name), SETTINGS.map((s) => s.name), 'catalog order');
@@ -65,11 +65,11 @@ t.test('a missing or invalid config default denies, naming the config path', asy
   const bad = resolveSettings(undefined, namespace(), snapshotFixture({ values: valuesWith('proxy.resources.requests.cpu', 'lots') }));
   t.equal(bad.denial, 'config values.proxy.resources.requests.cpu: invalid value "lots": expected a Kubernetes quantity such as 100m or 0.5');
   const wrongType = resolveSettings(undefined, namespace(), snapshotFixture({ values: valuesWith('proxy.nativeSidecar', 'yes please') }));
-  t.match(wrongType.denial, /^config values\.proxy\.nativeSidecar: invalid value "yes please": expected "true" or "false"$/);
+  t.match(wrongType.denial, /^config values\.proxy\.nativeSidecar: invalid value "yes please": expected "true", "false" or "auto"$/);
   const list = resolveSettings(undefined, namespace(), snapshotFixture({ values: valuesWith('capture.excludeInboundPorts', [1, 99999]) }));
   t.match(list.denial, /^config values\.capture\.excludeInboundPorts: invalid value "\[1,99999\]": expected/);
   const noValues = resolveSettings(undefined, namespace(), snapshotFixture({ values: {} }));
-  t.equal(noValues.denial?.split('; ').length, SETTINGS.length - 1, 'every values-backed setting is named');
+  t.equal(noValues.denial?.split('; ').length, SETTINGS.filter((s) => s.fallback === undefined).length - 1, 'every values-backed setting without a fallback is named');
   const noTemplates = resolveSettings(undefined, namespace(), snapshotFixture({ defaultTemplates: ['gone'] }));
   t.match(noTemplates.denial, /^config defaultTemplates: invalid value "\[\\"gone\\"\]": expected .*no template "gone"/);
   t.same(noTemplates.templates, [], 'no templates when none resolve');
@@ -137,7 +137,7 @@ t.test('exact denial messages', async (t) => {
     [{ 'sidecar-injector.io/proxy-cpu': 'lots' }, 'annotation sidecar-injector.io/proxy-cpu: invalid value "lots": expected a Kubernetes quantity such as 100m or 0.5'],
     [{ 'sidecar-injector.io/proxy-memory': '-1Gi' }, 'annotation sidecar-injector.io/proxy-memory: invalid value "-1Gi": expected a non-negative Kubernetes quantity such as 128Mi or 1Gi'],
     [{ 'sidecar-injector.io/log-level': 'verbose' }, 'annotation sidecar-injector.io/log-level: invalid value "verbose": expected one of trace, debug, info, warning, error, critical, off'],
-    [{ 'sidecar-injector.io/native-sidecar': 'yes' }, 'annotation sidecar-injector.io/native-sidecar: invalid value "yes": expected "true" or "false"'],
+    [{ 'sidecar-injector.io/native-sidecar': 'yes' }, 'annotation sidecar-injector.io/native-sidecar: invalid value "yes": expected "true", "false" or "auto"'],
     [{ 'sidecar-injector.io/templates': 'sidecar,missing' }, 'annotation sidecar-injector.io/templates: invalid value "sidecar,missing": expected comma-separated template names from: sidecar, extra (no template "missing")'],
     [{ 'sidecar-injector.io/exclude-inbound-ports': '70000' }, 'annotation sidecar-injector.io/exclude-inbound-ports: invalid value "70000": expected comma-separated ports 1-65535 such as 8080,9090 ("70000" is out of range)'],
     [{ 'traffic.sidecar.istio.io/includeOutboundIPRanges': '300.0.0.0/8' }, 'annotation traffic.sidecar.istio.io/includeOutboundIPRanges: invalid value "300.0.0.0/8": expected "*" or comma-separated CIDRs such as 10.0.0.0/8,fd00::/8 ("300.0.0.0/8": IPv4 field has value >255)'],
@@ -335,4 +335,25 @@ t.test('inputs are not modified', async (t) => {
   readPodInjectIntent(meta, true);
   readNamespaceInjection(ns, true);
   t.equal(JSON.stringify([meta, ns]), before);
+});
+
+t.test('native-sidecar auto and true against what the cluster is', async (t) => {
+  const at = (kubernetesVersion: string | null, oldestKubeletVersion: string | null = null) => ({ kubernetesVersion, oldestKubeletVersion });
+  const auto = pod({ 'sidecar-injector.io/native-sidecar': 'auto' });
+  t.equal(resolveSettings(auto, namespace(), snapshot).settings.nativeSidecar, false, 'auto on an unknown cluster: off');
+  t.equal(resolveSettings(auto, namespace(), snapshot, at('1.20')).settings.nativeSidecar, false, 'auto at 1.20: off');
+  t.equal(resolveSettings(auto, namespace(), snapshot, at('1.32')).settings.nativeSidecar, false, 'auto at 1.32: off');
+  t.equal(resolveSettings(auto, namespace(), snapshot, at('1.33')).settings.nativeSidecar, true, 'auto at 1.33: on');
+  t.equal(resolveSettings(auto, namespace(), snapshot, at('1.34', '1.30')).settings.nativeSidecar, false, 'an old kubelet decides');
+  t.equal(resolveSettings(auto, namespace(), snapshot, at('1.33', '1.33')).settings.nativeSidecar, true);
+  const on = pod({ 'sidecar-injector.io/native-sidecar': 'true' });
+  t.equal(resolveSettings(on, namespace(), snapshot).denial, undefined, 'true on an unknown cluster is taken at its word');
+  t.equal(resolveSettings(on, namespace(), snapshot, at('1.28')).settings.nativeSidecar, true);
+  const refused = resolveSettings(on, namespace(), snapshot, at('1.20'));
+  t.match(refused.denial, /^annotation sidecar-injector\.io\/native-sidecar: "true" cannot be honoured: native sidecars need Kubernetes 1\.28 or later and the cluster is 1\.20/);
+  t.match(resolveSettings(on, namespace(), snapshot, at('1.30', '1.27')).denial, /the oldest node's kubelet is 1\.27/);
+  const config = snapshotFixture({ values: valuesWith('proxy.nativeSidecar', true) });
+  t.match(resolveSettings(undefined, namespace(), config, at('1.25')).denial, /^config values\.proxy\.nativeSidecar: "true" cannot be honoured/);
+  const istio = resolveSettings(pod({ 'sidecar.istio.io/nativeSidecar': 'true' }), namespace(), snapshot, at('1.20'));
+  t.match(istio.denial, /^annotation sidecar\.istio\.io\/nativeSidecar: "true" cannot be honoured/);
 });

@@ -20,6 +20,7 @@ export const DEFAULT_VALUES = {
     excludeOutboundPorts: '',
     includeOutboundIPRanges: '*',
     excludeOutboundIPRanges: '',
+    initFirst: false,
   },
 };
 
