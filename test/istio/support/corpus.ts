@@ -118,59 +118,30 @@ export function readPods(file: string): Array<{ pod: Pod; namespace: string }> {
   return docs.flatMap((doc) => podsOf(doc).map((pod) => ({ pod, namespace: doc?.metadata?.namespace || 'default' })));
 }
 
-// --set values parse like istioctl's: booleans and integers become typed, the rest stay text.
-function typed(raw: string): unknown {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  if (/^-?\d+$/.test(raw)) return Number(raw);
-  return raw;
-}
-
-function setPath(target: Json, path: string[], value: unknown, append = false): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-    node = node[key];
+/** `{a: {b: 1}}` under `prefix` as leaf `--set` arguments (`prefix.a.b=1`); lists and empty maps whole, as JSON. */
+function leafSets(prefix: string, value: unknown): string[] {
+  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
+    return Object.entries(value).flatMap(([k, v]) => leafSets(`${prefix}.${k}`, v));
   }
-  const last = path[path.length - 1];
-  if (append) node[last] = [...(Array.isArray(node[last]) ? node[last] : []), value];
-  else node[last] = value;
+  return [`${prefix}=${JSON.stringify(value)}`];
 }
 
-function deepMerge(into: Json, over: Json): Json {
-  for (const [k, v] of Object.entries(over)) {
-    if (v && typeof v === 'object' && !Array.isArray(v) && into[k] && typeof into[k] === 'object' && !Array.isArray(into[k])) deepMerge(into[k], v);
-    else into[k] = v;
-  }
-  return into;
-}
-
-/** `--set PATH=VALUE` arguments for a case: values.* paths and meshConfig.* paths. */
-export function caseOverrides(c: CorpusCase): Array<{ path: string; value: unknown; append?: boolean }> {
-  const out: Array<{ path: string; value: unknown; append?: boolean }> = [];
+/**
+ * The `--set PATH=VALUE` arguments of a case (what `inject --profile istio` gets): the
+ * .iop.yaml's values and meshConfig, the case's value flags, its mesh changes.
+ */
+export function caseSets(c: CorpusCase): string[] {
+  const sets: string[] = [];
   if (c.inFilePath) {
     const iop = parse(readFileSync(join(TESTDATA, c.inFilePath), 'utf8')) as Json;
-    if (iop?.spec?.values) out.push({ path: 'values', value: iop.spec.values });
-    if (iop?.spec?.meshConfig) out.push({ path: 'meshConfig', value: iop.spec.meshConfig });
+    if (iop?.spec?.values) sets.push(...leafSets('values', iop.spec.values));
+    if (iop?.spec?.meshConfig) sets.push(...leafSets('meshConfig', iop.spec.meshConfig));
   }
-  for (const flag of c.setFlags ?? []) {
-    const eq = flag.indexOf('=');
-    out.push({ path: flag.slice(0, eq), value: typed(flag.slice(eq + 1)) });
-  }
+  sets.push(...(c.setFlags ?? []));
   for (const [key, value] of Object.entries(c.mesh ?? {})) {
-    const append = key.endsWith('+');
-    out.push({ path: `meshConfig.${append ? key.slice(0, -1) : key}`, value, append });
+    // `key+` appends to a list: the only such case (OTel providers) is out of scope; the first item stands for it.
+    if (key.endsWith('+')) sets.push(`meshConfig.${key.slice(0, -1)}[0]=${JSON.stringify(value)}`);
+    else sets.push(...leafSets(`meshConfig.${key}`, value));
   }
-  return out;
-}
-
-/** The profile's config.yaml with a case's overrides applied (what `--set` does). */
-export function applyOverrides(config: Json, overrides: ReturnType<typeof caseOverrides>): Json {
-  const out = structuredClone(config);
-  for (const { path, value, append } of overrides) {
-    const keys = path.split('.');
-    if (keys.length === 1 && value && typeof value === 'object') deepMerge((out[keys[0]] ??= {}), value as Json);
-    else setPath(out, keys, value, append);
-  }
-  return out;
+  return sets;
 }

@@ -1,14 +1,14 @@
 // Runs one corpus case through the istio profile: the profile's files with the case's
 // overrides applied (as `--set` would), then the engine on each pod of the input.
-import { parse, stringify } from 'yaml';
 import { compileSnapshot } from '../../../src/config/compile.js';
 import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
 import type { NamespaceView, Pod, Snapshot } from '../../../src/injection/types.js';
-import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
-import { join } from 'node:path';
-import { applyOverrides, caseOverrides, type CorpusCase } from './corpus.js';
+import { applySetFlags, clusterFromFlag, profileDir } from '../../../src/cli/config-flags.js';
+import { readConfigFiles } from '../../support/config.js';
+import { caseSets, type CorpusCase } from './corpus.js';
 
-export const PROFILE_DIR = join(TEMPLATES_DIR, 'profiles', 'istio');
+/** `inject --profile istio`: the profile's files. */
+export const PROFILE_DIR = profileDir('istio');
 
 // The namespace of Istio's test: injection enabled; test-ns carries OpenShift's annotations.
 function namespaceView(name: string): NamespaceView {
@@ -21,13 +21,11 @@ function namespaceView(name: string): NamespaceView {
 const snapshots = new Map<string, Snapshot>();
 
 export function snapshotFor(c: CorpusCase): Snapshot {
-  const overrides = caseOverrides(c);
-  const key = JSON.stringify(overrides);
+  const sets = caseSets(c);
+  const key = JSON.stringify(sets);
   let snapshot = snapshots.get(key);
   if (!snapshot) {
-    const files = readConfigFiles(PROFILE_DIR);
-    const config = applyOverrides(parse(files['config.yaml']), overrides);
-    snapshot = compileSnapshot({ ...files, 'config.yaml': stringify(config) });
+    snapshot = compileSnapshot(applySetFlags(readConfigFiles(PROFILE_DIR), sets));
     snapshots.set(key, snapshot);
   }
   return snapshot;
@@ -49,7 +47,7 @@ export function injectIstio(c: CorpusCase, pod: Pod, namespace: string): PodResu
   // Istio's test cluster runs kubelets 1.33 and 1.34. Its native-off condition (the feature
   // flag off) is a 1.28 cluster here: `auto` is off there, an explicit `true` still allowed.
   const kubernetesVersion = c.condition?.startsWith('native sidecars off') ? '1.28' : '1.33';
-  const cluster = { kubernetesVersion, oldestKubeletVersion: null };
+  const cluster = clusterFromFlag(kubernetesVersion);
   const outcome = evaluatePod(pod, namespaceView(namespace), snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster });
   if (outcome.denial) return { pod, denial: outcome.denial };
   return { pod: applyOutcome(pod, outcome) };
