@@ -3,7 +3,7 @@
 import { applyPlan } from './apply.js';
 import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
-import { overrideFields, sameJson } from './merge.js';
+import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
 import type { ClusterInfo } from './native-sidecar.js';
 import { buildPatch } from './patch.js';
 import { placeFragment, type InjectionPlan, type MergedItem } from './plan.js';
@@ -112,9 +112,8 @@ export function evaluatePod(
   const annotations: Record<string, string> = {
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),
   };
-  // The first container the templates do not render (a pod may declare the proxy itself).
-  const renderedNames = new Set([...rendered.containers, ...rendered.initContainers].map((c) => c.name));
-  const firstApp = pod.spec!.containers.find((c) => !renderedNames.has(c.name))?.name;
+  // A container declared with `image: auto` is the injector's (a proxy override), never the app.
+  const firstApp = pod.spec!.containers.find((c) => c.image !== AUTO_IMAGE)?.name;
   if (firstApp !== undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;
   const native = settings.nativeSidecar === true;
   const plan: InjectionPlan = {
