@@ -14,6 +14,10 @@ export interface ProbeRewrite {
 
 export type ProbeRewriter = (spec: PodSpec, opts: { statusPort: number; excludedInboundPorts: number[] }) => ProbeRewrite;
 
-import { rewriteAppProbes as rewrite } from './probe-rewrite.js';
+import { appProberList, rewriteAppProbes as rewrite } from './probe-rewrite.js';
 
-export const rewriteAppProbes: ProbeRewriter | undefined = rewrite as ProbeRewriter;
+// Templates see `appProbers` as a list of {path, prober} (templates/sidecar.template.yaml).
+export const rewriteAppProbes: ProbeRewriter | undefined = (spec, opts) => {
+  const result = rewrite(spec, opts);
+  return { ...result, appProbers: appProberList(result.appProbers) as unknown as Record<string, unknown> };
+};
