@@ -21,7 +21,7 @@ export const TEMPLATE_SUFFIX = '.template.yaml';
 const TEMPLATE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CONFIG_KEYS = [
   'policy', 'defaultTemplates', 'neverInjectSelector', 'alwaysInjectSelector', 'ignoredNamespaces',
-  'injectedAnnotations', 'compat', 'values', 'foreignProxy',
+  'injectedAnnotations', 'compat', 'values', 'foreignProxy', 'meshConfig',
 ] as const;
 const DEFAULT_IGNORED = ['kube-system', 'kube-public', 'kube-node-lease'];
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -160,6 +160,9 @@ export function buildSnapshot(files: Readonly<Record<string, string>>, parsed: P
   const values = raw.values ?? {};
   if (!isPlainObject(values)) throw new ConfigError('expected a mapping', CONFIG_FILE, 'values');
 
+  const meshConfig = raw.meshConfig;
+  if (meshConfig !== undefined && !isPlainObject(meshConfig)) throw new ConfigError('expected a mapping (Istio mesh config)', CONFIG_FILE, 'meshConfig');
+
   const templates = templatesOf(parsed);
   const defaultTemplates = stringList('defaultTemplates', raw.defaultTemplates, ['sidecar']);
   for (const name of defaultTemplates) {
@@ -181,6 +184,7 @@ export function buildSnapshot(files: Readonly<Record<string, string>>, parsed: P
     compat: Object.freeze({ istio: compat.istio !== false }),
     foreignProxy,
     values: deepFreeze(values),
+    ...(meshConfig === undefined ? {} : { meshConfig: deepFreeze(meshConfig) }),
     templates,
   });
   if (trialRender) checkDefaults(snapshot);

@@ -4,7 +4,7 @@ import { applyPlan } from './apply.js';
 import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
 import { meshConflict } from './mesh-conflicts.js';
-import { overrideFields, sameJson } from './merge.js';
+import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
 import type { ClusterInfo } from './native-sidecar.js';
 import { buildPatch } from './patch.js';
 import { placeFragment, type InjectionPlan, type MergedItem } from './plan.js';
@@ -98,6 +98,8 @@ export function evaluatePod(
   let rendered: Fragment;
   try {
     const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes) });
+    // The istio profile parses proxy.istio.io/config as a whole ProxyConfig: refused when invalid, as Istio does.
+    if (context.istio?.problem) return denied(decision, warnings, `cannot inject: ${context.istio.problem}`, resolution.effective, resolution.templates);
     rendered = renderTemplatesCached(resolution.templates, snapshot, context);
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
@@ -123,7 +125,8 @@ export function evaluatePod(
   const annotations: Record<string, string> = {
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),
   };
-  const firstApp = pod.spec!.containers[0]?.name;
+  // A container declared with `image: auto` is the injector's (a proxy override), never the app.
+  const firstApp = pod.spec!.containers.find((c) => c.image !== AUTO_IMAGE)?.name;
   if (firstApp !== undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;
   const native = settings.nativeSidecar === true;
   const plan: InjectionPlan = {

@@ -65,7 +65,7 @@ function pick(object: unknown, reads: FieldReads): unknown {
  * unknown (the renderer reports that) or reads the clock, or the key would be too large
  * to be worth keeping.
  */
-export function renderKey(names: readonly string[], snapshot: Snapshot, context: Readonly<Record<PodScoped, unknown>>): string | undefined {
+export function renderKey(names: readonly string[], snapshot: Snapshot, context: Readonly<Partial<Record<PodScoped, unknown>>>): string | undefined {
   const parts: unknown[] = [];
   for (const name of names) {
     const template = snapshot.templates.get(name);

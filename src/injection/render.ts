@@ -2,9 +2,10 @@
 // says can add fields to the result: a hostile annotation stays a string.
 import jsone from 'json-e';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
+import { istioContext, type IstioContext } from './istio/context.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
 import type { TemplateAppProbers } from './probe-hook.js';
-import { clusterContext, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
+import { clusterContext, nativeSidecarsSupported, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
 import type { Fragment, NamespaceView, ObjectMeta, Pod, PodSpec, Snapshot, StringMap } from './types.js';
 
 /** What a template sees. Documented in the README (Templates). */
@@ -29,12 +30,20 @@ export interface TemplateContext {
   cluster: { kubernetesVersion: string | null; nativeSidecars: boolean };
   /** Probe rewriting's probers, by status-port path (probe-hook.ts); null when it is off. */
   appProbers: TemplateAppProbers;
+  /** Only with a `meshConfig` (the istio profile): what Istio's injector computes in Go. */
+  istio?: IstioContext;
 }
 
 /** What else a render depends on besides the pod, namespace and settings. */
 export interface RenderEnvironment {
   cluster?: ClusterInfo;
   appProbers?: TemplateAppProbers;
+}
+
+/** Native-sidecar support when the cluster's version is known (Istio's auto-detection), else undefined. */
+function knownNativeSidecars(cluster: ClusterInfo | undefined): boolean | undefined {
+  if (!cluster || (cluster.kubernetesVersion === null && cluster.oldestKubeletVersion === null)) return undefined;
+  return nativeSidecarsSupported(cluster);
 }
 
 export function templateContext(
@@ -61,6 +70,12 @@ export function templateContext(
     revision: snapshot.revision,
     cluster: clusterContext(env.cluster ?? UNKNOWN_CLUSTER),
     appProbers: env.appProbers ?? null,
+    ...(snapshot.meshConfig === undefined ? {} : {
+      istio: istioContext({
+        pod, namespace: namespace.name, values: snapshot.values, meshConfig: snapshot.meshConfig,
+        clusterNativeSidecars: knownNativeSidecars(env.cluster),
+      }),
+    }),
   };
 }
 

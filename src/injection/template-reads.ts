@@ -7,7 +7,7 @@
 export type FieldReads = 'all' | readonly string[];
 
 /** The per-pod context objects; `values` and `revision` are fixed per config version. */
-export const POD_SCOPED = ['pod', 'namespace', 'settings', 'cluster', 'appProbers'] as const;
+export const POD_SCOPED = ['pod', 'namespace', 'settings', 'cluster', 'appProbers', 'istio'] as const;
 export type PodScoped = (typeof POD_SCOPED)[number];
 export type TemplateReads = Readonly<Record<PodScoped, FieldReads>> & {
   /** Reads the clock (JSON-e's `now`, `fromNow`, `$fromNow`): its output changes with time, never cached. */
@@ -42,7 +42,7 @@ function strings(value: unknown, out: string[]): string[] {
  */
 export function templateReads(source: unknown): TemplateReads {
   const fields: Record<PodScoped, Set<string> | 'all'> = {
-    pod: new Set(), namespace: new Set(), settings: new Set(), cluster: new Set(), appProbers: new Set(),
+    pod: new Set(), namespace: new Set(), settings: new Set(), cluster: new Set(), appProbers: new Set(), istio: new Set(),
   };
   let clock = false;
   for (const text of strings(source, [])) {
@@ -62,6 +62,6 @@ export function templateReads(source: unknown): TemplateReads {
   const done = (f: Set<string> | 'all'): FieldReads => (f === 'all' ? 'all' : [...f].sort());
   return {
     pod: done(fields.pod), namespace: done(fields.namespace), settings: done(fields.settings),
-    cluster: done(fields.cluster), appProbers: done(fields.appProbers), clock,
+    cluster: done(fields.cluster), appProbers: done(fields.appProbers), istio: done(fields.istio), clock,
   };
 }

@@ -128,6 +128,8 @@ export interface Snapshot {
   readonly foreignProxy?: 'deny' | 'skip';
   /** The data templates see as `values` (deep-frozen). */
   readonly values: Readonly<Record<string, unknown>>;
+  /** Istio's mesh config (the istio profile); templates then also see `istio` (src/injection/istio/). */
+  readonly meshConfig?: Readonly<Record<string, unknown>>;
   readonly templates: ReadonlyMap<string, Template>;
 }
 

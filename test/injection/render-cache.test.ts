@@ -23,7 +23,7 @@ function pod(name: string, labels: Record<string, string>, annotations: Record<s
 
 t.test('templateReads finds the context fields a template can read', async (t) => {
   t.same(templateReads({ a: '${pod.name}', b: { $eval: 'settings . logLevel' } }),
-    { pod: ['name'], namespace: [], settings: ['logLevel'], cluster: [], appProbers: [], clock: false }, 'field access, with spaces too');
+    { pod: ['name'], namespace: [], settings: ['logLevel'], cluster: [], appProbers: [], istio: [], clock: false }, 'field access, with spaces too');
   t.equal(templateReads({ a: { $fromNow: '1 hour' } }).clock, true, '$fromNow reads the clock');
   t.equal(templateReads({ a: '${now}' }).clock, true, 'so does now');
   t.equal(templateReads({ a: 'status.now' }).clock, false, 'a property named now does not');
@@ -32,13 +32,14 @@ t.test('templateReads finds the context fields a template can read', async (t) =
   t.same(templateReads({ $if: 'defined("namespace")', then: 1 }).namespace, 'all', 'defined() names a variable');
   t.same(templateReads({ '${namespace.name}': 'k' }).namespace, ['name'], 'object keys are scanned');
   t.same(templateReads({ fieldPath: 'metadata.namespace', y: 'values.pod.x' }),
-    { pod: [], namespace: [], settings: [], cluster: [], appProbers: [], clock: false }, 'a property of something else is not a context read');
+    { pod: [], namespace: [], settings: [], cluster: [], appProbers: [], istio: [], clock: false }, 'a property of something else is not a context read');
   t.same(templateReads({ a: 'podName', b: 'my_settings', c: 'POD_NAMESPACE', d: 'nowhere' }),
-    { pod: [], namespace: [], settings: [], cluster: [], appProbers: [], clock: false }, 'longer identifiers and other cases do not match');
+    { pod: [], namespace: [], settings: [], cluster: [], appProbers: [], istio: [], clock: false }, 'longer identifiers and other cases do not match');
   t.same(templateReads(snapshotWith().templates.get('sidecar')!.source).pod, ['labels', 'serviceAccountName'],
     'the built-in template reads the pod labels and service account, not its name');
   t.same(templateReads({ a: { $eval: 'cluster.nativeSidecars' }, b: { $eval: 'appProbers' } }),
-    { pod: [], namespace: [], settings: [], cluster: ['nativeSidecars'], appProbers: 'all', clock: false }, 'cluster and appProbers are read too');
+    { pod: [], namespace: [], settings: [], cluster: ['nativeSidecars'], appProbers: 'all', istio: [], clock: false }, 'cluster and appProbers are read too');
+  t.same(templateReads({ a: '${istio.owner}' }).istio, ['owner'], 'the istio profile\'s istio context is read too');
 });
 
 t.test('a template reading pod.spec keys on the spec; a huge spec is rendered every time', async (t) => {
