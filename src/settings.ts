@@ -67,6 +67,8 @@ export interface ServeSettings {
   readonly clientCaFile?: string;
   readonly shutdownTimeoutMs: number;
   readonly shutdownDelayMs: number;
+  /** Record Kubernetes Events for injected, skipped and refused pods (needs Kubernetes access). */
+  readonly events: boolean;
 }
 
 export type ParsedServeArgs = { help: true } | { help: false; settings: ServeSettings };
@@ -102,6 +104,7 @@ const OPTIONS = {
   'client-ca-file': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   'shutdown-delay': { type: 'string' },
+  events: { type: 'string' },
 } as const;
 
 export const SERVE_HELP = `Usage: sidecar-injector serve [flags]
@@ -163,6 +166,8 @@ Operation
                               so endpoints are removed before the listener closes (default 0s)
   --shutdown-timeout DUR      after SIGTERM, exit non-zero if in-flight requests have not
                               finished within this time (default 25s)
+  --events true|false         record Kubernetes Events for injected, skipped and refused
+                              pods (default true; only with Kubernetes access)
   -h, --help                  show this help
 
 Durations: a number with ms, s or m (a bare number means seconds).
@@ -297,6 +302,7 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
     clientCaFile: clientCaFile === undefined ? undefined : path.resolve(clientCaFile),
     shutdownTimeoutMs: parseDuration('--shutdown-timeout', str('shutdown-timeout') ?? '25s', 100, 3_600_000),
     shutdownDelayMs: parseDuration('--shutdown-delay', str('shutdown-delay') ?? '0s', 0, 600_000),
+    events: parseEventsFlag(str('events')),
   };
   if (settings.port !== 0 && settings.port === settings.metricsPort) {
     throw new SettingsError(`--port and --metrics-port are both ${settings.port}; they need different ports.`);
@@ -381,4 +387,10 @@ function parseCount(flag: string, text: string): number {
     throw new SettingsError(`${flag}: "${text}" is not an accepted count; expected a whole number 0-9999999 (0: no limit).`);
   }
   return Number(text.trim());
+}
+
+function parseEventsFlag(text: string | undefined): boolean {
+  if (text === undefined || text === 'true') return true;
+  if (text === 'false') return false;
+  throw new SettingsError(`--events: "${text}" is not a boolean; expected true or false.`);
 }

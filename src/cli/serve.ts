@@ -13,6 +13,7 @@ import { openSources, type OpenSourcesOptions, type Sources } from '../server/so
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
 import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, type KeyPair } from '../server/tls.js';
 import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
+import { openAdmissionEvents, type AdmissionEventsHandle } from './serve-events.js';
 
 export interface ServeIo {
   stdout: NodeJS.WritableStream;
@@ -51,12 +52,14 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
   let caWatcher: CertificateWatcher | undefined;
   let health: FastifyInstance | undefined;
   let webhook: FastifyInstance | undefined;
+  let events: AdmissionEventsHandle | undefined;
   const parts: ServerParts = {
     logger, metrics, readiness,
     admit: {
       snapshot: () => sources?.config.current(),
       namespaces: { get: (name) => sources!.namespaces.get(name) },
       evaluate: overrides.evaluate ?? evaluatePod,
+      onAdmission: (request, admission) => events?.observe(request, admission),
     },
   };
   try {
@@ -66,6 +69,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     logger.info({ url: `http://${settings.address}:${portOf(health)}` }, 'health and metrics listening (/healthz, /readyz, /metrics)');
 
     sources = await openSources(settings, logger, metrics, readiness, overrides);
+    events = await openAdmissionEvents(settings, logger);
     const pair = await initialKeyPair(settings, logger);
     const clientCa = settings.clientCaFile ? await initialClientCa(settings.clientCaFile, logger) : undefined;
     readiness.satisfy('certificate');
@@ -94,6 +98,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     watcher?.close();
     caWatcher?.close();
     sources?.close();
+    await events?.close();
   }
 }
 

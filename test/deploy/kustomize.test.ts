@@ -71,8 +71,11 @@ t.test('base', { skip }, async (t) => {
     t.equal(ns.metadata.labels['sidecar-injection'], 'disabled');
   });
 
-  t.test('RBAC: read namespaces, read the one ConfigMap, nothing else', async (t) => {
-    t.same(only(objects, 'ClusterRole').rules, [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }]);
+  t.test('RBAC: read namespaces, read the one ConfigMap, write Events, nothing else', async (t) => {
+    t.same(only(objects, 'ClusterRole').rules, [
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
     t.same(only(objects, 'Role').rules, [{
       apiGroups: [''], resources: ['configmaps'], resourceNames: ['sidecar-injector'], verbs: ['get', 'list', 'watch'],
     }]);
