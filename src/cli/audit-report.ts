@@ -53,7 +53,7 @@ export interface AuditGroup {
 }
 
 function groupKey(f: AuditFinding): string {
-  return f.workload ? `${f.namespace}\u0000${f.workload.kind}\u0000${f.workload.name}` : `${f.namespace}\u0000\u0001`;
+  return f.workload ? `${f.namespace}\u0000${f.workload.kind}\u0000${f.workload.name}` : `${f.namespace}\u0000\uffff`;
 }
 
 /** Findings by namespace and workload (pods without owner last in their namespace), sorted. */
