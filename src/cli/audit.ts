@@ -4,6 +4,7 @@
 // those workloads out as `kubectl rollout restart` does.
 import { parseArgs } from 'node:util';
 import { indexOwners, restartPatch, RESTARTABLE, workloadOf } from '../cluster/owners.js';
+import type { LiveCluster } from '../cluster/live.js';
 import { inspectPod, withoutInjection } from '../cluster/pod-injection.js';
 import { evaluateWebhooks, summarizeRouting } from '../cluster/webhook-match.js';
 import { errorMessage } from '../cluster/log.js';
@@ -96,7 +97,8 @@ async function restart(ctx: LiveContext, report: AuditReport, dryRun: boolean): 
   return ok;
 }
 
-export async function runAudit(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** `cluster` replaces the API client (tests). */
+export async function runAudit(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, cluster?: LiveCluster): Promise<number> {
   try {
     let values;
     try {
@@ -111,7 +113,7 @@ export async function runAudit(argv: string[], io: CliIo, env: NodeJS.ProcessEnv
     const output = outputFormat(values);
     if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
     if (values['dry-run'] && !values.restart) throw new UsageError('--dry-run applies to --restart; add --restart');
-    const ctx = await openLiveContext(values, env);
+    const ctx = await openLiveContext(values, env, cluster);
     const namespace = values['all-namespaces'] ? undefined : values.namespace || ctx.defaultNamespace;
     const scope = namespace === undefined ? 'all namespaces' : `namespace ${namespace}`;
     const report = buildReport(scope, ctx.snapshot.revision, await findings(ctx, namespace));

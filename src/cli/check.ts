@@ -4,6 +4,7 @@
 // existing pod, whether it is injected by the current config revision.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { LiveCluster } from '../cluster/live.js';
 import { inspectPod, withoutInjection } from '../cluster/pod-injection.js';
 import { evaluateWebhooks, summarizeRouting } from '../cluster/webhook-match.js';
 import { evaluatePod } from '../injection/engine.js';
@@ -144,7 +145,8 @@ async function assess(ctx: LiveContext, subject: Subject): Promise<CheckResult> 
   });
 }
 
-export async function runCheck(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** `cluster` replaces the API client (tests). */
+export async function runCheck(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, cluster?: LiveCluster): Promise<number> {
   try {
     let parsed;
     try {
@@ -160,7 +162,7 @@ export async function runCheck(argv: string[], io: CliIo, env: NodeJS.ProcessEnv
     const output = outputFormat(values);
     if (values.filename !== undefined && positionals.length > 0) throw new UsageError('give either TARGET or -f FILE, not both');
     if (values.filename === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing TARGET (e.g. deployment/web) or -f FILE' : `one TARGET, got ${positionals.join(' ')}`);
-    const ctx = await openLiveContext(values, env);
+    const ctx = await openLiveContext(values, env, cluster);
     const subjects = values.filename !== undefined
       ? await fileSubjects(values.filename, values.namespace, ctx)
       : await clusterSubjects(ctx, positionals[0], values.namespace || ctx.defaultNamespace);
