@@ -98,3 +98,15 @@ t.test('bounds, retries and expiry', async (t) => {
   await recorder.flush();
   t.equal(recorder.size, 0, 'idle keys are forgotten');
 });
+
+t.test('serve --events', async (t) => {
+  const { loadServeSettings, SettingsError } = await import('../../src/settings.js');
+  const events = (argv: string[]) => {
+    const parsed = loadServeSettings(['--standalone', ...argv]);
+    return parsed.help ? undefined : parsed.settings.events;
+  };
+  t.equal(events([]), true, 'on by default');
+  t.equal(events(['--events=false']), false);
+  t.equal(events(['--events', 'true']), true);
+  t.throws(() => events(['--events=no']), SettingsError, 'anything else is refused');
+});
