@@ -37,6 +37,11 @@ export interface EventSink {
 /** Skips that say nothing about the pod: not a pod create, or a reinvocation of an injected pod. */
 const SILENT_REASONS = new Set(['not-a-pod-create', 'already-injected']);
 
+/** RFC 3339 in whole seconds, as Kubernetes writes Event timestamps. */
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -167,7 +172,7 @@ export class EventRecorder {
     const ns = event.target.namespace;
     if (entry.name !== undefined) {
       try {
-        await this.options.sink.patch(ns, entry.name, { count: entry.total, message: event.message, lastTimestamp: entry.last.toISOString() });
+        await this.options.sink.patch(ns, entry.name, { count: entry.total, message: event.message, lastTimestamp: rfc3339(entry.last) });
         return;
       } catch (err) {
         if ((err as { code?: unknown }).code !== 404) throw err;
@@ -181,7 +186,7 @@ export class EventRecorder {
       involvedObject: event.target,
       reason: event.reason, message: event.message, type: event.type,
       count: entry.total,
-      firstTimestamp: entry.first.toISOString(), lastTimestamp: entry.last.toISOString(),
+      firstTimestamp: rfc3339(entry.first), lastTimestamp: rfc3339(entry.last),
       source: { component: 'sidecar-injector', host: hostname() },
     });
     entry.name = name;
