@@ -4,7 +4,6 @@
 import type { PodInjection } from '../cluster/pod-injection.js';
 import type { RoutingSummary, WebhookVerdict } from '../cluster/webhook-match.js';
 import { alignColumns, showSource, showValue, type Explanation } from './explain.js';
-import { describeExclusions } from './routing-warnings.js';
 
 export type CheckVerdict = 'injected' | 'not-sent' | 'skipped' | 'denied' | 'missing' | 'stale' | 'conflict';
 
@@ -58,7 +57,10 @@ function judge(input: CheckInput): { verdict: CheckVerdict; summary: string } {
   }
   if (e.decision === 'deny') return { verdict: 'denied', summary: `the injector refuses this pod: ${e.denial}` };
   if (e.decision === 'skip') return { verdict: 'skipped', summary: `the injector would not inject it (reason ${e.reason})` };
-  if (!sent) return { verdict: 'not-sent', summary: `the injector would inject it (reason ${e.reason}), but the apiserver does not send it: ${describeExclusions(routing) || 'our MutatingWebhookConfiguration has no webhooks registered'}` };
+  if (!sent) {
+    const why = routing.oursExcluded.length > 0 ? 'no webhook of ours selects it (see webhooks)' : 'our MutatingWebhookConfiguration is not registered';
+    return { verdict: 'not-sent', summary: `the injector would inject it (reason ${e.reason}), but the apiserver does not send it: ${why}` };
+  }
   if (conflict) return { verdict: 'conflict', summary: `would be injected, but other proxy injectors also match: ${conflict}` };
   return { verdict: 'injected', summary: `would be injected (reason ${e.reason}) through ${routing.ours.map((o) => o.webhook).join(', ')}` };
 }
