@@ -110,3 +110,28 @@ t.test('serve --events', async (t) => {
   t.equal(events(['--events', 'true']), true);
   t.throws(() => events(['--events=no']), SettingsError, 'anything else is refused');
 });
+
+t.test('the webhook route tells onAdmission of every admission, after the answer is computed', async (t) => {
+  const { buildApp } = await import('../../src/server/webhook-app.js');
+  const { createMetrics } = await import('../../src/server/metrics.js');
+  const { captureLogs, enabledNamespaces, FAKE_SNAPSHOT, fixture, LABEL_PATCH, outcome } = await import('../server/support/harness.js');
+  const sink = new FakeSink();
+  const recorder = new EventRecorder({ sink, flushIntervalMs: 3_600_000 });
+  t.teardown(() => recorder.close());
+  const seen: Array<{ dryRun: boolean; result: string }> = [];
+  const observe = admissionEvents(recorder);
+  const app = buildApp({
+    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }), snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(),
+    evaluate: () => outcome({ inject: true, reason: 'namespace-enabled', patch: LABEL_PATCH }),
+    onAdmission: (request, admission) => { seen.push({ dryRun: request.dryRun, result: admission.result }); observe(request, admission); },
+  });
+  t.teardown(() => app.close());
+  const review = fixture('01-v1-nginx.json').review;
+  for (const dryRun of [false, true]) {
+    const res = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: { ...review, request: { ...review.request, dryRun } } });
+    t.equal(res.statusCode, 200);
+  }
+  t.same(seen, [{ dryRun: false, result: 'injected' }, { dryRun: true, result: 'injected' }], 'both admissions reported');
+  await recorder.flush();
+  t.same(sink.created.map((e) => e.reason), ['Injected'], 'one Event: none for the dry run');
+});
