@@ -50,6 +50,14 @@ async function deadline<T>(what: string, work: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The object as the apiserver sent it: client-node's models carry every known field, set to
+ * undefined when absent, and Dates; the engine and the templates expect plain JSON.
+ */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 /** `1.20+` → 20 (cloud providers add suffixes to the minor version). */
 export function parseMinor(minor: string): number {
   const n = Number.parseInt(minor, 10);
@@ -66,7 +74,7 @@ export function liveCluster(kc: KubeConfig): LiveCluster {
     read: async (apiVersion, kind, namespace, name) => {
       try {
         const spec = { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } };
-        return await deadline(`reading ${kind} ${namespace ? `${namespace}/` : ''}${name}`, objects.read(spec)) as LiveObject;
+        return plain(await deadline(`reading ${kind} ${namespace ? `${namespace}/` : ''}${name}`, objects.read(spec))) as LiveObject;
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -77,7 +85,7 @@ export function liveCluster(kc: KubeConfig): LiveCluster {
       let continueToken: string | undefined;
       do {
         const page = await deadline(`listing ${kind}`, objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, undefined, PAGE, continueToken));
-        items.push(...(page.items as LiveObject[]));
+        items.push(...plain(page.items as LiveObject[]));
         continueToken = page.metadata?._continue || undefined;
       } while (continueToken && items.length < MAX_LIST_ITEMS);
       return items;
@@ -91,7 +99,7 @@ export function liveCluster(kc: KubeConfig): LiveCluster {
       }
     },
     webhookConfigurations: async () =>
-      (await deadline('listing mutatingwebhookconfigurations', admission.listMutatingWebhookConfiguration())).items as WebhookConfigurationLike[],
+      plain((await deadline('listing mutatingwebhookconfigurations', admission.listMutatingWebhookConfiguration())).items) as WebhookConfigurationLike[],
     mergePatch: async (apiVersion, kind, namespace, name, patch, dryRun) => {
       const spec = { apiVersion, kind, metadata: { name, namespace }, ...patch };
       await deadline(`patching ${kind} ${namespace}/${name}`,
