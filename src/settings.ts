@@ -71,6 +71,8 @@ export interface ServeSettings {
   readonly shutdownDelayMs: number;
   /** --kubernetes-version ("1.29"): the cluster as taken to be, instead of asking the apiserver. */
   readonly kubernetesVersion?: string;
+  /** Record Kubernetes Events for injected, skipped and refused pods (needs Kubernetes access). */
+  readonly events: boolean;
 }
 
 export type ParsedServeArgs = { help: true } | { help: false; settings: ServeSettings };
@@ -117,6 +119,7 @@ const OPTIONS = {
   'client-ca-file': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   'shutdown-delay': { type: 'string' },
+  events: { type: 'string' },
 } as const;
 
 export const SERVE_HELP = `Usage: sidecar-injector serve [flags]
@@ -185,6 +188,8 @@ Operation
                               a shorter --shutdown-timeout)
   --shutdown-timeout DUR      after SIGTERM, exit non-zero if in-flight requests have not
                               finished within this time (default ${seconds(DEFAULT_SHUTDOWN.timeoutMs)})
+  --events true|false         record Kubernetes Events for injected, skipped and refused
+                              pods (default true; only with Kubernetes access)
   -h, --help                  show this help
 
 Durations: a number with ms, s or m (a bare number means seconds).
@@ -342,6 +347,7 @@ export function parseServeArgs(argv: readonly string[], env: Env, serviceAccount
       ? Math.min(DEFAULT_SHUTDOWN.delayMs, Math.floor(shutdownTimeoutMs / 2))
       : parseDuration('--shutdown-delay', str('shutdown-delay')!, 0, 600_000),
     ...(kubernetesVersion !== undefined ? { kubernetesVersion } : {}),
+    events: parseEventsFlag(str('events')),
   };
   if (settings.port !== 0 && settings.port === settings.metricsPort) {
     throw new SettingsError(`--port and --metrics-port are both ${settings.port}; they need different ports.`);
@@ -426,4 +432,10 @@ function parseCount(flag: string, text: string): number {
     throw new SettingsError(`${flag}: "${text}" is not an accepted count; expected a whole number 0-9999999 (0: no limit).`);
   }
   return Number(text.trim());
+}
+
+function parseEventsFlag(text: string | undefined): boolean {
+  if (text === undefined || text === 'true') return true;
+  if (text === 'false') return false;
+  throw new SettingsError(`--events: "${text}" is not a boolean; expected true or false.`);
 }

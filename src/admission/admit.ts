@@ -23,6 +23,8 @@ export interface AdmitDeps {
   snapshot(): Snapshot | undefined;
   namespaces: NamespaceSource;
   evaluate: PodEvaluator;
+  /** Told of every admission after its answer is computed (Kubernetes Events); must not block or throw. */
+  onAdmission?: (request: AdmissionRequest, admission: Admission) => void;
 }
 
 /** What the logs say about the pod (never the pod itself). */

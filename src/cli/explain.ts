@@ -3,9 +3,10 @@
 // patch. The same computation as `inject`, showing its intermediate results.
 import { SETTING_BY_NAME } from '../injection/keys.js';
 import type { EffectiveSetting, PatchOperation, ReasonCode, SettingSource } from '../injection/types.js';
-import { describeWhere, pointerOf } from './documents.js';
+import { describeWhere, pointerOf, type PathSegment } from './documents.js';
 import { HELP_FLAG_HELP, parseCommandArgs, reportError, UsageError, type CliIo } from './command.js';
 import { evaluateSites, INPUT_FLAGS_HELP, INPUT_OPTIONS, prepareInput, type PodResult } from './input/read.js';
+import { defaultRoutingWarning, misplacedKeyWarnings } from './routing-warnings.js';
 
 export const EXPLAIN_USAGE = `Usage: sidecar-injector explain -f FILE|- [flags]
 
@@ -77,14 +78,14 @@ export function explanationOf({ site, outcome }: PodResult): Explanation {
 
 // --- Text ------------------------------------------------------------------------------
 
-function showValue(value: unknown): string {
+export function showValue(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map((v) => String(v)).join(',');
   if (typeof value === 'string') return value === '' ? '""' : value;
   if (value === undefined) return '(unset)';
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
-function showSource(s: Explanation['settings'][number]): string {
+export function showSource(s: Explanation['settings'][number]): string {
   const where = s.source === 'config' ? 'config' : `${s.source} annotation`;
   return s.key !== undefined ? `${where} ${s.key}` : where;
 }
@@ -123,6 +124,16 @@ export function formatText(explanations: Explanation[], file: string): string {
   return explanations.map(formatExplanation).join('\n');
 }
 
+/** Adds the warnings about pods deploy/'s webhooks would not send, and misplaced keys. */
+function withRoutingWarnings(e: Explanation, { site, outcome }: PodResult, prepared: { input: { documents: Array<{ index: number; value: unknown }> }; namespace: { labels: Record<string, string> } }): Explanation {
+  const doc = prepared.input.documents.find((d) => d.index === site.document);
+  const object = site.objectPath.reduce<unknown>((v, seg: PathSegment) => (v as Record<string, unknown> | undefined)?.[seg as string], doc?.value);
+  const extra = misplacedKeyWarnings(site.object.kind, site.object.name, (object as { metadata?: object } | undefined)?.metadata);
+  const routing = outcome.decision.inject ? defaultRoutingWarning(site.pod, { name: site.object.namespace, labels: prepared.namespace.labels }) : undefined;
+  if (routing) extra.push(routing);
+  return extra.length > 0 ? { ...e, warnings: [...e.warnings, ...extra] } : e;
+}
+
 // --- Command ---------------------------------------------------------------------------
 
 export async function runExplain(argv: string[], io: CliIo): Promise<number> {
@@ -137,7 +148,7 @@ export async function runExplain(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--output: "${output}" is not an output format; expected ${OUTPUTS.join(' or ')}`);
     }
     const prepared = await prepareInput(values, io);
-    const explanations = evaluateSites(prepared).map(explanationOf);
+    const explanations = evaluateSites(prepared).map((r) => withRoutingWarnings(explanationOf(r), r, prepared));
     io.stdout.write(output === 'json' ? `${JSON.stringify(explanations, null, 2)}\n` : formatText(explanations, prepared.input.source));
     return 0;
   } catch (err) {

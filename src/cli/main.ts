@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { runExplain, EXPLAIN_USAGE } from './explain.js';
 import { INJECT_USAGE, runInject, type CliIo } from './inject.js';
+import { AUDIT_USAGE, runAudit } from './audit.js';
+import { CHECK_USAGE, runCheck } from './check.js';
 
 export type { CliIo } from './inject.js';
 
@@ -16,6 +18,8 @@ Commands
   inject -f FILE|-    write FILE's objects with the sidecar injected into their pods
   explain -f FILE|-   show, for each pod, the decision, the reason, the settings and the patch
   serve               run the admission webhook (HTTPS) and the health and metrics endpoints
+  check TARGET        ask the live cluster whether a pod is (or would be) injected, and why
+  audit               list pods missing their sidecar or running a stale or foreign one
   certs               make a CA and a serving certificate (and a kustomize layer) for the webhook
   help [COMMAND]      show this help, or a command's flags
 
@@ -26,7 +30,7 @@ Flags
 Exit codes: 0 success, 1 invalid input or configuration, 2 usage error.
 `;
 
-const COMMANDS = ['inject', 'explain', 'serve', 'certs', 'help'];
+const COMMANDS = ['inject', 'explain', 'serve', 'check', 'audit', 'certs', 'help'];
 
 /** The version in package.json (two folders up from src/cli/ and from dist/cli/). */
 export function version(): string {
@@ -71,6 +75,12 @@ async function runHelp(argv: string[], io: CliIo): Promise<number> {
       return 0;
     case 'serve':
       return runServeCommand(['--help'], io);
+    case 'check':
+      io.stdout.write(CHECK_USAGE);
+      return 0;
+    case 'audit':
+      io.stdout.write(AUDIT_USAGE);
+      return 0;
     case 'certs':
       return runCertsCommand(['--help'], io);
     default:
@@ -88,6 +98,10 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
       return runExplain(rest, io);
     case 'serve':
       return runServeCommand(rest, io);
+    case 'check':
+      return runCheck(rest, io);
+    case 'audit':
+      return runAudit(rest, io);
     case 'certs':
       return runCertsCommand(rest, io);
     case 'help':

@@ -16,6 +16,7 @@ import { openSources, type OpenSourcesOptions, type Sources } from '../server/so
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
 import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, validityProblem, type CertificateInfo, type KeyPair } from '../server/tls.js';
 import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
+import { openAdmissionEvents, type AdmissionEventsHandle } from './serve-events.js';
 
 export interface ServeIo {
   stdout: NodeJS.WritableStream;
@@ -58,12 +59,14 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
   let cluster: { current(): ClusterInfo; close?(): void } = settings.kubernetesVersion !== undefined
     ? { current: () => ({ kubernetesVersion: settings.kubernetesVersion!, oldestKubeletVersion: null }) }
     : { current: () => UNKNOWN_CLUSTER };
+  let events: AdmissionEventsHandle | undefined;
   const parts: ServerParts = {
     logger, metrics, readiness,
     admit: {
       snapshot: () => sources?.config.current(),
       namespaces: { get: (name) => sources!.namespaces.get(name) },
       evaluate: overrides.evaluate ?? ((pod, namespace, snapshot, request) => evaluatePod(pod, namespace, snapshot, request, { cluster: cluster.current() })),
+      onAdmission: (request, admission) => events?.observe(request, admission),
     },
   };
   // Installed before anything slow, so a SIGTERM during start stops it cleanly instead of
@@ -87,6 +90,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     if (settings.kubernetesVersion === undefined && sources.connection) {
       cluster = await step(watchClusterVersion(sources.connection.kubeConfig, logger), (watcher) => watcher.close());
     }
+    events = await step(openAdmissionEvents(settings, logger), (opened) => opened?.close());
     const { pair, info } = await step(initialKeyPair(settings, logger));
     const clientCa = settings.clientCaFile ? await step(initialClientCa(settings.clientCaFile, logger, metrics)) : undefined;
     // Not ready while the only certificate is expired or not yet valid: every caller's
@@ -126,6 +130,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     caWatcher?.close();
     sources?.close();
     cluster.close?.();
+    await events?.close();
   }
 }
 

@@ -58,6 +58,7 @@ export function injectRoute(opts: InjectRouteOptions) {
       metrics.requests.inc({ result: admission.result });
       if (admission.result === 'skipped') metrics.skipped.inc({ reason: admission.reason });
       logAdmission(request, reply, review.request, admission);
+      opts.admit.onAdmission?.(review.request, admission);
       reply.type('application/json; charset=utf-8');
       return responseJson(encodeResponse(review.apiVersion, review.request.uid, admission.verdict));
     });

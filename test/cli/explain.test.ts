@@ -126,3 +126,30 @@ t.test('examples match their expected explanation', async (t) => {
     t.equal(r.stdout, readFileSync(golden, 'utf8'), file);
   }
 });
+
+t.test("warnings: deploy/'s webhooks would not send the pod; injection keys on the workload's own metadata", async (t) => {
+  const pod = (labels: object, annotations: object) => stringify({ ...POD, metadata: { name: 'web', namespace: 'shop', labels, annotations } });
+  const unlabelled = ['--namespace-labels', 'team=a'];
+  const [annotationOnly] = await explainJson(pod({}, { 'sidecar-injector.io/inject': 'true' }), unlabelled);
+  t.equal(annotationOnly.decision, 'inject', 'the injector itself would inject');
+  const routing = annotationOnly.warnings.find((w) => w.includes('deploy/base'));
+  t.match(routing, /would not send this pod/, 'but the shipped webhooks would not send it');
+  t.match(routing, /fix: pod label sidecar-injector\.io\/inject=true/, 'and the label that would fix it is named');
+  const [labelled] = await explainJson(pod({ 'sidecar-injector.io/inject': 'true' }, {}), unlabelled);
+  t.same(labelled.warnings, [], 'a pod label opt-in is sent');
+  const [istio] = await explainJson(pod({}, {}), ['--namespace-labels', 'istio-injection=enabled']);
+  t.equal(istio.decision, 'inject');
+  t.match(istio.warnings.join('\n'), /Istio's sidecar\.istio\.io\/inject \/ istio-injection are routed only with webhooks that select them/, 'Istio keys without Istio routing');
+  const [enabled] = await explainJson(pod({}, {}), ['--namespace-labels', 'sidecar-injection=enabled']);
+  t.same(enabled.warnings, [], 'a labelled namespace is sent');
+
+  const deployment = stringify({
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'shop', labels: { 'sidecar-injector.io/inject': 'true' }, annotations: { 'sidecar.istio.io/proxyCPU': '1' } },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } },
+  });
+  const [misplaced] = await explainJson(deployment, unlabelled);
+  t.equal(misplaced.decision, 'skip', 'the keys on the Deployment itself do nothing');
+  t.same(misplaced.warnings.filter((w) => w.includes('IST0107')).map((w) => w.split(' on its own')[0]),
+    ['Deployment/web sets the label sidecar-injector.io/inject', 'Deployment/web sets the annotation sidecar.istio.io/proxyCPU'], 'both are named');
+});

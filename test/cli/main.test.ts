@@ -37,7 +37,7 @@ t.test('serve is dispatched to the server command', async (t) => {
 t.test('usage errors exit 2 and print the usage on stderr', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [[], /missing command/],
-    [['frobnicate'], /unknown command "frobnicate"; commands: inject, explain, serve, certs, help/],
+    [['frobnicate'], /unknown command "frobnicate"; commands: inject, explain, serve, check, audit, certs, help/],
     [['--verbose', 'inject'], /unknown flag "--verbose" before the command/],
     [['help', 'frobnicate'], /no help for "frobnicate"/],
     [['help', 'inject', 'explain'], /help takes at most one command/],

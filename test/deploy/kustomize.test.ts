@@ -37,10 +37,11 @@ t.test('base', { skip }, async (t) => {
     t.equal(ns.metadata.labels['sidecar-injection'], 'disabled');
   });
 
-  t.test('RBAC: read namespaces, read the one ConfigMap, nothing else', async (t) => {
+  t.test('RBAC: read namespaces, read the one ConfigMap, list nodes, write Events, nothing else', async (t) => {
     t.same(only(objects, 'ClusterRole').rules, [
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     ]);
     t.same(only(objects, 'Role').rules, [{
       apiGroups: [''], resources: ['configmaps'], resourceNames: ['sidecar-injector'], verbs: ['get', 'list', 'watch'],

@@ -1,0 +1,131 @@
+// What `check` and `audit` share: Kubernetes access (--kubeconfig, else the usual
+// discovery), the configuration in force (the ConfigMap `serve` reads by default), the
+// MutatingWebhookConfigurations, the apiserver version, and namespaces read once each.
+import { loadKubeAccess, type KubeEnv } from '../cluster/kube.js';
+import { liveCluster, type LiveCluster } from '../cluster/live.js';
+import { errorMessage } from '../cluster/log.js';
+import { namespaceView } from '../cluster/namespace-cache.js';
+import type { WebhookConfigurationLike } from '../cluster/webhook-match.js';
+import { ConfigError, compileSnapshot } from '../config/compile.js';
+import type { NamespaceView, Snapshot } from '../injection/types.js';
+import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from '../settings.js';
+import { UsageError, type CliIo } from './inject.js';
+
+export const LIVE_OPTIONS = {
+  kubeconfig: { type: 'string' },
+  'injector-namespace': { type: 'string' },
+  configmap: { type: 'string' },
+  'webhook-configuration': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const LIVE_FLAGS_HELP = `      --kubeconfig FILE       the cluster to ask (default: in a pod its service account,
+                              else $KUBECONFIG)
+      --injector-namespace NS the injector's namespace (default ${DEFAULT_NAMESPACE})
+      --configmap [NS/]NAME   the configuration in force (default ${DEFAULT_CONFIGMAP} in the
+                              injector's namespace, as serve reads it)
+      --webhook-configuration NAME
+                              our MutatingWebhookConfiguration (default sidecar-injector)
+  -o, --output text|json      text for people (default), or JSON for programs
+  -h, --help                  show this help
+`;
+
+/** A failure talking to the cluster or reading what it holds: exit code 1. */
+export class ClusterError extends Error {
+  readonly exitCode = 1;
+}
+
+export interface LiveValues {
+  kubeconfig?: string;
+  'injector-namespace'?: string;
+  configmap?: string;
+  'webhook-configuration'?: string;
+  output?: string;
+}
+
+export interface LiveContext {
+  cluster: LiveCluster;
+  snapshot: Snapshot;
+  /** `NS/NAME` of the ConfigMap read. */
+  configMap: string;
+  serverMinor: number;
+  webhooks: WebhookConfigurationLike[];
+  ownConfiguration: string;
+  /** The kubeconfig context's namespace, else "default". */
+  defaultNamespace: string;
+  /** A namespace's view; undefined when it does not exist. Read once per name. */
+  namespace(name: string): Promise<NamespaceView | undefined>;
+}
+
+export function outputFormat(values: LiveValues): 'text' | 'json' {
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new UsageError(`--output: "${output}" is not an output format; expected text or json`);
+  return output;
+}
+
+function configMapRef(values: LiveValues): { namespace: string; name: string } {
+  const injectorNamespace = values['injector-namespace'] || DEFAULT_NAMESPACE;
+  const ref = values.configmap ?? DEFAULT_CONFIGMAP;
+  const parts = ref.split('/');
+  if (parts.length > 2 || parts.some((p) => p === '')) throw new UsageError(`--configmap: "${ref}" is not [NAMESPACE/]NAME`);
+  return parts.length === 2 ? { namespace: parts[0], name: parts[1] } : { namespace: injectorNamespace, name: parts[0] };
+}
+
+export async function openLiveContext(values: LiveValues, env: KubeEnv, cluster?: LiveCluster): Promise<LiveContext> {
+  const ref = configMapRef(values);
+  const ownConfiguration = values['webhook-configuration'] || 'sidecar-injector';
+  let defaultNamespace = 'default';
+  if (!cluster) {
+    let connection;
+    try {
+      connection = loadKubeAccess({ kubeconfig: values.kubeconfig, env });
+    } catch (err) {
+      throw new ClusterError(errorMessage(err));
+    }
+    if (!connection) throw new ClusterError('no Kubernetes access: pass --kubeconfig FILE or set $KUBECONFIG');
+    cluster = liveCluster(connection.kubeConfig);
+    defaultNamespace = connection.namespace ?? 'default';
+  }
+  const live = cluster;
+  const where = `${ref.namespace}/${ref.name}`;
+  try {
+    const [serverMinor, webhooks, data] = await Promise.all([live.serverMinor(), live.webhookConfigurations(), live.configMapData(ref.namespace, ref.name)]);
+    if (data === undefined) throw new ClusterError(`configmap ${where} not found: the injector has no configuration there (see --configmap, --injector-namespace)`);
+    let snapshot: Snapshot;
+    try {
+      snapshot = compileSnapshot(data, { ownNamespace: ref.namespace });
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ClusterError(`configmap ${where} holds an invalid configuration (the injector keeps its last good one): ${err.message}`);
+      throw err;
+    }
+    const namespaces = new Map<string, Promise<NamespaceView | undefined>>();
+    return {
+      cluster: live, snapshot, configMap: where, serverMinor, webhooks, ownConfiguration, defaultNamespace,
+      namespace(name) {
+        let found = namespaces.get(name);
+        if (!found) {
+          found = live.read('v1', 'Namespace', undefined, name).then((ns) => (ns ? namespaceView(ns) : undefined));
+          namespaces.set(name, found);
+        }
+        return found;
+      },
+    };
+  } catch (err) {
+    if (err instanceof ClusterError) throw err;
+    throw new ClusterError(errorMessage(err));
+  }
+}
+
+/** Prints a ClusterError (exit 1); anything else goes to the command's own handler. */
+export function reportClusterError(err: unknown, io: CliIo, command: string): number | undefined {
+  if (err instanceof ClusterError) {
+    io.stderr.write(`sidecar-injector ${command}: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof Error && (err as { code?: unknown }).code !== undefined && 'body' in err) {
+    io.stderr.write(`sidecar-injector ${command}: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  return undefined;
+}
