@@ -7,8 +7,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import type { Admission } from '../admission/admit.js';
-import type { AdmissionRequest } from '../admission/review.js';
 import { errorMessage, silentLog, type Log } from './log.js';
 import { controllerOf } from './owners.js';
 
@@ -34,6 +32,21 @@ export interface EventSink {
   patch(namespace: string, name: string, body: Record<string, unknown>): Promise<void>;
 }
 
+/**
+ * What Events need of an admission, by shape (admission/'s AdmissionRequest and Admission
+ * fit them), so cluster/ stays below admission/ (ARCHITECTURE.md).
+ */
+export interface AdmittedRequest {
+  dryRun?: boolean;
+  object?: unknown;
+}
+export interface AdmissionOutcome {
+  result: string;
+  reason: string;
+  message?: string;
+  namespace?: string;
+}
+
 /** Skips that say nothing about the pod: not a pod create, or a reinvocation of an injected pod. */
 const SILENT_REASONS = new Set(['not-a-pod-create', 'already-injected']);
 
@@ -47,7 +60,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The Event an admission deserves, or undefined (dry run, nothing to say, no namespace). */
-export function eventFor(request: AdmissionRequest, admission: Admission): PendingEvent | undefined {
+export function eventFor(request: AdmittedRequest, admission: AdmissionOutcome): PendingEvent | undefined {
   const namespace = admission.namespace;
   if (request.dryRun || !namespace || SILENT_REASONS.has(admission.reason)) return undefined;
   const meta = isObject(request.object) && isObject(request.object.metadata) ? request.object.metadata : {};
@@ -207,7 +220,7 @@ export function apiEventSink(kc: KubeConfig): EventSink {
 }
 
 /** The admission hook: derives the Event and counts it; never throws. */
-export function admissionEvents(recorder: EventRecorder, log: Log = silentLog): (request: AdmissionRequest, admission: Admission) => void {
+export function admissionEvents(recorder: EventRecorder, log: Log = silentLog): (request: AdmittedRequest, admission: AdmissionOutcome) => void {
   return (request, admission) => {
     try {
       const event = eventFor(request, admission);

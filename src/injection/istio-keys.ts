@@ -3,7 +3,8 @@
 // compatibility on (with it off, no Istio key is read and none is expected to be).
 import { parseDocument, isMap, isScalar } from 'yaml';
 import { ISTIO_INJECT_KEY, PROXY_CONFIG_KEY, SETTINGS } from './keys.js';
-import { quote } from './validate.js';
+import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE, quote } from './validate.js';
+import { yamlShapeProblem } from './yaml-shape.js';
 import type { StringMap } from './types.js';
 
 /** Prefixes of Istio's per-pod keys (annotations on the pod and its namespace's defaults). */
@@ -33,8 +34,6 @@ export const UNIMPLEMENTED_ISTIO_KEYS: readonly string[] = Object.freeze([
 /** The one `proxy.istio.io/config` field we read; see validate.ts parseProxyConfigHold. */
 export const READ_PROXY_CONFIG_FIELDS: readonly string[] = Object.freeze(['holdApplicationUntilProxyStarts']);
 
-/** Larger ProxyConfig texts are not inspected for ignored fields (the settings check bounds them). */
-const MAX_PROXY_CONFIG_CHARS = 64 * 1024;
 /** At most this many keys are named in one warning. */
 const MAX_NAMED = 20;
 
@@ -49,7 +48,9 @@ function named(keys: string[]): string {
 
 /** The top-level field names of a ProxyConfig annotation, or none when it is not a YAML mapping. */
 function proxyConfigFields(raw: string): string[] {
-  if (raw.length > MAX_PROXY_CONFIG_CHARS) return [];
+  // Beyond the bounds the settings check refuses the pod: nothing to warn about, and the
+  // YAML library never sees such text.
+  if (raw.length > PROXY_CONFIG_MAX_CHARS || yamlShapeProblem(raw, PROXY_CONFIG_SHAPE)) return [];
   let doc;
   try {
     doc = parseDocument(raw);

@@ -3,6 +3,8 @@
 // Istio merges protobuf messages: nested messages and maps key by key, everything else
 // (scalars, lists) replaced.
 import { parse } from 'yaml';
+import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE } from '../validate.js';
+import { yamlShapeProblem } from '../yaml-shape.js';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
@@ -59,6 +61,13 @@ export interface ProxyConfigResult {
 export function effectiveProxyConfig(meshDefault: unknown, annotation: string | undefined): ProxyConfigResult {
   const base = isMapping(meshDefault) ? meshDefault : {};
   if (annotation === undefined || annotation.trim() === '') return { config: base };
+  // The same bounds as every other read of this annotation, checked before the YAML library
+  // sees a client's text (its cost grows much faster than the text).
+  if (annotation.length > PROXY_CONFIG_MAX_CHARS) {
+    return { config: base, problem: `${PROXY_CONFIG_ANNOTATION}: at most ${PROXY_CONFIG_MAX_CHARS} characters are accepted, got ${annotation.length}` };
+  }
+  const tooComplex = yamlShapeProblem(annotation, PROXY_CONFIG_SHAPE);
+  if (tooComplex) return { config: base, problem: `${PROXY_CONFIG_ANNOTATION}: ${tooComplex}` };
   let parsed: unknown;
   try {
     parsed = parse(annotation, { maxAliasCount: 10 });
