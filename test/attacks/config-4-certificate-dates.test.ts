@@ -67,7 +67,11 @@ t.test('expired certificates: not ready at start, refused on reload, expiry expo
   await child.logLine('certificate change rejected: keeping the current certificate', 30_000);
   const rejected = child.logs.find((l) => l.msg === 'certificate change rejected: keeping the current certificate');
   t.match(rejected?.reason, /the certificate expired at .*expired-again/);
-  const text = await metrics(ports.metrics);
+  // /metrics is rendered at most once a second (the health port's own bound): wait for a fresh text.
+  const text = await waitFor('the refusal in /metrics', async () => {
+    const current = await metrics(ports.metrics);
+    return metric(current, 'sidecar_injector_certificate_reloads_total{certificate="serving",result="failure"}') === 1 && current;
+  }, 10_000);
   t.equal(metric(text, 'sidecar_injector_certificate_reloads_total{certificate="serving",result="failure"}'), 1, 'the refusal is counted');
   t.equal(metric(text, 'sidecar_injector_certificate_reloads_total{certificate="serving",result="success"}'), 1);
   t.equal(metric(text, 'sidecar_injector_certificate_expiry_timestamp_seconds{certificate="serving"}'), expiry(valid.cert), 'the expiry of the certificate in use');

@@ -202,9 +202,12 @@ t.test('edge cases: nesting, size, absent parts, duplicate names, duplicate keys
     { name: 'a null object', body: withObject(r, () => null), status: 200 },
     { name: 'empty object', body: withObject(r, (o) => { Object.keys(o).forEach((k) => delete o[k]); }), status: 200 },
     { name: 'two containers with the same name', body: withObject(r, (o) => { o.spec.containers.push({ ...o.spec.containers[0] }); }), status: 200 },
-    { name: 'an app container named envoy', body: withObject(r, (o) => { o.spec.containers[0].name = 'envoy'; }), status: 200, denialNames: 'envoy' },
-    { name: 'an init container named proxy-init', body: withObject(r, (o) => { o.spec.initContainers = [{ name: 'proxy-init', image: 'x' }]; }), status: 200, denialNames: 'proxy-init' },
-    { name: 'a volume named envoy-tmp', body: withObject(r, (o) => { o.spec.volumes = [...(o.spec.volumes ?? []), { name: 'envoy-tmp', emptyDir: {} }]; }), status: 200, denialNames: 'envoy-tmp' },
+    // Merge by name (README, "Per-pod settings"): a declaration of an injected container or
+    // volume is the pod's override of it, answered like any other pod.
+    { name: 'an app container named envoy (merged)', body: withObject(r, (o) => { o.spec.containers[0].name = 'envoy'; }), status: 200 },
+    { name: 'an init container named proxy-init (merged)', body: withObject(r, (o) => { o.spec.initContainers = [{ name: 'proxy-init', image: 'x' }]; }), status: 200 },
+    { name: 'a volume named envoy-tmp (merged)', body: withObject(r, (o) => { o.spec.volumes = [...(o.spec.volumes ?? []), { name: 'envoy-tmp', emptyDir: {} }]; }), status: 200 },
+    { name: 'a volume named envoy-tmp of another kind', body: withObject(r, (o) => { o.spec.volumes = [...(o.spec.volumes ?? []), { name: 'envoy-tmp', hostPath: { path: '/tmp' } }]; }), status: 200, denialNames: 'envoy-tmp' },
     { name: 'the uid twice (the last one counts)', body: compact.replace('"request":{', '"request":{"uid":"first-uid",'), status: 200 },
     { name: '__proto__ escaped as \\u005f', body: compact.replace('"metadata":{', '"metadata":{"\\u005f_proto__":{"polluted":"yes"},'), status: 400 },
     { name: 'an inject annotation that is an object with toString', body: withObject(r, (o) => { o.metadata.annotations = { 'sidecar-injector.io/inject': { toString: 'x' } }; }), status: 200 },

@@ -32,6 +32,10 @@ t.test('foreignProxy finds other meshes, containers first', async (t) => {
   }
   t.equal(foreignProxy(pod({ containers: [{ name: 'envoy' }, { name: 'app' }] })), undefined, 'envoy is ours (and OSM\'s): not foreign');
   t.equal(foreignProxy({ spec: { containers: 'x' } } as unknown as Pod), undefined, 'a hostile shape');
+  t.equal(foreignProxy(pod({ containers: [{ name: 'app' }, { name: 'istio-proxy' }] }), new Set(['istio-proxy'])), undefined,
+    'a container our templates render (the istio profile\'s istio-proxy) is the pod\'s override, not another mesh');
+  t.same(foreignProxy(pod({ containers: [{ name: 'istio-proxy' }, { name: 'linkerd-proxy' }] }), new Set(['istio-proxy'])),
+    { container: 'linkerd-proxy', mesh: 'Linkerd' }, 'other meshes are still found beside it');
 });
 
 t.test('appAtProxyUid: the container\'s own runAsUser, else the pod\'s', async (t) => {
