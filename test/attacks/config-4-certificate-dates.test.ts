@@ -10,7 +10,7 @@ import https from 'node:https';
 import { ServeChild, getJson } from '../server/support/child.js';
 import { waitFor } from '../server/support/harness.js';
 import { SecretMount } from '../server/support/secret-mount.js';
-import { datedCertificate } from './support/dated-cert.js';
+import { datedCertificate } from '../support/dated-cert.js';
 import { recordAttack } from './support/record.js';
 
 t.setTimeout(180_000);

@@ -108,7 +108,7 @@ t.test('watcher: unreadable files are reported, and the pair is picked up once t
 });
 
 t.test('validity dates: expired and not-yet-valid certificates are named as such', async (t) => {
-  const { datedCertificate } = await import('../attacks/support/dated-cert.js');
+  const { datedCertificate } = await import('../support/dated-cert.js');
   const { validityProblem, checkClientCa } = await import('../../src/server/tls.js');
   const expired = checkKeyPair(await datedCertificate('old', -10, -1));
   const future = checkKeyPair(await datedCertificate('new', 1, 10));
@@ -122,7 +122,7 @@ t.test('validity dates: expired and not-yet-valid certificates are named as such
 });
 
 t.test('the watcher refuses an expired replacement and a not-yet-valid one', async (t) => {
-  const { datedCertificate } = await import('../attacks/support/dated-cert.js');
+  const { datedCertificate } = await import('../support/dated-cert.js');
   const first = await datedCertificate('first', -1, 10);
   const mount = new SecretMount(first);
   t.teardown(() => mount.remove());
