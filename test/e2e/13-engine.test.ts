@@ -17,15 +17,25 @@ t.test('engine: init order and native sidecars by cluster version', { skip: noCl
   const namespace = await scenarioNamespace(t, 'engine', { labels: { 'sidecar-injection': 'enabled' } });
   const apiserver = (await kubectlJson(['version'])).serverVersion;
 
-  t.test('a Deployment with an app init container: stored with proxy-init last', async (t) => {
+  t.test('a Deployment with probes and an app init container: stored with rewritten probes and proxy-init last', async (t) => {
+    const [app] = podSpec().containers as KubeObject[];
     await applyObjects([{
       apiVersion: 'apps/v1', kind: 'Deployment',
       metadata: { name: 'migrating', namespace },
       spec: {
         replicas: 1, selector: { matchLabels: { app: 'migrating' } },
         template: {
-          metadata: { labels: { app: 'migrating' } },
-          spec: { ...podSpec(), initContainers: [{ name: 'migrate', image: APP_IMAGE, command: ['migrate'] }] },
+          metadata: { labels: { app: 'migrating' }, annotations: { 'sidecar-injector.io/rewrite-probes': 'true' } },
+          spec: {
+            ...podSpec(),
+            containers: [{
+              ...app,
+              ports: [{ name: 'http', containerPort: 8080 }, { containerPort: 5432 }],
+              readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
+              livenessProbe: { tcpSocket: { port: 5432 }, periodSeconds: 10 },
+            }],
+            initContainers: [{ name: 'migrate', image: APP_IMAGE, command: ['migrate'] }],
+          },
         },
       },
     }]);
@@ -35,6 +45,17 @@ t.test('engine: init order and native sidecars by cluster version', { skip: noCl
     }, { timeoutMs: 90_000 });
     assertInjected(t, pod);
     t.same(initContainerNames(pod), ['migrate', 'proxy-init'], 'the app\'s init container runs before the capture');
+    // The kubelet asks the proxy's status port; the proxy asks the app on localhost.
+    const stored = (pod.spec as { containers: KubeObject[] }).containers.find((c) => c.name === app.name)!;
+    t.match(stored.readinessProbe, { httpGet: { path: `/app-health/${app.name}/readyz`, port: 15021 }, periodSeconds: 5 },
+      'the HTTP probe on a named port goes to the status port, its timing kept');
+    t.match(stored.livenessProbe, { httpGet: { path: `/app-health/${app.name}/livez`, port: 15021 }, periodSeconds: 10 },
+      'the TCP probe becomes an HTTP GET of the status port');
+    t.notOk((stored.livenessProbe as KubeObject).tcpSocket, 'no TCP probe left');
+    const envoy = (pod.spec as { containers: KubeObject[] }).containers.find((c) => c.name === PROXY_CONTAINER)!;
+    const bootstrap = JSON.stringify(envoy.args);
+    t.match(bootstrap, `/app-health/${app.name}/readyz`, 'the proxy serves the readiness path');
+    t.match(bootstrap, `/app-health/${app.name}/livez`, 'and the liveness path');
   });
 
   t.test(`native-sidecar auto (the default) is off on this ${apiserver.major}.${apiserver.minor} apiserver`, async (t) => {
