@@ -5,6 +5,7 @@
 // fs.watch on the folder notices both; a slow poll catches what fs.watch misses
 // (network filesystems, symlink targets outside the folder, a watcher that died).
 import { watch, type FSWatcher } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage, silentLog, type Log } from '../cluster/log.js';
 import { loadConfigDir } from './load-dir.js';
 import type { ConfigStore } from './store.js';
@@ -18,6 +19,14 @@ export interface DirSourceOptions {
   useFsWatch?: boolean;
   log?: Log;
 }
+
+/**
+ * A read that fails is tried this many times, this far apart, before it is reported: a
+ * reader that resolved `..data` just before the kubelet's swap finds the old folder gone,
+ * and the next read sees the new version.
+ */
+const READ_ATTEMPTS = 3;
+const READ_RETRY_MS = 50;
 
 export interface ConfigSourceHandle {
   /** Stops watching; no store update happens after it returns. */
@@ -51,6 +60,7 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
       return;
     }
     reading = true;
+    let failedReads = 0;
     try {
       do {
         readAgain = false;
@@ -58,15 +68,21 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
         try {
           files = await loadConfigDir(dir);
         } catch (err) {
-          // Often transient (a file read while the kubelet removes the old version); the
-          // next event or poll retries. Logged once per distinct error, not every poll.
-          // Reported (logged and counted) through the store, like a rejected version.
+          if (++failedReads < READ_ATTEMPTS && !closed) {
+            await delay(READ_RETRY_MS);
+            readAgain = true;
+            continue;
+          }
+          // It persists (a dangling `..data`, a removed file): reported (logged and counted)
+          // through the store like a rejected version, once per distinct error; the next
+          // event or poll reads again.
           const message = errorMessage(err);
           if (!closed && message !== lastReadError) store.readFailed(origin, message);
           lastReadError = message;
           continue;
         }
         if (closed) return;
+        failedReads = 0;
         lastReadError = undefined;
         try {
           await store.update(files, origin);
