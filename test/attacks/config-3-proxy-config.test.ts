@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ServeChild, getJson } from '../server/support/child.js';
+import { ServeChild, getJson, postReview } from '../server/support/child.js';
 import { fixture, waitFor } from '../server/support/harness.js';
 import { recordAttack } from './support/record.js';
 
@@ -21,18 +21,7 @@ const DEEP_FLOW = '['.repeat(8192) + ']'.repeat(8192);
 // One keep-alive connection, as the apiserver keeps: the figure is the admission's, not a handshake's.
 const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
 
-function post(port: number, ca: string, body: string): Promise<{ ms: number; review: any }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = https.request({ host: '127.0.0.1', port, path: '/inject', method: 'POST', ca, agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ ms: performance.now() - started, review: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (port: number, ca: string, body: string) => postReview(port, ca, body, agent);
 
 t.test('20 pods with a 16 KiB nested proxy.istio.io/config are denied fast', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'attack-3-'));

@@ -6,12 +6,10 @@
 // good one kept, the failure counted, the log naming file and field) while admissions sent
 // during the reload are answered within 100 ms, over a real TLS socket.
 import t from 'tap';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
-import { BUILTIN_CONFIG_DIR } from '../../src/config/load-dir.js';
-import { getJson, ServeChild } from '../server/support/child.js';
+import { getJson, postReview, serveOnConfigCopy } from '../server/support/child.js';
 import { fixture, waitFor } from '../server/support/harness.js';
 import { recordAttack } from './support/record.js';
 
@@ -20,18 +18,7 @@ t.setTimeout(300_000);
 
 const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
 
-function post(port: number, ca: string, body: string): Promise<{ ms: number; review: any }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = https.request({ host: '127.0.0.1', port, path: '/inject', method: 'POST', ca, agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ ms: performance.now() - started, review: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (port: number, ca: string, body: string) => postReview(port, ca, body, agent);
 
 /** The failure count, and the longest event-loop delay since the previous scrape (prom-client resets it). */
 async function scrape(port: number): Promise<{ failures: number; lagMs: number }> {
@@ -43,15 +30,8 @@ async function scrape(port: number): Promise<{ failures: number; lagMs: number }
 }
 
 t.test('an unbounded template and a 40,000-key config.yaml are rejected without stalling admissions', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'attack-5-'));
-  const configDir = path.join(dir, 'config');
-  cpSync(BUILTIN_CONFIG_DIR, configDir, { recursive: true });
-  const caOut = path.join(dir, 'ca.crt');
-  const child = new ServeChild({ realEngine: true }, [
-    '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,
-    '--config-dir', configDir, '--namespace-labels', 'sidecar-injection=enabled',
-  ]);
-  t.teardown(() => { agent.destroy(); child.kill(); rmSync(dir, { recursive: true, force: true }); });
+  const { child, configDir, caOut } = serveOnConfigCopy(t, 'attack-5-');
+  t.teardown(() => agent.destroy());
   const ports = await child.ports();
   const ca = readFileSync(caOut, 'utf8');
   await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; }, 120_000);

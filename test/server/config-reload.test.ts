@@ -2,25 +2,12 @@
 // makes it ready; a broken version is logged, counted and ignored (the previous one keeps
 // serving); a fixed version takes effect for the next request without a restart.
 import t from 'tap';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture, waitFor } from './support/harness.js';
-import { getJson, ServeChild } from './support/child.js';
-import { BUILTIN_CONFIG_DIR } from '../../src/config/load-dir.js';
+import { getJson, postReview, serveOnConfigCopy } from './support/child.js';
 
-function post(port: number, ca: string, body: string): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, path: '/inject', method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve(JSON.parse(text)));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = async (port: number, ca: string, body: string) => (await postReview(port, ca, body)).review;
 
 async function metric(port: number, line: RegExp): Promise<number> {
   const r = await getJson(port, '/metrics');
@@ -34,16 +21,7 @@ t.setTimeout(300_000);
 const COMPILE_MS = 90_000;
 
 t.test('live configuration reloads', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-config-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const configDir = path.join(dir, 'config');
-  cpSync(BUILTIN_CONFIG_DIR, configDir, { recursive: true });
-  const caOut = path.join(dir, 'ca.crt');
-  const child = new ServeChild({ realEngine: true }, [
-    '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,
-    '--config-dir', configDir, '--namespace-labels', 'sidecar-injection=enabled',
-  ]);
-  t.teardown(() => child.kill());
+  const { child, configDir, caOut } = serveOnConfigCopy(t, 'sidecar-injector-config-');
   const ports = await child.ports();
   const ca = readFileSync(caOut, 'utf8');
   await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; }, COMPILE_MS);

@@ -1,7 +1,12 @@
 // A child process running serve-launcher.ts, with its JSON log lines parsed as they come.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUILTIN_CONFIG_DIR } from '../../../src/config/load-dir.js';
 import { waitFor } from './harness.js';
 
 const LAUNCHER = fileURLToPath(new URL('./serve-launcher.ts', import.meta.url));
@@ -67,4 +72,44 @@ export async function metricValue(port: number, name: string): Promise<number> {
   if (!('body' in answer) || typeof answer.body !== 'string') return NaN;
   const line = answer.body.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/**
+ * POSTs a review to a child's webhook port; resolves the answer and its round trip. With a
+ * keep-alive `agent` of one socket, the figure is the admission's, not a handshake's.
+ */
+export function postReview(port: number, ca: string, body: string, agent: https.Agent | false = false): Promise<{ ms: number; review: any }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = https.request({ host: '127.0.0.1', port, path: '/inject', method: 'POST', ca, agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        try {
+          resolve({ ms: performance.now() - started, review: JSON.parse(text) });
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * `serve --standalone` as a child on a copy of the built-in configuration in a fresh
+ * folder (the tests edit it), with the namespace labelled for injection.
+ */
+export function serveOnConfigCopy(t: { teardown(fn: () => void): void }, prefix: string, extraFlags: string[] = []): { child: ServeChild; dir: string; configDir: string; caOut: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const configDir = path.join(dir, 'config');
+  cpSync(BUILTIN_CONFIG_DIR, configDir, { recursive: true });
+  const caOut = path.join(dir, 'ca.crt');
+  const child = new ServeChild({ realEngine: true }, [
+    '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,
+    '--config-dir', configDir, '--namespace-labels', 'sidecar-injection=enabled', ...extraFlags,
+  ]);
+  t.teardown(() => { child.kill(); rmSync(dir, { recursive: true, force: true }); });
+  return { child, dir, configDir, caOut };
 }
