@@ -12,10 +12,11 @@ import { watchCertificates, watchClientCa, type CertificateWatcher } from '../se
 import { createLogger } from '../server/logger.js';
 import { createMetrics, type CertificateKind, type Metrics } from '../server/metrics.js';
 import { Readiness } from '../server/readiness.js';
-import { openSources, type OpenSourcesOptions, type Sources } from '../server/sources.js';
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
 import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, validityProblem, type CertificateInfo, type KeyPair } from '../server/tls.js';
-import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
+import { UsageError } from './command.js';
+import { loadServeSettings, SERVE_HELP, type ServeSettings } from './serve-flags.js';
+import { openSources, type OpenSourcesOptions, type Sources } from './serve-wiring.js';
 import { openAdmissionEvents, type AdmissionEventsHandle } from './serve-events.js';
 
 export interface ServeIo {
@@ -33,7 +34,7 @@ export async function runServe(argv: string[], io: ServeIo = process): Promise<n
     }
     settings = parsed.settings;
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`sidecar-injector serve: ${err.message}\n`);
     return err.exitCode;
   }

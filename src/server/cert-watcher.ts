@@ -4,7 +4,7 @@
 // watched, events are debounced, and a slow poll catches anything the watch does not report.
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { TlsFiles } from '../settings.js';
+import type { TlsFiles } from './tls.js';
 import {
   caDigest, checkClientCa, checkKeyPair, KeyPairError, pairDigest, readClientCa, readKeyPair, validityProblem,
   type CertificateInfo, type ClientCaInfo, type KeyPair,
