@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { deepFreeze } from '../injection/deep-freeze.js';
 import { FragmentError } from '../injection/fragment.js';
 import { renderTemplates, templateContext } from '../injection/render.js';
-import { resolveSettings } from '../injection/settings.js';
+import { resolveSettings } from '../injection/resolve-settings.js';
 import type { LabelSelector, Snapshot, StringMap, Template } from '../injection/types.js';
 import { checkSizes, ConfigError, parseConfigYaml } from './parse.js';
 

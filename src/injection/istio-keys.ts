@@ -2,8 +2,8 @@
 // a pod written for Istio otherwise loses a setting in silence. Only with Istio
 // compatibility on (with it off, no Istio key is read and none is expected to be).
 import { parseDocument, isMap, isScalar } from 'yaml';
-import { ISTIO_INJECT_KEY, PROXY_CONFIG_KEY, SETTINGS } from './keys.js';
-import { quote } from './validate.js';
+import { ISTIO_INJECT_KEY, PROXY_CONFIG_KEY, SETTINGS } from './settings-catalogue.js';
+import { quote } from './value-parsers.js';
 import type { StringMap } from './types.js';
 
 /** Prefixes of Istio's per-pod keys (annotations on the pod and its namespace's defaults). */
