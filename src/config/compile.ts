@@ -8,6 +8,7 @@ import { renderTemplates, templateContext } from '../injection/render.js';
 import { resolveSettings } from '../injection/resolve-settings.js';
 import type { LabelSelector, Snapshot, StringMap, Template } from '../injection/types.js';
 import { checkSizes, ConfigError, parseConfigYaml } from './parse.js';
+import { isPlainObject } from '../injection/plain-object.js';
 
 export { ConfigError };
 
@@ -25,10 +26,6 @@ const CONFIG_KEYS = [
 ] as const;
 const DEFAULT_IGNORED = ['kube-system', 'kube-public', 'kube-node-lease'];
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function stringList(field: string, v: unknown, fallback: string[]): string[] {
   if (v === undefined || v === null) return fallback;

@@ -1,7 +1,7 @@
 // The one test for "a JSON object" (not null, not an array) every layer uses on untrusted input.
 
 /** A JSON object: an object that is neither null nor an array. */
-export function isPlainObject<V = unknown>(v: unknown): v is Record<string, V> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
