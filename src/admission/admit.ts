@@ -3,7 +3,7 @@
 // the server wires the real ones and tests pass fakes. Nothing here throws: any failure
 // while handling a pod becomes `allowed: false` with the reason.
 import type { InjectionOutcome } from '../injection/engine.js';
-import type { NamespaceView, Pod, RequestInfo, Snapshot } from '../injection/types.js';
+import type { NamespaceSource, NamespaceView, Pod, RequestInfo, Snapshot } from '../injection/types.js';
 import { isPodCreate, type AdmissionRequest } from './review.js';
 import { allowUnchanged, deny, type AdmissionVerdict } from './response.js';
 import { isPlainObject } from '../injection/plain-object.js';
@@ -14,10 +14,7 @@ export type AdmissionResult = 'injected' | 'skipped' | 'denied' | 'error';
 /** The engine's entry point (src/injection/engine.ts `evaluatePod`). */
 export type PodEvaluator = (pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo) => InjectionOutcome;
 
-/** Any namespace view provider: the informer cache, or the standalone flags. */
-export interface NamespaceSource {
-  get(name: string): Promise<NamespaceView>;
-}
+export type { NamespaceSource };
 
 export interface AdmitDeps {
   /** The configuration in force; undefined until the first one is loaded. */
