@@ -73,7 +73,8 @@ function selectors(field: string, v: unknown): LabelSelector[] {
   });
 }
 
-function revisionOf(files: Readonly<Record<string, string>>, names: string[]): string {
+/** The content hash of a configuration version: its revision (over `names`, in order). */
+export function revisionOf(files: Readonly<Record<string, string>>, names: readonly string[]): string {
   const hash = createHash('sha256');
   for (const name of names) hash.update(name).update('\0').update(files[name]).update('\0');
   return hash.digest('hex').slice(0, 12);

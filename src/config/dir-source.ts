@@ -2,12 +2,11 @@
 // *.template.yaml. Works for plain files and for a mounted ConfigMap volume, where the
 // kubelet writes each version into a new `..<timestamp>` folder and swaps the `..data`
 // symlink to it in one rename (the visible names are symlinks through `..data`).
-// fs.watch on the folder notices both; a slow poll catches what fs.watch misses
-// (network filesystems, symlink targets outside the folder, a watcher that died).
-import { watch, type FSWatcher } from 'node:fs';
+// The folder is followed with watch/watch-loop.ts (fs.watch, debounced, and a slow poll).
 import { errorMessage, silentLog, type Log } from '../cluster/log.js';
 import { loadConfigDir } from './load-dir.js';
 import type { ConfigStore } from './store.js';
+import { watchLoop } from '../watch/watch-loop.js';
 
 export interface DirSourceOptions {
   /** How often the folder is re-read besides change events (default 2000 ms). */
@@ -38,88 +37,41 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
 
   await store.update(await loadConfigDir(dir), origin);
 
-  let closed = false;
-  let watcher: FSWatcher | undefined;
-  let debounceTimer: NodeJS.Timeout | undefined;
-  let reading = false;
-  let readAgain = false;
   let lastReadError: string | undefined;
 
   const reload = async (): Promise<void> => {
-    if (reading) {
-      readAgain = true; // a change arrived mid-read: read once more afterwards
+    let files: Record<string, string>;
+    try {
+      files = await loadConfigDir(dir);
+    } catch (err) {
+      // Often transient (a file read while the kubelet removes the old version); the
+      // next event or poll retries. Logged once per distinct error, not every poll.
+      // Reported (logged and counted) through the store, like a rejected version.
+      const message = errorMessage(err);
+      if (!loop.closed && message !== lastReadError) store.readFailed(origin, message);
+      lastReadError = message;
       return;
     }
-    reading = true;
+    if (loop.closed) return;
+    lastReadError = undefined;
     try {
-      do {
-        readAgain = false;
-        let files: Record<string, string>;
-        try {
-          files = await loadConfigDir(dir);
-        } catch (err) {
-          // Often transient (a file read while the kubelet removes the old version); the
-          // next event or poll retries. Logged once per distinct error, not every poll.
-          // Reported (logged and counted) through the store, like a rejected version.
-          const message = errorMessage(err);
-          if (!closed && message !== lastReadError) store.readFailed(origin, message);
-          lastReadError = message;
-          continue;
-        }
-        if (closed) return;
-        lastReadError = undefined;
-        try {
-          await store.update(files, origin);
-        } catch (err) {
-          // A reload listener threw; the store itself is consistent. Keep watching.
-          log.error({ dir, err: errorMessage(err) }, 'handling a new configuration version failed');
-        }
-      } while (readAgain && !closed);
-    } finally {
-      reading = false;
-    }
-  };
-
-  const scheduleReload = (): void => {
-    if (closed) return;
-    if (debounceTimer) clearTimeout(debounceTimer);
-    debounceTimer = setTimeout(() => {
-      debounceTimer = undefined;
-      void reload();
-    }, debounceMs);
-    debounceTimer.unref();
-  };
-
-  const startWatcher = (): void => {
-    if (options.useFsWatch === false || watcher || closed) return;
-    try {
-      const w = watch(dir, { persistent: false }, () => scheduleReload());
-      w.on('error', (err) => {
-        // e.g. the folder was removed; polling continues and re-creates the watcher.
-        log.warn({ dir, err: errorMessage(err) }, 'config directory watch failed; polling until it can be watched again');
-        w.close();
-        if (watcher === w) watcher = undefined;
-      });
-      watcher = w;
+      await store.update(files, origin);
     } catch (err) {
-      log.warn({ dir, err: errorMessage(err) }, 'cannot watch config directory; polling only');
+      // A reload listener threw; the store itself is consistent. Keep watching.
+      log.error({ dir, err: errorMessage(err) }, 'handling a new configuration version failed');
     }
   };
 
-  startWatcher();
-  const pollTimer = setInterval(() => {
-    startWatcher();
-    void reload();
-  }, pollIntervalMs);
-  pollTimer.unref();
-
-  return {
-    close() {
-      closed = true;
-      clearInterval(pollTimer);
-      if (debounceTimer) clearTimeout(debounceTimer);
-      watcher?.close();
-      watcher = undefined;
+  const loop = watchLoop({
+    dirs: [dir],
+    pollIntervalMs,
+    debounceMs,
+    watchEvents: options.useFsWatch,
+    run: reload,
+    onWatchError(_dir, err) {
+      log.warn({ dir, err: errorMessage(err) }, 'cannot watch config directory; polling until it can be watched again');
     },
-  };
+  });
+
+  return { close: () => loop.close() };
 }
