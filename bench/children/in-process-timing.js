@@ -62,7 +62,7 @@ const blockFor = (review, kind) => (review.id === 'huge' ? (kind === 'variant' ?
 /** The engine's stages alone, on one review's already parsed input. */
 async function engineStages(review) {
   const { decide } = await loadProgram('injection/decide.js');
-  const { resolveSettings } = await loadProgram('injection/settings.js');
+  const { resolveSettings } = await loadProgram('injection/resolve-settings.js');
   const { readableMetadata } = await loadProgram('injection/pod-shape.js');
   const { renderTemplates, templateContext } = await loadProgram('injection/render.js');
   const { buildPatch } = await loadProgram('injection/patch.js');

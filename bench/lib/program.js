@@ -21,7 +21,7 @@ import { dist } from './paths.js';
  *   'injection/patch.js': typeof import('../../src/injection/patch.js'),
  *   'injection/pod-shape.js': typeof import('../../src/injection/pod-shape.js'),
  *   'injection/render.js': typeof import('../../src/injection/render.js'),
- *   'injection/settings.js': typeof import('../../src/injection/settings.js'),
+ *   'injection/resolve-settings.js': typeof import('../../src/injection/resolve-settings.js'),
  *   'server/logger.js': typeof import('../../src/server/logger.js'),
  *   'server/metrics.js': typeof import('../../src/server/metrics.js'),
  *   'server/webhook-app.js': typeof import('../../src/server/webhook-app.js'),

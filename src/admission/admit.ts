@@ -3,9 +3,10 @@
 // the server wires the real ones and tests pass fakes. Nothing here throws: any failure
 // while handling a pod becomes `allowed: false` with the reason.
 import type { InjectionOutcome } from '../injection/engine.js';
-import type { NamespaceView, Pod, RequestInfo, Snapshot } from '../injection/types.js';
+import type { NamespaceSource, NamespaceView, Pod, RequestInfo, Snapshot } from '../injection/types.js';
 import { isPodCreate, type AdmissionRequest } from './review.js';
 import { allowUnchanged, deny, type AdmissionVerdict } from './response.js';
+import { isPlainObject } from '../injection/plain-object.js';
 
 /** The metric `result` label (README.md, "The server"). */
 export type AdmissionResult = 'injected' | 'skipped' | 'denied' | 'error';
@@ -13,10 +14,7 @@ export type AdmissionResult = 'injected' | 'skipped' | 'denied' | 'error';
 /** The engine's entry point (src/injection/engine.ts `evaluatePod`). */
 export type PodEvaluator = (pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo) => InjectionOutcome;
 
-/** Any namespace view provider: the informer cache, or the standalone flags. */
-export interface NamespaceSource {
-  get(name: string): Promise<NamespaceView>;
-}
+export type { NamespaceSource };
 
 export interface AdmitDeps {
   /** The configuration in force; undefined until the first one is loaded. */
@@ -46,17 +44,13 @@ export interface Admission {
   pod: PodSummary;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Name and owner kind for the log line; tolerant of any object shape. */
 export function summarizePod(object: unknown): PodSummary {
-  const meta = isObject(object) && isObject(object.metadata) ? object.metadata : undefined;
+  const meta = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata : undefined;
   if (!meta) return {};
   const name = typeof meta.name === 'string' && meta.name !== '' ? meta.name
     : typeof meta.generateName === 'string' && meta.generateName !== '' ? meta.generateName : undefined;
-  const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences.filter(isObject) : [];
+  const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences.filter(isPlainObject) : [];
   const owner = owners.find((o) => o.controller === true) ?? owners[0];
   const ownerKind = owner && typeof owner.kind === 'string' ? owner.kind : undefined;
   return { name, ownerKind };
@@ -73,11 +67,11 @@ export async function admit(request: AdmissionRequest, deps: AdmitDeps): Promise
   }
   const pod = summarizePod(request.object);
   const object = request.object;
-  if (!isObject(object)) {
+  if (!isPlainObject(object)) {
     const message = 'request.object must be the Pod being created (a JSON object)';
     return { verdict: deny(400, 'BadRequest', message), result: 'error', reason: 'invalid-request', message, namespace: request.namespace, pod };
   }
-  const objectNamespace = isObject(object.metadata) && typeof object.metadata.namespace === 'string' ? object.metadata.namespace : undefined;
+  const objectNamespace = isPlainObject(object.metadata) && typeof object.metadata.namespace === 'string' ? object.metadata.namespace : undefined;
   const namespaceName = request.namespace ?? objectNamespace;
   if (namespaceName === undefined || namespaceName === '') {
     const message = 'request.namespace is missing: a Pod is always created in a namespace';

@@ -1,6 +1,7 @@
 // AdmissionReview shapes (admission.k8s.io v1 and v1beta1 share them) and their decoding.
 // HTTP-free: takes the parsed JSON body, returns a checked request or throws ReviewError
 // naming the field at fault. The request object is referenced, never copied.
+import { isPlainObject } from '../injection/plain-object.js';
 
 export const REVIEW_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
 export type ReviewVersion = (typeof REVIEW_VERSIONS)[number];
@@ -40,10 +41,6 @@ export class ReviewError extends Error {
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function optionalString(req: Json, field: string): string | undefined {
   const value = req[field];
   if (value === undefined || value === null || value === '') return undefined;
@@ -74,7 +71,7 @@ function shown(value: unknown): string {
 
 /** Checks a parsed body is an AdmissionReview this server answers. Throws ReviewError. */
 export function decodeReview(body: unknown): DecodedReview {
-  if (!isObject(body)) {
+  if (!isPlainObject(body)) {
     throw new ReviewError('(body)', `expected an AdmissionReview JSON object, got ${typeName(body)}`);
   }
   if (body.kind !== 'AdmissionReview') {
@@ -85,14 +82,14 @@ export function decodeReview(body: unknown): DecodedReview {
     throw new ReviewError('apiVersion', `apiVersion must be one of ${REVIEW_VERSIONS.join(', ')}, got ${shown(apiVersion)}`);
   }
   const req = body.request;
-  if (!isObject(req)) {
+  if (!isPlainObject(req)) {
     throw new ReviewError('request', `request must be an object, got ${req === undefined ? 'nothing' : typeName(req)}`);
   }
   if (typeof req.uid !== 'string' || req.uid === '') {
     throw new ReviewError('request.uid', 'request.uid must be a non-empty string');
   }
   const kind = req.kind;
-  if (!isObject(kind) || typeof kind.kind !== 'string' || kind.kind === '') {
+  if (!isPlainObject(kind) || typeof kind.kind !== 'string' || kind.kind === '') {
     throw new ReviewError('request.kind', 'request.kind must be an object with a non-empty "kind" (e.g. {"group":"","version":"v1","kind":"Pod"})');
   }
   if (typeof req.operation !== 'string' || req.operation === '') {

@@ -1,10 +1,10 @@
 // What every command of the CLI shares: where it reads and writes, the usage error (exit
-// code 2), strict flag parsing, and how the errors a user can fix are printed.
+// code 2; the one class, serve's flags too), strict flag parsing, and how the errors a
+// user can fix are printed.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config/compile.js';
 import { ConfigDirError } from '../config/load-dir.js';
 import { InputError } from './input/where.js';
-import { FlagValueError } from './namespace-flags.js';
 
 /** Where a command reads and writes: `process`, or streams in tests. */
 export interface CliIo {
@@ -19,6 +19,14 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** A flag value that cannot be used, from a flag reader the commands share: a usage error. */
+export class FlagValueError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlagValueError';
   }
 }
 
@@ -40,7 +48,7 @@ export function parseCommandArgs<O extends ParseOptions>(argv: string[], options
 
 /** Prints an error the CLI expects and returns its exit code; rethrows anything else. */
 export function reportError(err: unknown, io: CliIo, command: string, usage: string): number {
-  if (err instanceof UsageError || err instanceof FlagValueError) {
+  if (err instanceof UsageError) {
     io.stderr.write(`sidecar-injector ${command}: ${err.message}\n\n${usage}`);
     return 2;
   }

@@ -1,7 +1,7 @@
 // `sidecar-injector explain -f FILE|-`: for each pod and pod template, what the injector
 // decides and why, each effective setting and where it came from, the warnings and the
 // patch. The same computation as `inject`, showing its intermediate results.
-import { SETTING_BY_NAME } from '../injection/keys.js';
+import { SETTING_BY_NAME } from '../injection/settings-catalogue.js';
 import type { EffectiveSetting, PatchOperation, ReasonCode, SettingSource } from '../injection/types.js';
 import { describeWhere, pointerOf, type PathSegment } from './documents.js';
 import { HELP_FLAG_HELP, parseCommandArgs, reportError, UsageError, type CliIo } from './command.js';

@@ -8,7 +8,7 @@ import { namespaceView } from '../cluster/namespace-cache.js';
 import type { WebhookConfigurationLike } from '../cluster/webhook-match.js';
 import { ConfigError, compileSnapshot } from '../config/compile.js';
 import type { NamespaceView, Snapshot } from '../injection/types.js';
-import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from '../settings.js';
+import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from './serve-help.js';
 import { UsageError, type CliIo } from './inject.js';
 
 export const LIVE_OPTIONS = {

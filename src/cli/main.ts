@@ -60,32 +60,18 @@ function usageError(io: CliIo, message: string): number {
   return 2;
 }
 
+/** The commands whose help is a fixed text (serve and certs print their own). */
+const HELP_TOPICS: Readonly<Record<string, string>> = { inject: INJECT_USAGE, explain: EXPLAIN_USAGE, check: CHECK_USAGE, audit: AUDIT_USAGE };
+
 async function runHelp(argv: string[], io: CliIo): Promise<number> {
   const [topic, ...extra] = argv;
   if (extra.length > 0) return usageError(io, `help takes at most one command, got: ${argv.join(' ')}`);
-  switch (topic) {
-    case undefined:
-      io.stdout.write(USAGE);
-      return 0;
-    case 'inject':
-      io.stdout.write(INJECT_USAGE);
-      return 0;
-    case 'explain':
-      io.stdout.write(EXPLAIN_USAGE);
-      return 0;
-    case 'serve':
-      return runServeCommand(['--help'], io);
-    case 'check':
-      io.stdout.write(CHECK_USAGE);
-      return 0;
-    case 'audit':
-      io.stdout.write(AUDIT_USAGE);
-      return 0;
-    case 'certs':
-      return runCertsCommand(['--help'], io);
-    default:
-      return usageError(io, `no help for "${topic}"; commands: ${COMMANDS.join(', ')}`);
-  }
+  if (topic === 'serve') return runServeCommand(['--help'], io);
+  if (topic === 'certs') return runCertsCommand(['--help'], io);
+  const usage = topic === undefined ? USAGE : Object.hasOwn(HELP_TOPICS, topic) ? HELP_TOPICS[topic] : undefined;
+  if (usage === undefined) return usageError(io, `no help for "${topic}"; commands: ${COMMANDS.join(', ')}`);
+  io.stdout.write(usage);
+  return 0;
 }
 
 /** Runs one command line (without the program name) and resolves its exit code. */

@@ -1,15 +1,9 @@
 // `--namespace-labels k=v,...` and `--namespace-annotations k=v,...`: what the namespace of
 // every pod is taken to carry when there is no cluster to ask (inject, explain, and a
 // standalone server). Shared so the three read the flags the same way.
+import { FlagValueError } from './command.js';
 
-/** A flag value that cannot be used: a usage error (exit code 2). */
-export class FlagValueError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlagValueError';
-  }
-}
+export { FlagValueError };
 
 /** The two flags, for node:util parseArgs option tables. */
 export const NAMESPACE_FLAG_OPTIONS = {

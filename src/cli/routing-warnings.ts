@@ -4,7 +4,7 @@
 // its pod template (Istio's IST0107).
 import { DEFAULT_WEBHOOK_CONFIGURATION } from '../cluster/default-webhooks.js';
 import { evaluateWebhooks, summarizeRouting, type RoutingSummary } from '../cluster/webhook-match.js';
-import { ANNOTATION_PREFIX, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL } from '../injection/keys.js';
+import { ANNOTATION_PREFIX, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL } from '../injection/settings-catalogue.js';
 import type { Pod } from '../injection/types.js';
 
 /** Prefixes of the keys that steer injection (ours and, with Istio compatibility, Istio's). */

@@ -4,8 +4,8 @@
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/admit.js';
 import type { AdmissionRequest } from '../admission/review.js';
-import { kubeAccessOptions } from '../server/sources.js';
-import type { ServeSettings } from '../settings.js';
+import { kubeAccessOptions } from '../cluster/kube-access.js';
+import type { ServeSettings } from './serve-flags.js';
 
 export interface AdmissionEventsHandle {
   observe(request: AdmissionRequest, admission: Admission): void;

@@ -12,10 +12,11 @@ import { watchCertificates, watchClientCa, type CertificateWatcher } from '../se
 import { createLogger } from '../server/logger.js';
 import { createMetrics, type CertificateKind, type Metrics } from '../server/metrics.js';
 import { Readiness } from '../server/readiness.js';
-import { openSources, type OpenSourcesOptions, type Sources } from '../server/sources.js';
 import { startHealthServer, startWebhookServer, stopServers, type ServerParts } from '../server/start.js';
 import { checkClientCa, checkKeyPair, readClientCa, readKeyPair, validityProblem, type CertificateInfo, type KeyPair } from '../server/tls.js';
-import { loadServeSettings, SERVE_HELP, SettingsError, type ServeSettings } from '../settings.js';
+import { UsageError } from './command.js';
+import { loadServeSettings, SERVE_HELP, type ServeSettings } from './serve-flags.js';
+import { openSources, type OpenSourcesOptions, type Sources } from './serve-wiring.js';
 import { openAdmissionEvents, type AdmissionEventsHandle } from './serve-events.js';
 
 export interface ServeIo {
@@ -33,7 +34,7 @@ export async function runServe(argv: string[], io: ServeIo = process): Promise<n
     }
     settings = parsed.settings;
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`sidecar-injector serve: ${err.message}\n`);
     return err.exitCode;
   }
@@ -210,21 +211,31 @@ function servingValidity(info: CertificateInfo, logger: Logger, metrics: Metrics
   return false;
 }
 
+/** What a certificate watcher reports: the metrics and one log line per change, good or bad. */
+function reloadReports<T>(certificate: CertificateKind, fields: Record<string, unknown>, apply: (value: T) => void, logger: Logger, metrics: Metrics, said: { reloaded: string; rejected: string }) {
+  return {
+    onReload(value: T, info: { validTo: string }) {
+      apply(value);
+      setExpiry(metrics, certificate, info.validTo);
+      metrics.certificateReloads.inc({ certificate, result: 'success' });
+      logger.info({ ...fields, ...info }, said.reloaded);
+    },
+    onRejected(error: Error) {
+      metrics.certificateReloads.inc({ certificate, result: 'failure' });
+      logger.error({ ...fields, reason: error.message }, said.rejected);
+    },
+  };
+}
+
 function followCertificates(settings: ServeSettings, initial: KeyPair, apply: (pair: KeyPair) => void, logger: Logger, metrics: Metrics): CertificateWatcher {
   return watchCertificates({
     files: settings.tls!,
     initial,
     pollIntervalMs: settings.certPollIntervalMs,
-    onReload(pair, info) {
-      apply(pair);
-      setExpiry(metrics, 'serving', info.validTo);
-      metrics.certificateReloads.inc({ certificate: 'serving', result: 'success' });
-      logger.info({ ...info }, 'certificate reloaded: new connections use it');
-    },
-    onRejected(error) {
-      metrics.certificateReloads.inc({ certificate: 'serving', result: 'failure' });
-      logger.error({ reason: error.message }, 'certificate change rejected: keeping the current certificate');
-    },
+    ...reloadReports('serving', {}, apply, logger, metrics, {
+      reloaded: 'certificate reloaded: new connections use it',
+      rejected: 'certificate change rejected: keeping the current certificate',
+    }),
   });
 }
 
@@ -242,15 +253,9 @@ function followClientCa(settings: ServeSettings, file: string, initial: string, 
     file,
     initial,
     pollIntervalMs: settings.certPollIntervalMs,
-    onReload(pem, info) {
-      apply(pem);
-      setExpiry(metrics, 'client-ca', info.validTo);
-      metrics.certificateReloads.inc({ certificate: 'client-ca', result: 'success' });
-      logger.info({ clientCaFile: file, ...info }, 'client CA reloaded: new connections are checked against it');
-    },
-    onRejected(error) {
-      metrics.certificateReloads.inc({ certificate: 'client-ca', result: 'failure' });
-      logger.error({ clientCaFile: file, reason: error.message }, 'client CA change rejected: keeping the current one');
-    },
+    ...reloadReports('client-ca', { clientCaFile: file }, apply, logger, metrics, {
+      reloaded: 'client CA reloaded: new connections are checked against it',
+      rejected: 'client CA change rejected: keeping the current one',
+    }),
   });
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { errorMessage, silentLog, type Log } from './log.js';
 import { controllerOf } from './owners.js';
+import { isPlainObject } from '../injection/plain-object.js';
 
 export interface EventTarget {
   apiVersion: string;
@@ -55,15 +56,11 @@ function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** The Event an admission deserves, or undefined (dry run, nothing to say, no namespace). */
 export function eventFor(request: AdmittedRequest, admission: AdmissionOutcome): PendingEvent | undefined {
   const namespace = admission.namespace;
   if (request.dryRun || !namespace || SILENT_REASONS.has(admission.reason)) return undefined;
-  const meta = isObject(request.object) && isObject(request.object.metadata) ? request.object.metadata : {};
+  const meta = isPlainObject(request.object) && isPlainObject(request.object.metadata) ? request.object.metadata : {};
   const owner = controllerOf(meta as { ownerReferences?: [] });
   const generated = typeof meta.generateName === 'string' && meta.generateName !== '' && !(typeof meta.name === 'string' && meta.name !== '');
   const target: EventTarget = generated && owner

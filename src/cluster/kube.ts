@@ -1,5 +1,6 @@
-// How the server reaches Kubernetes: an explicit --kubeconfig file, else the pod's
-// service account, else $KUBECONFIG, else not at all (standalone). Environment values
+// Loads Kubernetes credentials: an explicit --kubeconfig file, else the pod's service
+// account, else $KUBECONFIG, else none (standalone); `serve` decides which in
+// kube-access.ts and passes its choice through kubeAccessOptions. Environment values
 // come in as arguments: this module never reads process.env.
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';

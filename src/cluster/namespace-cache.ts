@@ -3,12 +3,12 @@
 // not seen yet (created a moment ago) gets one direct read with a short deadline.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { NamespaceView, StringMap } from '../injection/types.js';
-import type { NamespaceLookup } from './namespace-lookup.js';
+import type { NamespaceSource } from '../injection/types.js';
 import { namespaceClient, type NamespaceClient } from './kube-client.js';
 import { errorMessage, silentLog, type Log } from './log.js';
 import { Reflector, type ReflectorOptions } from './reflector.js';
 
-export { StaticNamespaces, type NamespaceLookup } from './namespace-lookup.js';
+export { StaticNamespaces } from './namespace-lookup.js';
 
 /** Large, written by `kubectl apply`, never read by the injector: not worth keeping 5,000 of. */
 const DROPPED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
@@ -36,7 +36,7 @@ export interface NamespaceCacheOptions extends ReflectorOptions {
   log?: Log;
 }
 
-export class NamespaceCache implements NamespaceLookup {
+export class NamespaceCache implements NamespaceSource {
   private views = new Map<string, NamespaceView>();
   /** Direct reads under way, so concurrent misses for one name share a request. */
   private readonly reading = new Map<string, Promise<NamespaceView>>();

@@ -16,9 +16,7 @@ export interface ListPage<T> {
   continueToken?: string;
 }
 
-export interface WatchHandle {
-  abort(): void;
-}
+export interface WatchHandle { abort(): void }
 
 /** Raw watch event types as the apiserver sends them. */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';

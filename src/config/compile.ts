@@ -5,9 +5,10 @@ import { createHash } from 'node:crypto';
 import { deepFreeze } from '../injection/deep-freeze.js';
 import { FragmentError } from '../injection/fragment.js';
 import { renderTemplates, templateContext } from '../injection/render.js';
-import { resolveSettings } from '../injection/settings.js';
+import { resolveSettings } from '../injection/resolve-settings.js';
 import type { LabelSelector, Snapshot, StringMap, Template } from '../injection/types.js';
 import { checkSizes, ConfigError, parseConfigYaml } from './parse.js';
+import { isPlainObject } from '../injection/plain-object.js';
 
 export { ConfigError };
 
@@ -25,10 +26,6 @@ const CONFIG_KEYS = [
 ] as const;
 const DEFAULT_IGNORED = ['kube-system', 'kube-public', 'kube-node-lease'];
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function stringList(field: string, v: unknown, fallback: string[]): string[] {
   if (v === undefined || v === null) return fallback;
@@ -76,7 +73,8 @@ function selectors(field: string, v: unknown): LabelSelector[] {
   });
 }
 
-function revisionOf(files: Readonly<Record<string, string>>, names: string[]): string {
+/** The content hash of a configuration version: its revision (over `names`, in order). */
+export function revisionOf(files: Readonly<Record<string, string>>, names: readonly string[]): string {
   const hash = createHash('sha256');
   for (const name of names) hash.update(name).update('\0').update(files[name]).update('\0');
   return hash.digest('hex').slice(0, 12);

@@ -2,13 +2,12 @@
 // *.template.yaml. Works for plain files and for a mounted ConfigMap volume, where the
 // kubelet writes each version into a new `..<timestamp>` folder and swaps the `..data`
 // symlink to it in one rename (the visible names are symlinks through `..data`).
-// fs.watch on the folder notices both; a slow poll catches what fs.watch misses
-// (network filesystems, symlink targets outside the folder, a watcher that died).
-import { watch, type FSWatcher } from 'node:fs';
+// The folder is followed with watch/watch-loop.ts (fs.watch, debounced, and a slow poll).
 import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage, silentLog, type Log } from '../cluster/log.js';
 import { loadConfigDir } from './load-dir.js';
 import type { ConfigStore } from './store.js';
+import { watchLoop } from '../watch/watch-loop.js';
 
 export interface DirSourceOptions {
   /** How often the folder is re-read besides change events (default 2000 ms). */
@@ -47,95 +46,47 @@ export async function watchConfigDir(dir: string, store: ConfigStore, options: D
 
   await store.update(await loadConfigDir(dir), origin);
 
-  let closed = false;
-  let watcher: FSWatcher | undefined;
-  let debounceTimer: NodeJS.Timeout | undefined;
-  let reading = false;
-  let readAgain = false;
   let lastReadError: string | undefined;
 
   const reload = async (): Promise<void> => {
-    if (reading) {
-      readAgain = true; // a change arrived mid-read: read once more afterwards
-      return;
-    }
-    reading = true;
-    let failedReads = 0;
-    try {
-      do {
-        readAgain = false;
-        let files: Record<string, string>;
-        try {
-          files = await loadConfigDir(dir);
-        } catch (err) {
-          if (++failedReads < READ_ATTEMPTS && !closed) {
-            await delay(READ_RETRY_MS);
-            readAgain = true;
-            continue;
-          }
-          // It persists (a dangling `..data`, a removed file): reported (logged and counted)
-          // through the store like a rejected version, once per distinct error; the next
-          // event or poll reads again.
-          const message = errorMessage(err);
-          if (!closed && message !== lastReadError) store.readFailed(origin, message);
-          lastReadError = message;
+    let files: Record<string, string> | undefined;
+    for (let attempt = 1; files === undefined; attempt++) {
+      try {
+        files = await loadConfigDir(dir);
+      } catch (err) {
+        if (attempt < READ_ATTEMPTS && !loop.closed) {
+          await delay(READ_RETRY_MS);
           continue;
         }
-        if (closed) return;
-        failedReads = 0;
-        lastReadError = undefined;
-        try {
-          await store.update(files, origin);
-        } catch (err) {
-          // A reload listener threw; the store itself is consistent. Keep watching.
-          log.error({ dir, err: errorMessage(err) }, 'handling a new configuration version failed');
-        }
-      } while (readAgain && !closed);
-    } finally {
-      reading = false;
+        // It persists (a dangling `..data`, a removed file): reported (logged and counted)
+        // through the store like a rejected version, once per distinct error; the next
+        // event or poll reads again.
+        const message = errorMessage(err);
+        if (!loop.closed && message !== lastReadError) store.readFailed(origin, message);
+        lastReadError = message;
+        return;
+      }
     }
-  };
-
-  const scheduleReload = (): void => {
-    if (closed) return;
-    if (debounceTimer) clearTimeout(debounceTimer);
-    debounceTimer = setTimeout(() => {
-      debounceTimer = undefined;
-      void reload();
-    }, debounceMs);
-    debounceTimer.unref();
-  };
-
-  const startWatcher = (): void => {
-    if (options.useFsWatch === false || watcher || closed) return;
+    if (loop.closed) return;
+    lastReadError = undefined;
     try {
-      const w = watch(dir, { persistent: false }, () => scheduleReload());
-      w.on('error', (err) => {
-        // e.g. the folder was removed; polling continues and re-creates the watcher.
-        log.warn({ dir, err: errorMessage(err) }, 'config directory watch failed; polling until it can be watched again');
-        w.close();
-        if (watcher === w) watcher = undefined;
-      });
-      watcher = w;
+      await store.update(files, origin);
     } catch (err) {
-      log.warn({ dir, err: errorMessage(err) }, 'cannot watch config directory; polling only');
+      // A reload listener threw; the store itself is consistent. Keep watching.
+      log.error({ dir, err: errorMessage(err) }, 'handling a new configuration version failed');
     }
   };
 
-  startWatcher();
-  const pollTimer = setInterval(() => {
-    startWatcher();
-    void reload();
-  }, pollIntervalMs);
-  pollTimer.unref();
-
-  return {
-    close() {
-      closed = true;
-      clearInterval(pollTimer);
-      if (debounceTimer) clearTimeout(debounceTimer);
-      watcher?.close();
-      watcher = undefined;
+  const loop = watchLoop({
+    dirs: [dir],
+    pollIntervalMs,
+    debounceMs,
+    watchEvents: options.useFsWatch,
+    run: reload,
+    onWatchError(_dir, err) {
+      log.warn({ dir, err: errorMessage(err) }, 'cannot watch config directory; polling until it can be watched again');
     },
-  };
+  });
+
+  return { close: () => loop.close() };
 }

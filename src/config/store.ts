@@ -2,10 +2,9 @@
 // every version they see; it compiles each new one and swaps it in only if it compiles,
 // so a bad version never replaces a good one. Compiling is asynchronous (a worker
 // thread, compile-bounded.ts); the swap itself is one assignment.
-import { createHash } from 'node:crypto';
 import type { Snapshot } from '../injection/types.js';
 import { compileBounded } from './compile-bounded.js';
-import { CONFIG_FILE, ConfigError, TEMPLATE_SUFFIX, type CompileOptions } from './compile.js';
+import { CONFIG_FILE, ConfigError, revisionOf, TEMPLATE_SUFFIX, type CompileOptions } from './compile.js';
 
 /** The files of one configuration version: key -> text (other keys are ignored). */
 export type ConfigFiles = Readonly<Record<string, string>>;
@@ -41,9 +40,7 @@ export interface ConfigStoreOptions {
 /** Same content hash compileSnapshot uses for `revision`: over the keys it reads. */
 export function contentRevision(files: ConfigFiles): string {
   const names = Object.keys(files).filter((n) => n === CONFIG_FILE || n.endsWith(TEMPLATE_SUFFIX)).sort();
-  const hash = createHash('sha256');
-  for (const name of names) hash.update(name).update('\0').update(files[name]).update('\0');
-  return hash.digest('hex').slice(0, 12);
+  return revisionOf(files, names);
 }
 
 export class ConfigStore {

@@ -2,7 +2,7 @@
 import { istioKeyWarnings } from './istio-keys.js';
 import { readableMetadata } from './pod-shape.js';
 import { anySelectorMatches } from './selectors.js';
-import { readNamespaceInjection, readPodInjectIntent } from './settings.js';
+import { readNamespaceInjection, readPodInjectIntent } from './intent.js';
 import { STATUS_ANNOTATION } from './status.js';
 import type { Decision, NamespaceView, Pod, RequestInfo, Snapshot } from './types.js';
 

@@ -11,7 +11,7 @@ import { placeFragment, type InjectionPlan, type MergedItem } from './plan.js';
 import { rewriteAppProbes, templateAppProbers, type ProbeRewrite, type ProbeRewriter } from './probe-hook.js';
 import { podShapeProblem, readableMetadata } from './pod-shape.js';
 import { renderTemplatesCached, templateContext } from './render.js';
-import { resolveSettings } from './settings.js';
+import { resolveSettings } from './resolve-settings.js';
 import { DEFAULT_CONTAINER_ANNOTATION, injectionStatus, STATUS_ANNOTATION } from './status.js';
 import type {
   Container, Decision, EffectiveSetting, Fragment, NamespaceView, PatchOperation, Pod, RequestInfo, Snapshot,

@@ -1,6 +1,7 @@
 // Checks that a rendered template is a fragment the injector can add to a pod, and merges
 // the fragments of several templates. Errors name the template and the field.
 import type { Container, Fragment, StringMap, Volume } from './types.js';
+import { isPlainObject } from './plain-object.js';
 
 const FRAGMENT_FIELDS = ['containers', 'initContainers', 'volumes', 'imagePullSecrets', 'annotations', 'labels'] as const;
 // RFC 1123 label: what Kubernetes accepts as a container or volume name.
@@ -11,10 +12,6 @@ export class FragmentError extends Error {
     super(`template "${template}": ${field}: ${problem}`);
     this.name = 'FragmentError';
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function namedObjects<T extends { name: string }>(template: string, field: string, raw: unknown): T[] {

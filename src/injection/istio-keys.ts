@@ -2,8 +2,9 @@
 // a pod written for Istio otherwise loses a setting in silence. Only with Istio
 // compatibility on (with it off, no Istio key is read and none is expected to be).
 import { parseDocument, isMap, isScalar } from 'yaml';
-import { ISTIO_INJECT_KEY, PROXY_CONFIG_KEY, SETTINGS } from './keys.js';
-import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE, quote } from './validate.js';
+import { ISTIO_INJECT_KEY, PROXY_CONFIG_KEY, SETTINGS } from './settings-catalogue.js';
+import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE } from './proxy-config-parse.js';
+import { quote } from './value-parsers.js';
 import { yamlShapeProblem } from './yaml-shape.js';
 import type { StringMap } from './types.js';
 

@@ -12,6 +12,7 @@
 // - `image: auto` in the pod means "the rendered image".
 // Pure; never modifies its inputs (they may be frozen, shared cache entries).
 import type { Container, Volume } from './types.js';
+import { isPlainObject } from './plain-object.js';
 
 /** The image value that asks for the rendered one (Istio's custom-injection convention). */
 export const AUTO_IMAGE = 'auto';
@@ -26,10 +27,6 @@ const CONTAINER_LIST_KEYS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 type Json = Record<string, unknown>;
-
-export function isPlainObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Sets an own property, also for keys such as `__proto__` that plain assignment would not. */
 export function setOwn(target: Json, key: string, value: unknown): void {

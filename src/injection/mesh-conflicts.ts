@@ -2,6 +2,7 @@
 // (two proxies, two captures: traffic loops or bypasses both), and one whose app runs as
 // the proxy's UID (the capture exempts that UID, so the app's traffic would bypass it).
 import type { Container, Fragment, Pod } from './types.js';
+import { isPlainObject } from './plain-object.js';
 
 /**
  * Container names other meshes inject: their proxies and their capture init containers.
@@ -22,16 +23,12 @@ export interface MeshConflict {
   message: string;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function listOf(value: unknown): Container[] {
-  return Array.isArray(value) ? value.filter(isRecord) as Container[] : [];
+  return Array.isArray(value) ? value.filter(isPlainObject) as Container[] : [];
 }
 
 function securityNumber(container: unknown, field: 'runAsUser' | 'runAsGroup'): unknown {
-  return isRecord(container) && isRecord(container.securityContext) ? container.securityContext[field] : undefined;
+  return isPlainObject(container) && isPlainObject(container.securityContext) ? container.securityContext[field] : undefined;
 }
 
 /**

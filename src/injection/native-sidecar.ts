@@ -8,7 +8,7 @@
 //   the apiserver (or `--kubernetes-version` offline), is 1.33 or later; unknown → off;
 // - `true` is refused when that version is known and older than 1.28.
 import type { EffectiveSetting } from './types.js';
-import { bad, ok, parseNativeBool, type Parsed } from './validate.js';
+import { bad, ok, parseNativeBool, type Parsed } from './value-parsers.js';
 
 /** The cluster as the engine sees it. Versions are "major.minor", e.g. "1.20". */
 export interface ClusterInfo {

@@ -2,7 +2,8 @@
 // minimal): `add` for what is new; for an entry a rendered one was merged into, the
 // operations from the pod's entry to the merged one (`add` for new fields, `replace` where
 // a value changes: `image: auto`).
-import { isPlainObject, sameJson } from './merge.js';
+import { sameJson } from './merge.js';
+import { isPlainObject } from './plain-object.js';
 import { newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
 import { toJson } from './shared-json.js';
 import type { PatchOperation, Pod, StringMap } from './types.js';

@@ -2,10 +2,7 @@
 // but the CLI and a misbehaving caller may not. This names the first field that is wrong.
 import { templateMetadataProblem } from './template-bounds.js';
 import type { ObjectMeta, Pod, StringMap } from './types.js';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isPlainObject } from './plain-object.js';
 
 function stringMapProblem(field: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;

@@ -13,6 +13,7 @@
 // - Containers whose name is not a DNS label are skipped: the apiserver refuses the pod
 //   anyway, and the name becomes part of a URL path.
 import type { AppProber, Container, HTTPGetAction, Lifecycle, PodSpec, Probe } from './types.js';
+import { isPlainObject } from './plain-object.js';
 
 export interface ProbeRewriteOptions {
   /** The proxy's status port (15021): the kubelet's probes go there. */
@@ -58,10 +59,6 @@ export function appLifecyclePath(container: string, kind: string): string {
 const PRINTABLE = /^[\x21-\x7e]{0,2048}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
 }
@@ -72,7 +69,7 @@ function namedPorts(container: Container): Map<string, number> {
   const ports = container.ports;
   if (!Array.isArray(ports)) return named;
   for (const port of ports) {
-    if (isRecord(port) && typeof port.name === 'string' && isPort(port.containerPort)) named.set(port.name, port.containerPort);
+    if (isPlainObject(port) && typeof port.name === 'string' && isPort(port.containerPort)) named.set(port.name, port.containerPort);
   }
   return named;
 }
@@ -90,7 +87,7 @@ function headersOf(value: unknown): Array<{ name: string; value: string }> | und
   if (!Array.isArray(value)) return false;
   const headers: Array<{ name: string; value: string }> = [];
   for (const h of value) {
-    if (!isRecord(h) || typeof h.name !== 'string' || typeof h.value !== 'string') return false;
+    if (!isPlainObject(h) || typeof h.name !== 'string' || typeof h.value !== 'string') return false;
     headers.push({ name: h.name, value: h.value });
   }
   return headers;
@@ -98,7 +95,7 @@ function headersOf(value: unknown): Array<{ name: string; value: string }> | und
 
 /** The prober for an httpGet action; undefined when it is left to the kubelet. */
 function httpProber(action: unknown, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber['httpGet'] {
-  if (!isRecord(action)) return undefined;
+  if (!isPlainObject(action)) return undefined;
   const port = capturedPort(action, named, opts);
   const headers = headersOf(action.httpHeaders);
   if (port === undefined || headers === false) return undefined;
@@ -118,10 +115,10 @@ function proberOf(probe: Record<string, unknown>, named: Map<string, number>, op
   if (probe.httpGet !== undefined) {
     const httpGet = httpProber(probe.httpGet, named, opts);
     if (httpGet) prober = { httpGet };
-  } else if (isRecord(probe.tcpSocket)) {
+  } else if (isPlainObject(probe.tcpSocket)) {
     const port = capturedPort(probe.tcpSocket, named, opts);
     if (port !== undefined) prober = { tcpSocket: { port } };
-  } else if (isRecord(probe.grpc)) {
+  } else if (isPlainObject(probe.grpc)) {
     // gRPC probes take only a number (Kubernetes has no named gRPC port).
     const { port, service } = probe.grpc;
     if (isPort(port) && port !== opts.statusPort && !opts.excludedInboundPorts.includes(port)
@@ -136,7 +133,7 @@ function proberOf(probe: Record<string, unknown>, named: Map<string, number>, op
 /** The probe as the kubelet now runs it: an HTTP GET of `path` on the status port. */
 function redirected(probe: Record<string, unknown>, path: string, statusPort: number): Record<string, unknown> {
   const { tcpSocket: _tcp, grpc: _grpc, ...rest } = probe;
-  const httpGet: Record<string, unknown> = isRecord(probe.httpGet) ? { ...probe.httpGet } : {};
+  const httpGet: Record<string, unknown> = isPlainObject(probe.httpGet) ? { ...probe.httpGet } : {};
   httpGet.path = path;
   httpGet.port = statusPort;
   // Kubelet -> HTTP -> proxy -> HTTPS -> app: the status port speaks plain HTTP.
@@ -150,7 +147,7 @@ function rewriteContainer(container: Container, opts: ProbeRewriteOptions, appPr
   let changed = false;
   for (const [field, kind] of PROBE_PATHS) {
     const probe = container[field];
-    if (!isRecord(probe)) continue;
+    if (!isPlainObject(probe)) continue;
     const prober = proberOf(probe, named, opts);
     if (!prober) continue;
     const path = appHealthPath(container.name, kind);
@@ -159,12 +156,12 @@ function rewriteContainer(container: Container, opts: ProbeRewriteOptions, appPr
     changed = true;
   }
   const lifecycle = container.lifecycle;
-  if (isRecord(lifecycle)) {
+  if (isPlainObject(lifecycle)) {
     const rewritten: Lifecycle = { ...lifecycle };
     let hooks = false;
     for (const [field, kind] of LIFECYCLE_PATHS) {
       const handler = lifecycle[field];
-      if (!isRecord(handler) || handler.httpGet === undefined) continue;
+      if (!isPlainObject(handler) || handler.httpGet === undefined) continue;
       const httpGet = httpProber(handler.httpGet, named, opts);
       if (!httpGet) continue;
       const path = appLifecyclePath(container.name, kind);
@@ -194,7 +191,7 @@ export function rewriteAppProbes(spec: PodSpec, opts: ProbeRewriteOptions): Prob
     ...(Array.isArray(spec.containers) ? spec.containers : []),
   ];
   for (const container of all) {
-    if (!isRecord(container) || typeof container.name !== 'string' || !DNS_LABEL.test(container.name)) continue;
+    if (!isPlainObject(container) || typeof container.name !== 'string' || !DNS_LABEL.test(container.name)) continue;
     const rewritten = rewriteContainer(container, opts, appProbers);
     if (rewritten) containers.push(rewritten);
   }

@@ -50,6 +50,15 @@ export interface NamespaceView {
   annotations: StringMap;
 }
 
+/** Where a pod's namespace comes from: the informer cache, or the flags when standalone. */
+export interface NamespaceSource {
+  /**
+   * The namespace's labels and annotations; empty ones for a namespace that does not
+   * exist. Rejects with a reason when it cannot be found out (API unreachable).
+   */
+  get(name: string): Promise<NamespaceView>;
+}
+
 /** What kind of admission the pod arrives in; the CLI treats every pod as a CREATE. */
 export interface RequestInfo {
   kind: string; // e.g. "Pod", "Deployment"

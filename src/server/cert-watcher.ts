@@ -1,10 +1,8 @@
 // Follows the serving certificate files (and the client CA file) and hands over each new
-// valid version. Kubernetes Secret volumes change by swapping a `..data` symlink in the
-// mount directory, which a watch on the files themselves misses: so the directories are
-// watched, events are debounced, and a slow poll catches anything the watch does not report.
-import { watch, type FSWatcher } from 'node:fs';
+// valid version. How Secret volumes change and how they are followed: watch/watch-loop.ts.
 import path from 'node:path';
-import type { TlsFiles } from '../settings.js';
+import { watchLoop } from '../watch/watch-loop.js';
+import type { TlsFiles } from './tls.js';
 import {
   caDigest, checkClientCa, checkKeyPair, KeyPairError, pairDigest, readClientCa, readKeyPair, validityProblem,
   type CertificateInfo, type ClientCaInfo, type KeyPair,
@@ -86,10 +84,6 @@ interface WatchFilesOptions<T, I> extends Timing {
 function watchFiles<T, I>(opts: WatchFilesOptions<T, I>): CertificateWatcher {
   let currentDigest = opts.initialDigest;
   let lastRejected: string | undefined;
-  let closed = false;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let debounce: NodeJS.Timeout | undefined;
 
   async function checkOnce(): Promise<void> {
     let value: T;
@@ -102,7 +96,7 @@ function watchFiles<T, I>(opts: WatchFilesOptions<T, I>): CertificateWatcher {
       return;
     }
     const digest = opts.digest(value);
-    if (closed || digest === currentDigest || digest === lastRejected) return;
+    if (loop.closed || digest === currentDigest || digest === lastRejected) return;
     let info: I;
     try {
       info = opts.check(value);
@@ -116,42 +110,12 @@ function watchFiles<T, I>(opts: WatchFilesOptions<T, I>): CertificateWatcher {
     opts.onReload(value, info);
   }
 
-  // One check at a time; a request during a check runs one more afterwards.
-  function check(): Promise<void> {
-    if (running) { again = true; return running; }
-    running = (async () => {
-      do { again = false; await checkOnce(); } while (again && !closed);
-    })().finally(() => { running = undefined; });
-    return running;
-  }
-
-  function schedule(): void {
-    if (closed) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(() => { void check(); }, opts.debounceMs ?? 200);
-  }
-
-  const watchers: FSWatcher[] = [];
-  const dirs = opts.watchEvents === false ? [] : opts.files.map((file) => path.dirname(file));
-  for (const dir of new Set(dirs)) {
-    try {
-      const watcher = watch(dir, { persistent: false }, schedule);
-      watcher.on('error', () => watcher.close()); // the poll still covers this directory
-      watchers.push(watcher);
-    } catch {
-      // Directory not watchable (e.g. some network filesystems): the poll covers it.
-    }
-  }
-  const poll = setInterval(() => { void check(); }, opts.pollIntervalMs);
-  poll.unref();
-
-  return {
-    check,
-    close() {
-      closed = true;
-      clearTimeout(debounce);
-      clearInterval(poll);
-      for (const w of watchers) w.close();
-    },
-  };
+  const loop = watchLoop({
+    dirs: opts.files.map((file) => path.dirname(file)),
+    pollIntervalMs: opts.pollIntervalMs,
+    debounceMs: opts.debounceMs ?? 200,
+    watchEvents: opts.watchEvents,
+    run: checkOnce,
+  });
+  return { check: () => loop.check(), close: () => loop.close() };
 }

@@ -1,5 +1,5 @@
 // The defaults of every limit, in one place: the server's apps and the `serve` flags
-// (src/settings.ts) both read them here. Why each value: README "Limits".
+// (src/cli/serve-flags.ts) both read them here. Why each value: README "Limits".
 const KiB = 1024;
 const MiB = 1024 * KiB;
 

@@ -1,8 +1,10 @@
 // The process's pino logger: JSON lines on stdout, ISO timestamps, level from settings.
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '../settings.js';
 
 export type { Logger };
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {

@@ -44,53 +44,29 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
-  const requests = new Counter({
-    name: 'sidecar_injector_requests_total',
-    help: 'Admission requests answered, by result: injected, skipped, denied (invalid pod settings) or error (bad request or failure).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const skipped = new Counter({
-    name: 'sidecar_injector_skipped_total',
-    help: 'Admission requests allowed without injection, by reason code.',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const requests = counter('sidecar_injector_requests_total',
+    'Admission requests answered, by result: injected, skipped, denied (invalid pod settings) or error (bad request or failure).', ['result']);
+  const skipped = counter('sidecar_injector_skipped_total', 'Admission requests allowed without injection, by reason code.', ['reason']);
   const duration = new Histogram({
     name: 'sidecar_injector_request_duration_seconds',
     help: 'Time from receiving an admission request to sending its response.',
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  const configReloads = new Counter({
-    name: 'sidecar_injector_config_reloads_total',
-    help: 'Configuration versions loaded (success) or rejected, keeping the previous one (failure).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const inFlight = new Gauge({
-    name: 'sidecar_injector_in_flight_requests',
-    help: 'Admission requests being handled now (capped by --max-in-flight).',
-    registers: [registry],
-  });
-  const shed = new Counter({
-    name: 'sidecar_injector_shed_total',
-    help: 'Load turned away by a limit: requests answered 503 (max-in-flight), connections closed on arrival (max-connections-per-client).',
-    labelNames: ['limit'],
-    registers: [registry],
-  });
-  const certificateExpiry = new Gauge({
-    name: 'sidecar_injector_certificate_expiry_timestamp_seconds',
-    help: 'When the certificate in use expires (Unix time): the serving certificate, and the earliest in the client CA bundle.',
-    labelNames: ['certificate'],
-    registers: [registry],
-  });
-  const certificateReloads = new Counter({
-    name: 'sidecar_injector_certificate_reloads_total',
-    help: 'Certificate changes put in use (success) or refused, keeping the current one (failure: unreadable, invalid, expired or not yet valid).',
-    labelNames: ['certificate', 'result'],
-    registers: [registry],
-  });
+  const configReloads = counter('sidecar_injector_config_reloads_total',
+    'Configuration versions loaded (success) or rejected, keeping the previous one (failure).', ['result']);
+  const inFlight = gauge('sidecar_injector_in_flight_requests', 'Admission requests being handled now (capped by --max-in-flight).');
+  const shed = counter('sidecar_injector_shed_total',
+    'Load turned away by a limit: requests answered 503 (max-in-flight), connections closed on arrival (max-connections-per-client).', ['limit']);
+  const certificateExpiry = gauge('sidecar_injector_certificate_expiry_timestamp_seconds',
+    'When the certificate in use expires (Unix time): the serving certificate, and the earliest in the client CA bundle.', ['certificate']);
+  const certificateReloads = counter('sidecar_injector_certificate_reloads_total',
+    'Certificate changes put in use (success) or refused, keeping the current one (failure: unreadable, invalid, expired or not yet valid).',
+    ['certificate', 'result']);
   // Zero series exist from the start, so rate() and alerts work before the first event.
   for (const result of ADMISSION_RESULTS) requests.inc({ result }, 0);
   for (const reason of REASONS) if (!INJECTING_REASONS.has(reason)) skipped.inc({ reason }, 0);

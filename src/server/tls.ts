@@ -4,7 +4,12 @@
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import type { TlsFiles } from '../settings.js';
+
+/** The serving certificate and its key, as PEM files. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
 
 export const TLS_MIN_VERSION = 'TLSv1.2';
 

@@ -73,7 +73,7 @@ t.test('20 pods with a 16 KiB nested proxy.istio.io/config are denied fast', asy
 });
 
 t.test('parsing the deep value twice in a fresh process does not abort', async (t) => {
-  const validate = fileURLToPath(new URL('../../src/injection/validate.ts', import.meta.url));
+  const validate = fileURLToPath(new URL('../../src/injection/proxy-config-parse.ts', import.meta.url));
   const script = `import { parseProxyConfigHold } from ${JSON.stringify(validate)};
 const v = ${JSON.stringify(DEEP_FLOW)};
 const a = parseProxyConfigHold(v); const b = parseProxyConfigHold(v);

@@ -100,7 +100,8 @@ t.test('bounds, retries and expiry', async (t) => {
 });
 
 t.test('serve --events', async (t) => {
-  const { loadServeSettings, SettingsError } = await import('../../src/settings.js');
+  const { loadServeSettings } = await import('../../src/cli/serve-flags.js');
+  const { UsageError } = await import('../../src/cli/command.js');
   const events = (argv: string[]) => {
     const parsed = loadServeSettings(['--standalone', ...argv]);
     return parsed.help ? undefined : parsed.settings.events;
@@ -108,7 +109,7 @@ t.test('serve --events', async (t) => {
   t.equal(events([]), true, 'on by default');
   t.equal(events(['--events=false']), false);
   t.equal(events(['--events', 'true']), true);
-  t.throws(() => events(['--events=no']), SettingsError, 'anything else is refused');
+  t.throws(() => events(['--events=no']), UsageError, 'anything else is refused');
 });
 
 t.test('the webhook route tells onAdmission of every admission, after the answer is computed', async (t) => {

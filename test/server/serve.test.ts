@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { runServe, serve } from '../../src/cli/serve.js';
-import { parseServeArgs } from '../../src/settings.js';
+import { parseServeArgs } from '../../src/cli/serve-flags.js';
 import { captureLogs, FAKE_SNAPSHOT } from './support/harness.js';
 
 function io() {

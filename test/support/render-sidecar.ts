@@ -2,7 +2,7 @@
 // optional `appProbers` context value (probe rewriting): for tests of what Envoy is given.
 import { appProberList, rewriteAppProbes } from '../../src/injection/probe-rewrite.js';
 import { renderTemplates, templateContext, type TemplateContext } from '../../src/injection/render.js';
-import { resolveSettings } from '../../src/injection/settings.js';
+import { resolveSettings } from '../../src/injection/resolve-settings.js';
 import type { Container, Fragment, Pod } from '../../src/injection/types.js';
 import { snapshotWith } from './config.js';
 

@@ -3,10 +3,7 @@
 import type { Pod } from '../../injection/types.js';
 import { valueAt, type SourceDocument } from './stream.js';
 import { describeWhere, InputError, pointerOf, type PathSegment, type Where } from './where.js';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isPlainObject } from '../../injection/plain-object.js';
 
 function describeType(v: unknown): string {
   if (v === null) return 'null';

@@ -1,5 +1,6 @@
 // Where something is in the manifests `inject`, `explain` and `check` read, for messages
 // and errors: the file, the document, a JSON pointer, a line, the object.
+import { escapePointer } from '../../injection/patch.js';
 
 export type PathSegment = string | number;
 
@@ -43,7 +44,7 @@ export function lineAt(text: string, offset: number): number {
 
 /** A JSON pointer (RFC 6901) to `path`. */
 export function pointerOf(path: readonly PathSegment[]): string {
-  return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  return path.map((s) => `/${escapePointer(String(s))}`).join('');
 }
 
 /** One segment of a JSON pointer, unescaped. */

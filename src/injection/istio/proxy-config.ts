@@ -3,7 +3,7 @@
 // Istio merges protobuf messages: nested messages and maps key by key, everything else
 // (scalars, lists) replaced.
 import { parse } from 'yaml';
-import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE } from '../validate.js';
+import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE } from '../proxy-config-parse.js';
 import { yamlShapeProblem } from '../yaml-shape.js';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';

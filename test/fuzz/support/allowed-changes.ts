@@ -2,7 +2,7 @@
 // hostile value is compared with the injected pod with a benign value (fast-json-patch
 // `compare`); every path that differs must be one the key is allowed to change.
 import type { Container, Pod } from '../../../src/injection/types.js';
-import { PROXY_CONFIG_KEY, SETTINGS, type SettingName } from '../../../src/injection/keys.js';
+import { PROXY_CONFIG_KEY, SETTINGS, type SettingName } from '../../../src/injection/settings-catalogue.js';
 import { STATUS_ANNOTATION } from '../../../src/injection/status.js';
 import { segmentsOf } from '../../support/json-pointer.js';
 

@@ -2,7 +2,7 @@
 // to the catalog is fuzzed without touching the tests).
 import {
   INJECT_KEY, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL, keysOfSetting, NAMESPACE_INJECTION_LABEL, PROXY_CONFIG_KEY, SETTINGS,
-} from '../../../src/injection/keys.js';
+} from '../../../src/injection/settings-catalogue.js';
 import { STATUS_ANNOTATION } from '../../../src/injection/status.js';
 
 /** Annotation keys of the per-pod settings: native and Istio twins (the ProxyConfig key once). */

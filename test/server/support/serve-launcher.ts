@@ -5,7 +5,7 @@
 // Usage: serve-launcher.ts '{"lookupDelayMs":100,"realEngine":false}' [serve flags]
 import { serve } from '../../../src/cli/serve.js';
 import { createLogger } from '../../../src/server/logger.js';
-import { parseServeArgs } from '../../../src/settings.js';
+import { parseServeArgs } from '../../../src/cli/serve-flags.js';
 import { FAKE_SNAPSHOT, LABEL_PATCH, outcome } from './harness.js';
 
 const [options, ...argv] = process.argv.slice(2);

@@ -4,11 +4,13 @@
 // on 200k generated inputs while being written.
 import t from 'tap';
 import fc from 'fast-check';
+import { parseCidrs, parseCidrsOrStar, prefixProblem } from '../../src/injection/cidr-parse.js';
+import { parseProxyConfigHold } from '../../src/injection/proxy-config-parse.js';
 import {
-  goTrimSpace, parseCidrs, parseCidrsOrStar, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts,
-  parseIstioPortsOrStar, parseLogLevel, parseNativeBool, parsePorts, parsePortsOrStar, parseProxyConfigHold,
-  parseQuantity, parseTemplateNames, prefixProblem, quote, type Parsed,
-} from '../../src/injection/validate.js';
+  goTrimSpace, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts, parseIstioPortsOrStar,
+  parseLogLevel, parseNativeBool, parsePorts, parsePortsOrStar, parseQuantity, parseTemplateNames, quote,
+  type Parsed,
+} from '../../src/injection/value-parsers.js';
 
 function value<T>(r: Parsed<T>): T {
   if (!r.ok) throw new Error(`expected ok, got: ${r.expected}`);

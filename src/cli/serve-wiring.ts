@@ -1,17 +1,18 @@
-// Where the server's inputs come from: Kubernetes access (or none), the configuration
-// (a watched directory or ConfigMap, through the ConfigStore) and the namespace view (the
-// informer cache, or the standalone flags). Reloads are logged and counted here, and the
+// serve's start-up wiring, where the server's inputs come from: Kubernetes access (or
+// none), the configuration (a watched directory or ConfigMap, through the ConfigStore) and
+// the namespace view (the informer cache, or the standalone flags). Reloads are logged and counted here, and the
 // readiness conditions they satisfy are marked.
 import type { Logger } from 'pino';
 import type { NamespaceSource } from '../admission/admit.js';
-import type { KubeConnection, LoadKubeAccessOptions } from '../cluster/kube.js';
+import { kubeAccessOptions } from '../cluster/kube-access.js';
+import type { KubeConnection } from '../cluster/kube.js';
 import { StaticNamespaces } from '../cluster/namespace-lookup.js';
 import { watchConfigDir } from '../config/dir-source.js';
 import { ConfigStore } from '../config/store.js';
 import type { Snapshot } from '../injection/types.js';
-import type { KubeAccess, ServeSettings } from '../settings.js';
-import type { Metrics } from './metrics.js';
-import type { Readiness } from './readiness.js';
+import type { Metrics } from '../server/metrics.js';
+import type { Readiness } from '../server/readiness.js';
+import type { ServeSettings } from './serve-flags.js';
 
 /** The configuration in force, and how to stop following it. */
 export interface ConfigHandle {
@@ -26,16 +27,6 @@ export interface Sources {
   connection?: KubeConnection;
   /** Stops every watch. */
   close(): void;
-}
-
-/** What loadKubeAccess needs to reproduce the choice the settings made. */
-export function kubeAccessOptions(kube: Exclude<KubeAccess, { mode: 'none' }>): LoadKubeAccessOptions {
-  switch (kube.mode) {
-    case 'in-cluster':
-      return { env: { KUBERNETES_SERVICE_HOST: kube.serviceHost, KUBERNETES_SERVICE_PORT: kube.servicePort } };
-    case 'kubeconfig':
-      return kube.via === 'flag' ? { kubeconfig: kube.file, env: {} } : { env: { KUBECONFIG: kube.file } };
-  }
 }
 
 async function connect(settings: ServeSettings, logger: Logger): Promise<KubeConnection | undefined> {

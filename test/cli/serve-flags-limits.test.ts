@@ -2,7 +2,8 @@
 // the flag and what it accepts.
 import t, { type Test } from 'tap';
 import path from 'node:path';
-import { parseServeArgs, SERVE_HELP, SettingsError, type ServeSettings } from '../../src/settings.js';
+import { UsageError } from '../../src/cli/command.js';
+import { parseServeArgs, SERVE_HELP, type ServeSettings } from '../../src/cli/serve-flags.js';
 import { DEFAULT_LIMITS, DEFAULT_SHUTDOWN } from '../../src/server/limit-defaults.js';
 
 function settings(argv: string[]): ServeSettings {
@@ -12,7 +13,7 @@ function settings(argv: string[]): ServeSettings {
 }
 
 function usageError(t: Test, argv: string[], pattern: RegExp) {
-  t.throws(() => parseServeArgs(argv, {}), SettingsError, `${argv.join(' ')}: a usage error`);
+  t.throws(() => parseServeArgs(argv, {}), UsageError, `${argv.join(' ')}: a usage error`);
   t.throws(() => parseServeArgs(argv, {}), pattern, `${argv.join(' ')}: message`);
 }
 

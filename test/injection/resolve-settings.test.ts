@@ -1,8 +1,9 @@
 // Settings resolution and opt-in intent (README.md: "Which pods are injected", "Per-pod settings"), against a hand-built Snapshot.
 import t from 'tap';
 import fc from 'fast-check';
-import { keysOfSetting, SETTINGS } from '../../src/injection/keys.js';
-import { configDefaults, readNamespaceInjection, readPodInjectIntent, resolveSettings } from '../../src/injection/settings.js';
+import { keysOfSetting, SETTINGS } from '../../src/injection/settings-catalogue.js';
+import { readNamespaceInjection, readPodInjectIntent } from '../../src/injection/intent.js';
+import { configDefaults, resolveSettings } from '../../src/injection/resolve-settings.js';
 import type { EffectiveSetting } from '../../src/injection/types.js';
 import { namespace, pod, snapshotFixture, valuesWith } from './snapshot-fixture.js';
 

@@ -4,7 +4,7 @@ import t from 'tap';
 import {
   INJECT_KEY, isKnownAnnotation, ISTIO_INJECT_KEY, ISTIO_NAMESPACE_INJECTION_LABEL, KNOWN_ANNOTATIONS,
   NAMESPACE_INJECTION_LABEL, parseConfigValue, parseSettingValue, PROXY_CONFIG_KEY, SETTING_BY_NAME, SETTINGS,
-} from '../../src/injection/keys.js';
+} from '../../src/injection/settings-catalogue.js';
 
 const CATALOG: Array<[string, string, string, string]> = [
   ['templates', 'templates', 'inject.istio.io/templates', '(defaultTemplates)'],

@@ -8,7 +8,7 @@
 //   strconv.ParseUint(s, 10, 16): spaces around entries are fine, an empty entry ("80,,90",
 //   "80,") is not, an empty value is an empty list. Istio accepts port 0; our native keys
 //   want 1-65535 (a port 0 rule means nothing), the Istio keys keep 0-65535.
-// - CIDRs: Istio splits on "," without trimming and reads each entry with Go's
+// - CIDRs (cidr-parse.ts): Istio splits on "," without trimming and reads each entry with Go's
 //   netip.ParsePrefix (current Go: no leading zeros in octets or prefix length, at most 4
 //   hex digits per IPv6 group, no zone). Same rules for both keys.
 // - Booleans: Istio's keys go through strconv.ParseBool (1 t T TRUE true True 0 f F FALSE
@@ -20,9 +20,7 @@
 //   because requests and limits cannot be negative.
 // - proxy.istio.io/config: Istio applies the whole ProxyConfig (YAML 1.1 -> JSON -> proto,
 //   unknown fields allowed). We read only holdApplicationUntilProxyStarts and ignore the
-//   other fields.
-import { parseDocument } from 'yaml';
-import { yamlShapeProblem, type YamlShapeLimits } from './yaml-shape.js';
+//   other fields (proxy-config-parse.ts).
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
 
@@ -199,127 +197,6 @@ export const parseIstioPorts = portListParser(0, false);
 export const parseIstioPortsOrStar = portListParser(0, true);
 
 // ---------------------------------------------------------------------------------------
-// CIDRs: a port of Go's net/netip ParsePrefix (and ParseAddr), current Go semantics.
-
-function ipv4Problem(s: string): string | undefined {
-  let val = 0;
-  let fields = 0;
-  let digits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 1 && val === 0) return 'IPv4 field has octet with leading zero';
-      val = val * 10 + (c - 48);
-      digits++;
-      if (val > 255) return 'IPv4 field has value >255';
-    } else if (c === 46) {
-      if (i === 0 || i === s.length - 1 || s.charCodeAt(i - 1) === 46) return 'IPv4 field must have at least one digit';
-      if (fields === 3) return 'IPv4 address too long';
-      fields++;
-      val = 0;
-      digits = 0;
-    } else {
-      return 'unexpected character';
-    }
-  }
-  return fields < 3 ? 'IPv4 address too short' : undefined;
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-/** Go's parseIPv6 for a prefix: a zone ("%…") is refused either way. */
-function ipv6Problem(input: string): string | undefined {
-  if (input.includes('%')) return 'IPv6 zones cannot be present in a prefix';
-  let s = input;
-  let ellipsis = -1;
-  if (s.startsWith('::')) {
-    ellipsis = 0;
-    s = s.slice(2);
-    if (s === '') return undefined;
-  }
-  let i = 0;
-  while (i < 16) {
-    let off = 0;
-    let acc = 0;
-    for (; off < s.length; off++) {
-      const h = hexValue(s.charCodeAt(off));
-      if (h < 0) break;
-      if (off > 3) return 'each group must have 4 or less digits';
-      acc = acc * 16 + h;
-    }
-    if (off === 0) return 'each colon-separated field must have at least one digit';
-    if (off < s.length && s[off] === '.') {
-      if (ellipsis < 0 && i !== 12) return 'embedded IPv4 address must replace the final 2 fields of the address';
-      if (i + 4 > 16) return 'too many hex fields to fit an embedded IPv4 at the end of the address';
-      const problem = ipv4Problem(s);
-      if (problem) return problem;
-      s = '';
-      i += 4;
-      break;
-    }
-    i += 2;
-    s = s.slice(off);
-    if (s === '') break;
-    if (s[0] !== ':') return 'unexpected character, want colon';
-    if (s.length === 1) return 'colon must be followed by more characters';
-    s = s.slice(1);
-    if (s[0] === ':') {
-      if (ellipsis >= 0) return 'multiple :: in address';
-      ellipsis = i;
-      s = s.slice(1);
-      if (s === '') break;
-    }
-  }
-  if (s !== '') return 'trailing garbage after address';
-  if (i < 16 && ellipsis < 0) return 'address string too short';
-  if (i === 16 && ellipsis >= 0) return 'the :: must expand to at least one field of zeros';
-  return undefined;
-}
-
-/** Why Go's netip.ParsePrefix would refuse `s`, or undefined when it accepts it. */
-export function prefixProblem(s: string): string | undefined {
-  const slash = s.lastIndexOf('/');
-  if (slash < 0) return "no '/'";
-  const addr = s.slice(0, slash);
-  let is6 = false;
-  let problem: string | undefined = 'unable to parse IP';
-  for (let i = 0; i < addr.length; i++) {
-    const c = addr[i];
-    if (c === '.') { problem = ipv4Problem(addr); break; }
-    if (c === ':') { is6 = true; problem = ipv6Problem(addr); break; }
-    if (c === '%') { problem = 'missing IPv6 address'; break; }
-  }
-  if (problem) return problem;
-  const bits = s.slice(slash + 1);
-  if (!/^(?:0|[1-9][0-9]*)$/.test(bits)) return 'bad bits after slash';
-  if (Number(bits) > (is6 ? 128 : 32)) return 'prefix length out of range';
-  return undefined;
-}
-
-function cidrListParser(star: boolean): (raw: string) => Parsed<string[] | '*'> {
-  const expected = `${star ? '"*" or ' : ''}comma-separated CIDRs such as 10.0.0.0/8,fd00::/8`;
-  return (raw) => {
-    if (star && raw === '*') return ok('*');
-    const cidrs: string[] = [];
-    if (raw === '') return ok(cidrs);
-    for (const entry of raw.split(',')) {
-      const problem = prefixProblem(entry);
-      if (problem) return bad(`${expected} (${quote(entry, 60)}: ${problem})`);
-      cidrs.push(entry);
-    }
-    return ok(cidrs);
-  };
-}
-
-export const parseCidrs = cidrListParser(false);
-export const parseCidrsOrStar = cidrListParser(true);
-
-// ---------------------------------------------------------------------------------------
 // Template names.
 
 /** Comma-separated, each trimmed (as Istio does), each a known template, none twice. */
@@ -333,53 +210,4 @@ export function parseTemplateNames(raw: string, known: ReadonlyMap<string, unkno
     names.push(name);
   }
   return ok(names);
-}
-
-// ---------------------------------------------------------------------------------------
-// proxy.istio.io/config: only its holdApplicationUntilProxyStarts field.
-
-const PROXY_CONFIG_EXPECTED = 'a ProxyConfig as a YAML or JSON mapping whose holdApplicationUntilProxyStarts, if set, is true or false';
-// Parsing YAML costs far more per byte than any other check here, and a mapping with many
-// keys more still (the duplicate-key check is quadratic): a 1 MB value would block the
-// event loop, and so every admission, for seconds. Real ProxyConfig annotations are a few
-// hundred bytes; the size is checked before parsing.
-export const PROXY_CONFIG_MAX_CHARS = 16 * 1024;
-// The size alone is not enough: within 16 KiB, deep nesting or a few thousand entries
-// cost the YAML library tens of ms each. Real ProxyConfigs nest a handful of levels and
-// have tens of entries; these bounds are far above that and keep a parse near 1 ms.
-export const PROXY_CONFIG_SHAPE: YamlShapeLimits = { maxFlowOpeners: 64, maxEntries: 512, maxIndent: 128 };
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * The holdApplicationUntilProxyStarts field of a ProxyConfig annotation: a boolean, or
- * undefined when the field is absent or null. YAML 1.1, as Go's sigs.k8s.io/yaml reads it
- * (so `yes`/`on` are booleans there too); protobuf JSON then takes only booleans, under
- * the JSON or the proto field name.
- */
-export function parseProxyConfigHold(raw: string): Parsed<boolean | undefined> {
-  if (raw.length > PROXY_CONFIG_MAX_CHARS) return bad(`${PROXY_CONFIG_EXPECTED}, of at most ${PROXY_CONFIG_MAX_CHARS} characters`);
-  const tooComplex = yamlShapeProblem(raw, PROXY_CONFIG_SHAPE);
-  if (tooComplex) return bad(`${PROXY_CONFIG_EXPECTED} (${tooComplex})`);
-  let config: unknown;
-  try {
-    const doc = parseDocument(raw, { version: '1.1', uniqueKeys: true, prettyErrors: false, logLevel: 'silent' });
-    if (doc.errors.length > 0) return bad(`${PROXY_CONFIG_EXPECTED} (it is not valid YAML)`);
-    config = doc.toJS({ maxAliasCount: 100 });
-  } catch {
-    return bad(`${PROXY_CONFIG_EXPECTED} (it is not valid YAML)`);
-  }
-  if (!isPlainObject(config)) return bad(`${PROXY_CONFIG_EXPECTED} (it is not a mapping)`);
-  const hasJsonName = Object.hasOwn(config, 'holdApplicationUntilProxyStarts');
-  const hasProtoName = Object.hasOwn(config, 'hold_application_until_proxy_starts');
-  if (hasJsonName && hasProtoName) return bad(`${PROXY_CONFIG_EXPECTED} (the field is set twice)`);
-  const value = hasJsonName ? config.holdApplicationUntilProxyStarts : config.hold_application_until_proxy_starts;
-  if (value === undefined || value === null) return ok(undefined);
-  if (typeof value !== 'boolean') {
-    const shown = typeof value === 'string' ? `the string ${quote(value, 40)}` : `a ${Array.isArray(value) ? 'list' : typeof value}`;
-    return bad(`${PROXY_CONFIG_EXPECTED} (holdApplicationUntilProxyStarts is ${shown})`);
-  }
-  return ok(value);
 }

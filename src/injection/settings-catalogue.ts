@@ -3,11 +3,11 @@
 // config keeps its default. Built once at module load; lookups are by Map.
 import { parseNativeBoolOrAuto } from './native-sidecar.js';
 import { ANNOTATION_PREFIX } from './status.js';
+import { parseCidrs, parseCidrsOrStar } from './cidr-parse.js';
 import {
-  bad, ok, parseCidrs, parseCidrsOrStar, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts,
-  parseIstioPortsOrStar, parseLogLevel, parseNativeBool, parsePorts, parsePortsOrStar, parseQuantity,
-  parseTemplateNames, type Parsed,
-} from './validate.js';
+  bad, ok, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts, parseIstioPortsOrStar, parseLogLevel,
+  parseNativeBool, parsePorts, parsePortsOrStar, parseQuantity, parseTemplateNames, type Parsed,
+} from './value-parsers.js';
 
 export { ANNOTATION_PREFIX };
 

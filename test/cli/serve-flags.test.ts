@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { BUILTIN_CONFIG_DIR } from '../../src/config/load-dir.js';
-import {
-  parseByteSize, parseDuration, parseServeArgs, SERVE_HELP, SettingsError,
-  type ServeSettings,
-} from '../../src/settings.js';
+import { UsageError } from '../../src/cli/command.js';
+import { parseByteSize, parseDuration } from '../../src/cli/flag-values.js';
+import { parseServeArgs, SERVE_HELP, type ServeSettings } from '../../src/cli/serve-flags.js';
 
 function settings(argv: string[], env: Record<string, string> = {}, saNamespace?: string): ServeSettings {
   const parsed = parseServeArgs(argv, env, saNamespace);
@@ -18,8 +17,8 @@ function settings(argv: string[], env: Record<string, string> = {}, saNamespace?
 function usageError(t: Test, argv: string[], pattern: RegExp | string, env: Record<string, string> = {}) {
   let caught: unknown;
   try { parseServeArgs(argv, env); } catch (err) { caught = err; }
-  t.ok(caught instanceof SettingsError, `${argv.join(' ')}: a usage error`);
-  t.equal((caught as SettingsError).exitCode, 2);
+  t.ok(caught instanceof UsageError, `${argv.join(' ')}: a usage error`);
+  t.equal((caught as UsageError).exitCode, 2);
   t.match((caught as Error).message, pattern, `${argv.join(' ')}: message`);
 }
 

@@ -4,12 +4,13 @@ import t from 'tap';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kubeAccessOptions, openSources } from '../../src/server/sources.js';
+import { kubeAccessOptions } from '../../src/cluster/kube-access.js';
+import { openSources } from '../../src/cli/serve-wiring.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { Readiness } from '../../src/server/readiness.js';
 import { BUILTIN_CONFIG_DIR } from '../../src/config/load-dir.js';
-import { parseServeArgs, type ServeSettings } from '../../src/settings.js';
-import { captureLogs } from './support/harness.js';
+import { parseServeArgs, type ServeSettings } from '../../src/cli/serve-flags.js';
+import { captureLogs } from '../server/support/harness.js';
 
 function settings(argv: string[], env: Record<string, string> = {}): ServeSettings {
   const parsed = parseServeArgs(argv, env);
