@@ -2,7 +2,6 @@
 // a sidecar and have none (missing), run one from an older config revision (stale), or carry
 // another mesh's proxy (foreign), grouped by the workload that owns them; --restart rolls
 // those workloads out as `kubectl rollout restart` does.
-import { parseArgs } from 'node:util';
 import { indexOwners, restartPatch, RESTARTABLE, workloadOf } from '../cluster/owners.js';
 import type { LiveCluster } from '../cluster/live.js';
 import { inspectPod, withoutInjection } from '../cluster/pod-injection.js';
@@ -11,7 +10,7 @@ import { errorMessage } from '../cluster/log.js';
 import { decide } from '../injection/decide.js';
 import type { Pod } from '../injection/types.js';
 import { buildReport, classifyPod, formatAudit, notRestartable, type AuditFinding, type AuditReport } from './audit-report.js';
-import { reportError, UsageError, type CliIo } from './inject.js';
+import { helpRequested, parseCommandArgs, reportError, UsageError, type CliIo } from './command.js';
 import { LIVE_FLAGS_HELP, LIVE_OPTIONS, openLiveContext, outputFormat, reportClusterError, type LiveContext } from './live-context.js';
 
 export const AUDIT_USAGE = `Usage: sidecar-injector audit [-n NAMESPACE | -A] [--restart [--dry-run]] [flags]
@@ -100,16 +99,8 @@ async function restart(ctx: LiveContext, report: AuditReport, dryRun: boolean): 
 /** `cluster` replaces the API client (tests). */
 export async function runAudit(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, cluster?: LiveCluster): Promise<number> {
   try {
-    let values;
-    try {
-      values = parseArgs({ args: argv, options: AUDIT_OPTIONS, strict: true, allowPositionals: false }).values;
-    } catch (err) {
-      throw new UsageError((err as Error).message.split('\n')[0]);
-    }
-    if (values.help) {
-      io.stdout.write(AUDIT_USAGE);
-      return 0;
-    }
+    const { values } = parseCommandArgs(argv, AUDIT_OPTIONS);
+    if (helpRequested(values, AUDIT_USAGE, io)) return 0;
     const output = outputFormat(values);
     if (values['all-namespaces'] && values.namespace !== undefined) throw new UsageError('-n and -A exclude each other');
     if (values['dry-run'] && !values.restart) throw new UsageError('--dry-run applies to --restart; add --restart');

@@ -3,7 +3,6 @@
 // selectors), what the injector decides with the configuration in force, and for an
 // existing pod, whether it is injected by the current config revision.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { LiveCluster } from '../cluster/live.js';
 import { inspectPod, withoutInjection } from '../cluster/pod-injection.js';
 import { evaluateWebhooks, summarizeRouting } from '../cluster/webhook-match.js';
@@ -12,7 +11,7 @@ import type { Pod } from '../injection/types.js';
 import { assessCheck, formatCheck, type CheckResult } from './check-model.js';
 import { InputError, locatePods, parseInput, type PodSite } from './documents.js';
 import { explanationOf } from './explain.js';
-import { reportError, UsageError, type CliIo } from './inject.js';
+import { helpRequested, parseCommandArgs, reportError, UsageError, type CliIo } from './command.js';
 import { LIVE_FLAGS_HELP, LIVE_OPTIONS, openLiveContext, outputFormat, reportClusterError, type LiveContext } from './live-context.js';
 import { misplacedKeyWarnings } from './routing-warnings.js';
 
@@ -148,17 +147,8 @@ async function assess(ctx: LiveContext, subject: Subject): Promise<CheckResult> 
 /** `cluster` replaces the API client (tests). */
 export async function runCheck(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, cluster?: LiveCluster): Promise<number> {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: CHECK_OPTIONS, strict: true, allowPositionals: true });
-    } catch (err) {
-      throw new UsageError((err as Error).message.split('\n')[0]);
-    }
-    const { values, positionals } = parsed;
-    if (values.help) {
-      io.stdout.write(CHECK_USAGE);
-      return 0;
-    }
+    const { values, positionals } = parseCommandArgs(argv, CHECK_OPTIONS, true);
+    if (helpRequested(values, CHECK_USAGE, io)) return 0;
     const output = outputFormat(values);
     if (values.filename !== undefined && positionals.length > 0) throw new UsageError('give either TARGET or -f FILE, not both');
     if (values.filename === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing TARGET (e.g. deployment/web) or -f FILE' : `one TARGET, got ${positionals.join(' ')}`);

@@ -35,15 +35,22 @@ export const HELP_FLAG_HELP = '  -h, --help                  show this help\n';
 type ParseOptions = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs, strict, with its errors turned into UsageError. */
-export function parseCommandArgs<O extends ParseOptions>(argv: string[], options: O) {
+export function parseCommandArgs<O extends ParseOptions, P extends boolean = false>(argv: string[], options: O, allowPositionals?: P) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) throw err;
     // Node's first sentence says what is wrong; the rest is advice for other programs.
     throw new UsageError((err as Error).message.split('\n')[0].replace(/\. (To specify|This command).*$/, ''));
   }
+}
+
+/** Writes the command's usage when `--help` was given; the command then exits 0. */
+export function helpRequested(values: { help?: boolean }, usage: string, io: CliIo): boolean {
+  if (!values.help) return false;
+  io.stdout.write(usage);
+  return true;
 }
 
 /** Prints an error the CLI expects and returns its exit code; rethrows anything else. */

@@ -4,7 +4,7 @@
 import { SETTING_BY_NAME } from '../injection/settings-catalogue.js';
 import type { EffectiveSetting, PatchOperation, ReasonCode, SettingSource } from '../injection/types.js';
 import { describeWhere, pointerOf, type PathSegment } from './documents.js';
-import { HELP_FLAG_HELP, parseCommandArgs, reportError, UsageError, type CliIo } from './command.js';
+import { HELP_FLAG_HELP, helpRequested, parseCommandArgs, reportError, UsageError, type CliIo } from './command.js';
 import { evaluateSites, INPUT_FLAGS_HELP, INPUT_OPTIONS, prepareInput, type PodResult } from './input/read.js';
 import { defaultRoutingWarning, misplacedKeyWarnings } from './routing-warnings.js';
 
@@ -139,10 +139,7 @@ function withRoutingWarnings(e: Explanation, { site, outcome }: PodResult, prepa
 export async function runExplain(argv: string[], io: CliIo): Promise<number> {
   try {
     const { values } = parseCommandArgs(argv, EXPLAIN_OPTIONS);
-    if (values.help) {
-      io.stdout.write(EXPLAIN_USAGE);
-      return 0;
-    }
+    if (helpRequested(values, EXPLAIN_USAGE, io)) return 0;
     const output = values.output ?? 'text';
     if (!(OUTPUTS as readonly string[]).includes(output)) {
       throw new UsageError(`--output: "${output}" is not an output format; expected ${OUTPUTS.join(' or ')}`);

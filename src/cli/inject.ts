@@ -1,7 +1,7 @@
 // `sidecar-injector inject -f FILE|-`: the manifests, with the sidecar injected into the
 // pods and pod templates the configuration selects, on standard output.
 import { applyOutcome } from '../injection/engine.js';
-import { HELP_FLAG_HELP, parseCommandArgs, reportError, type CliIo } from './command.js';
+import { HELP_FLAG_HELP, helpRequested, parseCommandArgs, reportError, type CliIo } from './command.js';
 import { describeSite, type DocumentEdit, type ParsedInput, type PathSegment } from './documents.js';
 import { evaluateSites, INPUT_FLAGS_HELP, INPUT_OPTIONS, prepareInput, type PodResult } from './input/read.js';
 
@@ -52,10 +52,7 @@ function documentEdits(input: ParsedInput, results: PodResult[]): Map<number, Do
 export async function runInject(argv: string[], io: CliIo): Promise<number> {
   try {
     const { values } = parseCommandArgs(argv, INPUT_OPTIONS);
-    if (values.help) {
-      io.stdout.write(INJECT_USAGE);
-      return 0;
-    }
+    if (helpRequested(values, INJECT_USAGE, io)) return 0;
     const prepared = await prepareInput(values, io);
     const results = evaluateSites(prepared);
     for (const { site, outcome } of results) {

@@ -74,26 +74,18 @@ async function runHelp(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/** Each command's entry point, by the word that names it. */
+const RUNNERS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = {
+  inject: runInject, explain: runExplain, serve: runServeCommand, check: (argv, io) => runCheck(argv, io),
+  audit: (argv, io) => runAudit(argv, io), certs: runCertsCommand, help: runHelp, '--help': runHelp, '-h': runHelp,
+};
+
 /** Runs one command line (without the program name) and resolves its exit code. */
 export async function runCli(argv: string[], io: CliIo = process): Promise<number> {
   const [command, ...rest] = argv;
+  const run = command === undefined ? undefined : Object.hasOwn(RUNNERS, command) ? RUNNERS[command] : undefined;
+  if (run) return run(rest, io);
   switch (command) {
-    case 'inject':
-      return runInject(rest, io);
-    case 'explain':
-      return runExplain(rest, io);
-    case 'serve':
-      return runServeCommand(rest, io);
-    case 'check':
-      return runCheck(rest, io);
-    case 'audit':
-      return runAudit(rest, io);
-    case 'certs':
-      return runCertsCommand(rest, io);
-    case 'help':
-    case '--help':
-    case '-h':
-      return runHelp(rest, io);
     case '--version':
       if (rest.length > 0) return usageError(io, '--version takes no arguments');
       io.stdout.write(`${version()}\n`);
