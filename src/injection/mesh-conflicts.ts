@@ -44,10 +44,15 @@ export function addsProxy(fragment: Fragment, proxyUid: number): boolean {
   return longRunning.some((c) => securityNumber(c, 'runAsUser') === proxyUid || securityNumber(c, 'runAsGroup') === proxyUid);
 }
 
-/** The first container of another mesh in the pod, with the mesh's name. */
-export function foreignProxy(pod: Pod): { container: string; mesh: string } | undefined {
+/**
+ * The first container of another mesh in the pod, with the mesh's name. Names in `rendered`
+ * are the templates' own (the istio profile renders `istio-proxy`): the pod's declaration
+ * of one is the user's override of it, merged by name, not another mesh.
+ */
+export function foreignProxy(pod: Pod, rendered: ReadonlySet<string> = new Set()): { container: string; mesh: string } | undefined {
   // Containers first: the proxy names the mesh better than its capture init container.
   for (const c of [...listOf(pod.spec?.containers), ...listOf(pod.spec?.initContainers)]) {
+    if (rendered.has(c.name)) continue;
     const mesh = typeof c.name === 'string' ? FOREIGN_PROXY_CONTAINERS.get(c.name) : undefined;
     if (mesh !== undefined) return { container: c.name, mesh };
   }
@@ -72,7 +77,8 @@ export function appAtProxyUid(pod: Pod, uid: number, injected: ReadonlySet<strin
 /** Why the pod must not get the proxy the fragment adds; undefined when it may. */
 export function meshConflict(pod: Pod, fragment: Fragment, proxyUid: unknown): MeshConflict | undefined {
   if (typeof proxyUid !== 'number' || !addsProxy(fragment, proxyUid)) return undefined;
-  const foreign = foreignProxy(pod);
+  const injected = new Set([...fragment.containers, ...fragment.initContainers].map((c) => c.name));
+  const foreign = foreignProxy(pod, injected);
   if (foreign) {
     return {
       reason: 'foreign-proxy',
@@ -80,7 +86,7 @@ export function meshConflict(pod: Pod, fragment: Fragment, proxyUid: unknown): M
         + 'a second proxy would capture the same traffic (remove the other mesh\'s injection, or opt the pod out)',
     };
   }
-  const app = appAtProxyUid(pod, proxyUid, new Set([...fragment.containers, ...fragment.initContainers].map((c) => c.name)));
+  const app = appAtProxyUid(pod, proxyUid, injected);
   if (app !== undefined) {
     return {
       reason: 'proxy-uid',
