@@ -32,6 +32,9 @@ t.test('foreignProxy finds other meshes, containers first', async (t) => {
   }
   t.equal(foreignProxy(pod({ containers: [{ name: 'envoy' }, { name: 'app' }] })), undefined, 'envoy is ours (and OSM\'s): not foreign');
   t.equal(foreignProxy({ spec: { containers: 'x' } } as unknown as Pod), undefined, 'a hostile shape');
+  const overrides = pod({ initContainers: [{ name: 'istio-init' }], containers: [{ name: 'app' }, { name: 'istio-proxy' }] });
+  t.equal(foreignProxy(overrides, new Set(['istio-proxy', 'istio-init'])), undefined, 'the templates\' own names (istio profile) are overrides');
+  t.same(foreignProxy(overrides, new Set(['istio-proxy'])), { container: 'istio-init', mesh: 'Istio' }, 'only the rendered names are exempt');
 });
 
 t.test('appAtProxyUid: the container\'s own runAsUser, else the pod\'s', async (t) => {
