@@ -35,7 +35,7 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst, plan.movedToInit)!;
   const initContainers = edited(spec.initContainers, merged.initContainers, fragment.initContainers, plan.initContainersFirst);
   if (initContainers !== undefined) newSpec.initContainers = initContainers;
-  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, false);
+  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesFirst);
   if (volumes !== undefined) newSpec.volumes = volumes;
   const secrets = newPullSecrets(pod, plan);
   if (secrets.length > 0) newSpec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), ...secrets];
