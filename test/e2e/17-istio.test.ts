@@ -42,8 +42,8 @@ function assertIstioInjected(t: Test, pod: KubeObject, what: string): void {
   const proxyConfig = JSON.parse(env.get('PROXY_CONFIG') ?? 'null');
   t.equal(proxyConfig?.concurrency, 2, `${what}: PROXY_CONFIG carries the pod's proxy.istio.io/config`);
   const app = container(pod, 'app');
-  t.same(app?.readinessProbe?.httpGet, { path: '/app-health/app/readyz', port: 15020 }, `${what}: readiness probe rewritten to the agent`);
-  t.same(app?.livenessProbe?.httpGet, { path: '/app-health/app/livez', port: 15020 }, `${what}: TCP liveness probe rewritten to an HTTP GET of the agent`);
+  t.match(app?.readinessProbe?.httpGet, { path: '/app-health/app/readyz', port: 15020 }, `${what}: readiness probe rewritten to the agent`);
+  t.match(app?.livenessProbe?.httpGet, { path: '/app-health/app/livez', port: 15020 }, `${what}: TCP liveness probe rewritten to an HTTP GET of the agent`);
   t.notOk(app?.livenessProbe?.tcpSocket, `${what}: no tcpSocket left`);
   const probers = JSON.parse(env.get('ISTIO_KUBE_APP_PROBERS') ?? '{}');
   t.same(probers['/app-health/app/readyz']?.httpGet?.port, 8080, `${what}: the agent probes the app's own port`);
