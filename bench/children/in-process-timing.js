@@ -13,6 +13,7 @@ import {
   checkAnswer, decodeReview, deps, distinctBodies, encodeResponse, evaluatePod, handleCore, handleFloor, responseJson,
   makeRouteHandler, readReviews, snapshot,
 } from '../lib/handlers.js';
+import { distinctPods, profileRender, PROFILES } from '../lib/profile-renders.js';
 
 const input = JSON.parse(process.argv[2]);
 const quick = Boolean(input.quick);
@@ -113,10 +114,27 @@ function templateShapes() {
   });
 }
 
+/** Each profile's render on the typical review: cache miss and hit, beside each other. */
+async function profileEntries(entries) {
+  const review = reviews.find((r) => r.id === 'typical');
+  if (!review) return [];
+  const decoded = decodeReview(JSON.parse(review.body.toString('utf8')));
+  const pod = /** @type {import('../../src/injection/types.js').Pod} */ (decoded.request.object);
+  const ids = [];
+  for (const profile of PROFILES) {
+    const render = await profileRender(profile, pod, decoded.request.namespace ?? 'default');
+    entries[`profile:${profile.id}/miss`] = { fn: async (p) => render(p), input: distinctPods(pod), block: 20 };
+    entries[`profile:${profile.id}/hit`] = { fn: async (p) => render(p), input: pod, block: 20 };
+    ids.push(profile.id);
+  }
+  return ids;
+}
+
 async function timing() {
   const route = await makeRouteHandler();
   const entries = {};
   const facts = {};
+  const profileIds = await profileEntries(entries);
   for (const review of reviews) {
     const responseBytes = checkAnswer(review.id, await handleCore(review.body));
     checkAnswer(review.id, await route(review.body));
@@ -151,7 +169,8 @@ async function timing() {
       },
     };
   });
-  return { reviews: results, templates: templateShapes() };
+  const profiles = profileIds.map((id) => ({ id, review: 'typical', miss: times[`profile:${id}/miss`], hit: times[`profile:${id}/hit`] }));
+  return { reviews: results, templates: templateShapes(), profiles };
 }
 
 process.stdout.write(`${JSON.stringify(await timing())}\n`);

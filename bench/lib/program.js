@@ -20,6 +20,7 @@ import { dist } from './paths.js';
  *   'injection/engine.js': typeof import('../../src/injection/engine.js'),
  *   'injection/patch.js': typeof import('../../src/injection/patch.js'),
  *   'injection/pod-shape.js': typeof import('../../src/injection/pod-shape.js'),
+ *   'injection/probe-hook.js': typeof import('../../src/injection/probe-hook.js'),
  *   'injection/render.js': typeof import('../../src/injection/render.js'),
  *   'injection/resolve-settings.js': typeof import('../../src/injection/resolve-settings.js'),
  *   'server/logger.js': typeof import('../../src/server/logger.js'),

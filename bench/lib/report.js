@@ -44,6 +44,18 @@ export function targetsTable(targets) {
   return table(['target (issue 5)', 'measured', 'verdict'], targets.map((t) => [t.target, t.measured ?? '—', verdict(t.met)]));
 }
 
+/** Issue 13: each profile's render on the typical review, cache miss and hit. */
+function profilesSection(profiles) {
+  if (!profiles?.length) return [];
+  const rows = profiles.map((p) => [p.id, `${duration(p.miss.medianUs)} / ${duration(p.miss.p99Us)}`, `${duration(p.hit.medianUs)} / ${duration(p.hit.p99Us)}`]);
+  return [
+    `Render by profile (the ${profiles[0].review} review; resolveSettings, probe rewriting, templateContext and renderTemplatesCached, as the engine runs them; a 1.33 cluster, native sidecars on): a cache miss is a different pod every call (the first pod of a workload), a hit the same pod again (its replicas).`,
+    '',
+    table(['profile', 'cache miss: median / p99', 'cache hit: median / p99'], rows),
+    '',
+  ];
+}
+
 function inProcessSection(r) {
   const rows = r.reviews.map((x) => [
     label(x.id), duration(x.core.medianUs), duration(x.core.p99Us), x.distinct ? `${duration(x.distinct.medianUs)} / ${duration(x.distinct.p99Us)}` : 'n/a', duration(x.route.medianUs), duration(x.route.p99Us),
@@ -76,6 +88,7 @@ function inProcessSection(r) {
     '',
     table(['review', 'JSON.parse', 'evaluatePod (render from the cache)', 'decide', 'resolveSettings', 'renderTemplates without the cache', 'buildPatch', 'encode (encodeResponse + responseJson)', 'patch size'], breakdown),
     '',
+    ...profilesSection(r.profiles),
     ns ? `Namespace cache footprint, in-process: the real \`NamespaceCache\` fed by a scripted API with ${count(ns.namespaces)} namespaces shaped like \`kubectl apply\`'d ones (3 labels, 2 annotations, the last-applied copy, managedFields): ${bytes(ns.heapBytes)} of heap after a full GC, ${bytes(ns.perNamespaceBytes)} per namespace.` : '',
   ].join('\n');
 }

@@ -22,6 +22,17 @@ export function judgeTargets(results) {
     huge ? `${duration(huge.core.medianUs)} (p99 ${duration(huge.core.p99Us)})` : undefined,
     huge ? huge.core.medianUs <= 5000 : undefined);
 
+  // Issue 13: the istio profile's render, beside the default profile's.
+  const istio = byId(inProcess?.profiles, 'istio');
+  const standard = byId(inProcess?.profiles, 'default');
+  add('istio-render-miss', 'istio profile, typical review: render on a cache miss ≤ 1 ms median',
+    istio ? `${duration(istio.miss.medianUs)} (default profile ${standard ? duration(standard.miss.medianUs) : 'n/a'})` : undefined,
+    istio ? istio.miss.medianUs <= 1000 : undefined);
+  add('istio-render-hit', 'istio profile, typical review: render cache hit no slower than the default profile\'s',
+    istio && standard ? `${duration(istio.hit.medianUs)} vs ${duration(standard.hit.medianUs)}` : undefined,
+    // Within the timer's noise: a microsecond-scale lookup.
+    istio && standard ? istio.hit.medianUs <= standard.hit.medianUs * 1.1 + 0.5 : undefined);
+
   const https = byId(results.https?.reviews, 'typical');
   const sat = https?.saturation;
   const throughputRatio = sat ? sat['https-injector'].rps / sat.baseline.rps : undefined;

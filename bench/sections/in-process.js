@@ -16,6 +16,7 @@ export async function runInProcess({ fixturesDir, quick, cpu, log }) {
   return {
     reviews: timing.reviews.map((r) => ({ ...r, alloc: alloc.reviews.find((a) => a.id === r.id) })),
     templates: timing.templates,
+    profiles: timing.profiles,
     loopOverheadBytes: alloc.loopOverheadBytes,
     namespaceCache: await runJsonChild(benchFile('children/namespace-footprint.js'), {}, { nodeFlags: ['--expose-gc'] }),
   };

@@ -9,11 +9,15 @@ function withEntries(existing: StringMap | undefined, additions: StringMap): Str
   return { ...existing, ...Object.fromEntries(entries) };
 }
 
-/** `list` with the merged entries in place and `added` before or after; undefined stays undefined when nothing changes. */
-function edited<T>(list: T[] | undefined, merged: MergedItem<T>[], added: T[], front: boolean): T[] | undefined {
-  if (merged.length === 0 && added.length === 0) return list;
-  const out = [...(list ?? [])];
+/**
+ * `list` with the merged entries in place, the `removed` indexes gone and `added` before or
+ * after; undefined stays undefined when nothing changes.
+ */
+function edited<T>(list: T[] | undefined, merged: MergedItem<T>[], added: T[], front: boolean, removed: number[] = []): T[] | undefined {
+  if (merged.length === 0 && added.length === 0 && removed.length === 0) return list;
+  let out = [...(list ?? [])];
   for (const { index, value } of merged) out[index] = value;
+  if (removed.length > 0) out = out.filter((_, i) => !removed.includes(i));
   return front ? [...added, ...out] : [...out, ...added];
 }
 
@@ -28,10 +32,10 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   if (labels !== undefined) metadata.labels = labels;
 
   const newSpec = { ...spec };
-  newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst)!;
+  newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst, plan.movedToInit)!;
   const initContainers = edited(spec.initContainers, merged.initContainers, fragment.initContainers, plan.initContainersFirst);
   if (initContainers !== undefined) newSpec.initContainers = initContainers;
-  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, false);
+  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesFirst);
   if (volumes !== undefined) newSpec.volumes = volumes;
   const secrets = newPullSecrets(pod, plan);
   if (secrets.length > 0) newSpec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), ...secrets];

@@ -29,7 +29,8 @@ export interface InjectionOutcome {
   templates: string[];
   /** Where the additions go; absent unless injected. */
   plan?: InjectionPlan;
-  /** RFC 6902 operations against the pod as given (`add`, and `replace` where a merge changes a value); empty unless injected. */
+  /** RFC 6902 operations against the pod as given (`add`; `replace` where a merge changes a value; `remove` of a
+   * container declaration that moves to initContainers); empty unless injected. */
   patch: PatchOperation[];
 }
 
@@ -113,9 +114,10 @@ export function evaluatePod(
   }
   const placement = placeFragment(pod, rendered);
   if ('problem' in placement) return denied(decision, warnings, `cannot inject: ${placement.problem}`, resolution.effective, resolution.templates);
+  const { movedToInit } = placement;
   const merged = probes ? {
     ...placement.merged,
-    containers: withRewrittenProbes(pod.spec!.containers, placement.merged.containers, probes),
+    containers: withRewrittenProbes(pod.spec!.containers, placement.merged.containers, probes).filter((m) => !movedToInit.includes(m.index)),
     initContainers: withRewrittenProbes(pod.spec!.initContainers ?? [], placement.merged.initContainers, probes),
   } : placement.merged;
   const added = { ...rendered, ...placement.added };
@@ -126,17 +128,19 @@ export function evaluatePod(
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),
   };
   // A container declared with `image: auto` is the injector's (a proxy override), never the app.
-  const firstApp = pod.spec!.containers.find((c) => c.image !== AUTO_IMAGE)?.name;
+  const firstApp = pod.spec!.containers.find((c, i) => c.image !== AUTO_IMAGE && !movedToInit.includes(i))?.name;
   if (firstApp !== undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;
   const native = settings.nativeSidecar === true;
   const plan: InjectionPlan = {
     fragment: { ...added, annotations },
     merged,
+    movedToInit,
     containersFirst: settings.holdApplicationUntilProxyStarts === true && !native,
     // As Istio: with native sidecars the capture and the proxy come first, so the app's init
     // containers run inside the mesh; else the capture comes after them, so their traffic is
     // not redirected to a proxy that is not running yet (unless init-first says so).
     initContainersFirst: native || settings.initFirst === true,
+    volumesFirst: snapshot.meshConfig !== undefined,
   };
   return {
     decision, warnings, settings: resolution.effective, templates: resolution.templates, plan,

@@ -42,14 +42,14 @@ export function addsProxy(fragment: Fragment, proxyUid: number): boolean {
 }
 
 /**
- * The first container of another mesh in the pod, with the mesh's name. Containers named in
- * `injected` are the pod's overrides of what our templates render (the istio profile
- * renders `istio-proxy` itself), not another mesh's.
+ * The first container of another mesh in the pod, with the mesh's name. Names in `rendered`
+ * are the templates' own (the istio profile renders `istio-proxy`): the pod's declaration
+ * of one is the user's override of it, merged by name, not another mesh.
  */
-export function foreignProxy(pod: Pod, injected: ReadonlySet<string> = new Set()): { container: string; mesh: string } | undefined {
+export function foreignProxy(pod: Pod, rendered: ReadonlySet<string> = new Set()): { container: string; mesh: string } | undefined {
   // Containers first: the proxy names the mesh better than its capture init container.
   for (const c of [...listOf(pod.spec?.containers), ...listOf(pod.spec?.initContainers)]) {
-    if (injected.has(c.name)) continue;
+    if (rendered.has(c.name)) continue;
     const mesh = typeof c.name === 'string' ? FOREIGN_PROXY_CONTAINERS.get(c.name) : undefined;
     if (mesh !== undefined) return { container: c.name, mesh };
   }

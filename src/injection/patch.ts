@@ -1,7 +1,8 @@
 // RFC 6902 patch built directly from the plan, never a diff of the whole pod (cheaper, and
 // minimal): `add` for what is new; for an entry a rendered one was merged into, the
 // operations from the pod's entry to the merged one (`add` for new fields, `replace` where
-// a value changes: `image: auto`).
+// a value changes: `image: auto`); `remove` only for a container declaration that moves to
+// initContainers.
 import { sameJson } from './merge.js';
 import { isPlainObject } from './plain-object.js';
 import { newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
@@ -79,9 +80,12 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
   mergedOps('/spec/initContainers', spec.initContainers, plan.merged.initContainers, ops);
   mergedOps('/spec/containers', spec.containers, plan.merged.containers, ops);
   mergedOps('/spec/volumes', spec.volumes, plan.merged.volumes, ops);
+  // Declarations that move to initContainers (merged into the native sidecar added there):
+  // removed last index first, so each index is still the pod's.
+  for (const index of [...plan.movedToInit].reverse()) ops.push({ op: 'remove', path: `/spec/containers/${index}` });
   listOps('/spec/initContainers', spec.initContainers, fragment.initContainers, plan.initContainersFirst, ops);
   listOps('/spec/containers', spec.containers, fragment.containers, plan.containersFirst, ops);
-  listOps('/spec/volumes', spec.volumes, fragment.volumes, false, ops);
+  listOps('/spec/volumes', spec.volumes, fragment.volumes, plan.volumesFirst, ops);
   listOps('/spec/imagePullSecrets', spec.imagePullSecrets, newPullSecrets(pod, plan), false, ops);
   return ops;
 }
@@ -90,7 +94,8 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
 export function patchJson(ops: readonly PatchOperation[]): string {
   let text = '';
   for (const op of ops) {
-    text += `${text === '' ? '' : ','}{"op":${JSON.stringify(op.op)},"path":${JSON.stringify(op.path)},"value":${toJson(op.value)}}`;
+    const value = op.op === 'remove' ? '' : `,"value":${toJson(op.value)}`;
+    text += `${text === '' ? '' : ','}{"op":${JSON.stringify(op.op)},"path":${JSON.stringify(op.path)}${value}}`;
   }
   return `[${text}]`;
 }

@@ -16,10 +16,15 @@ export interface InjectionPlan {
   fragment: Fragment;
   /** The pod's entries a rendered one (same name) was merged into. */
   merged: { containers: MergedItem<Container>[]; initContainers: MergedItem<Container>[]; volumes: MergedItem<Volume>[] };
+  /** Indexes (ascending) of the pod's containers that move to initContainers: the pod declares
+   * a container the templates render as a native sidecar; the merged one is in the fragment. */
+  movedToInit: number[];
   /** Proxy containers go before the app's (hold-application-until-proxy-starts); else after. */
   containersFirst: boolean;
   /** Added init containers go before the pod's own (native sidecars, init-first); else after. */
   initContainersFirst: boolean;
+  /** Added volumes go before the pod's own (the istio profile, as Istio's injector); else after. */
+  volumesFirst: boolean;
 }
 
 /** Keys of `additions` the pod does not already have: a user's own value is never replaced. */
@@ -40,7 +45,7 @@ export function newPullSecrets(pod: Pod, plan: InjectionPlan): Array<{ name: str
 /** A rendered fragment split into additions and merges against the pod; or why it cannot be. */
 export type Placement =
   | { problem: string }
-  | { added: Pick<Fragment, 'containers' | 'initContainers' | 'volumes'>; merged: InjectionPlan['merged'] };
+  | { added: Pick<Fragment, 'containers' | 'initContainers' | 'volumes'>; merged: InjectionPlan['merged']; movedToInit: number[] };
 
 function indexByName<T extends { name: string }>(list: readonly T[] | undefined): Map<string, number> {
   const out = new Map<string, number>();
@@ -92,13 +97,22 @@ export function placeFragment(pod: Pod, fragment: Fragment): Placement {
   const podInit = indexByName(spec.initContainers);
   const merged: InjectionPlan['merged'] = { containers: [], initContainers: [], volumes: [] };
   const added: Pick<Fragment, 'containers' | 'initContainers' | 'volumes'> = { containers: [], initContainers: [], volumes: [] };
+  const movedToInit: number[] = [];
   for (const [list, own, other, kind] of [
     ['containers', podContainers, podInit, 'an init container'],
     ['initContainers', podInit, podContainers, 'a container'],
   ] as const) {
     for (const c of rendered[list]) {
-      // A container cannot be both: the pod's declaration would have to move between lists.
-      if (other.has(c.name)) {
+      const declared = other.get(c.name);
+      // As Istio: a pod written for sidecar containers declares its override of the proxy
+      // under containers; with native sidecars the declaration moves to initContainers.
+      if (declared !== undefined && list === 'initContainers' && c.restartPolicy === 'Always' && !own.has(c.name)) {
+        added.initContainers.push(mergeContainer(spec.containers[declared], c));
+        movedToInit.push(declared);
+        continue;
+      }
+      // Any other container in both lists: the pod's declaration would have to move the other way.
+      if (declared !== undefined) {
         const where = list === 'containers' ? 'a container' : 'an init container';
         return { problem: `the pod declares "${c.name}" as ${kind} but the templates render it as ${where}; declare it under ${list} to override it` };
       }
@@ -121,5 +135,5 @@ export function placeFragment(pod: Pod, fragment: Fragment): Placement {
     if ('problem' in result) return { problem: result.problem };
     if (!sameJson(result.value, spec.volumes![at])) merged.volumes.push({ index: at, value: result.value });
   }
-  return { added, merged };
+  return { added, merged, movedToInit: movedToInit.sort((a, b) => a - b) };
 }

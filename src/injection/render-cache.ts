@@ -72,7 +72,12 @@ export function renderKey(names: readonly string[], snapshot: Snapshot, context:
     if (template === undefined) return undefined;
     const reads = readsOf(template);
     if (reads.clock) return undefined;
-    parts.push(name, ...POD_SCOPED.map((scope) => pick(context[scope], reads[scope])));
+    parts.push(name, ...POD_SCOPED.map((scope) => (scope === 'istio' && reads.pod === 'all'
+      // `istio` (the istio profile, a few KiB) is computed from the pod, the namespace's
+      // name (pod.namespace), the cluster and the snapshot: a template that reads the whole
+      // pod has all of it in its key but the cluster, which is small.
+      ? pick(context.cluster, 'all')
+      : pick(context[scope], reads[scope]))));
   }
   const key = JSON.stringify(parts);
   return key.length <= RENDER_CACHE_MAX_KEY_CHARS ? key : undefined;

@@ -153,11 +153,8 @@ export interface Fragment {
 }
 
 /** One RFC 6902 operation; the engine emits `add`, and `replace` where a merge changes a pod's value. */
-export interface PatchOperation {
-  op: 'add' | 'replace';
-  path: string;
-  value: unknown;
-}
+/** An RFC 6902 operation; `remove` only moves a container declaration to initContainers. */
+export type PatchOperation = { op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 /** Kubernetes HTTPGetAction, as far as probe rewriting reads it. */
 export interface HTTPGetAction {

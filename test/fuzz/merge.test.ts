@@ -1,6 +1,7 @@
 // Merge by name, fuzzed: pods that declare the injector's own containers and volumes
 // (overrides), and app containers a template renders into, with hostile names, keys and
-// values. Every outcome is a denial or a patch of `add`/`replace` operations that applies to
+// values. Every outcome is a denial or a patch of `add`/`replace` operations (and the `remove` of
+// a container declaration that moves to initContainers) that applies to
 // the pod as sent, equals the injected pod, keeps every value the pod declared as it was
 // (data, never evaluated), and re-injection changes nothing.
 import t from 'tap';
@@ -13,6 +14,7 @@ import { FILE_TIMEOUT_MS, fuzzTarget } from './support/budget.js';
 import { assertPrototypesUntouched, prototypeFingerprint } from './support/guards.js';
 import { hostileKey, hostileString } from './support/hostile.js';
 import { deepFreeze, sameJson } from './support/json.js';
+import { movesToInit } from './support/oracle.js';
 
 t.setTimeout(FILE_TIMEOUT_MS);
 const prototypesBefore = prototypeFingerprint();
@@ -63,7 +65,9 @@ function kept(mine: unknown, now: unknown, keyedList: boolean): boolean {
 function keptAsDeclared(pod: Pod, injected: Pod): string | undefined {
   for (const list of ['containers', 'initContainers'] as const) {
     for (const mine of pod.spec![list] ?? []) {
-      const now = injected.spec![list]!.find((c) => c.name === mine.name);
+      // A container declaration of a native sidecar moves to initContainers (as Istio).
+      const now = injected.spec![list]!.find((c) => c.name === mine.name)
+        ?? (list === 'containers' ? injected.spec!.initContainers?.find((c) => c.name === mine.name && c.restartPolicy === 'Always') : undefined);
       if (!now) return `${list} ${mine.name} is gone`;
       for (const key of Object.keys(mine)) {
         if (key === 'image' && mine.image === 'auto') continue;
@@ -85,7 +89,9 @@ t.test('fuzz: overrides and app containers merged by name', async (t) => {
         if (!/cannot inject: the (pod declares|pod's volume|templates render)/.test(outcome.denial)) throw new Error(`unexpected denial: ${outcome.denial}`);
         return;
       }
-      if (!outcome.patch.every((op) => op.op === 'add' || op.op === 'replace')) throw new Error('an operation other than add or replace');
+      if (!outcome.patch.every((op) => op.op === 'add' || op.op === 'replace' || movesToInit(op.path, outcome.patch, sent))) {
+        throw new Error('an operation other than add, replace, or the removal of a container that moves to initContainers');
+      }
       const target = JSON.parse(text);
       fjp.applyPatch(target, fjp.deepClone(outcome.patch), true, true);
       const injected = applyOutcome(sent, outcome);

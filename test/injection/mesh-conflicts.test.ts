@@ -36,6 +36,9 @@ t.test('foreignProxy finds other meshes, containers first', async (t) => {
     'a container our templates render (the istio profile\'s istio-proxy) is the pod\'s override, not another mesh');
   t.same(foreignProxy(pod({ containers: [{ name: 'istio-proxy' }, { name: 'linkerd-proxy' }] }), new Set(['istio-proxy'])),
     { container: 'linkerd-proxy', mesh: 'Linkerd' }, 'other meshes are still found beside it');
+  const overrides = pod({ initContainers: [{ name: 'istio-init' }], containers: [{ name: 'app' }, { name: 'istio-proxy' }] });
+  t.equal(foreignProxy(overrides, new Set(['istio-proxy', 'istio-init'])), undefined, 'the templates\' own names (istio profile) are overrides');
+  t.same(foreignProxy(overrides, new Set(['istio-proxy'])), { container: 'istio-init', mesh: 'Istio' }, 'only the rendered names are exempt');
 });
 
 t.test('appAtProxyUid: the container\'s own runAsUser, else the pod\'s', async (t) => {

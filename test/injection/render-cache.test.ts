@@ -145,3 +145,8 @@ t.test('shared JSON is only kept for frozen values', async (t) => {
   t.equal(toJson(value), '{"a":1}', 'the kept text on the second call');
   t.equal(toJson('x'), '"x"', 'primitives are serialized as they are');
 });
+
+t.test('patchJson writes a remove without a value (a declaration moving to initContainers)', async (t) => {
+  const ops = [{ op: 'remove' as const, path: '/spec/containers/1' }, { op: 'add' as const, path: '/spec/initContainers', value: [{ name: 'envoy' }] }];
+  t.same(JSON.parse(patchJson(ops)), ops);
+});

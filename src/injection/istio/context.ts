@@ -54,6 +54,8 @@ export interface IstioContext {
    */
   declaredProxy: Json | null;
   declaredInit: Json | null;
+  /** istio-init's `-u`: the UID the capture exempts, the pod's istio-proxy runAsUser when it sets one (as Istio). */
+  proxyUID: string;
   /** Prometheus scrape annotations pointing at the agent ({} when the merge does not apply). */
   prometheusAnnotations: StringMap;
 }
@@ -172,6 +174,12 @@ function declared(pod: Pod, name: string, annotations: StringMap): Json | null {
   return image === 'auto' || image === undefined ? { ...rest, resources: rest.resources ?? {} } : { ...found, resources: found.resources ?? {} };
 }
 
+/** The runAsUser of the pod's own istio-proxy declaration; Istio's 1337 when it sets none. */
+function proxyUID(declaredProxy: Json | null): string {
+  const uid = at(declaredProxy, 'securityContext', 'runAsUser');
+  return typeof uid === 'number' && Number.isSafeInteger(uid) && uid >= 0 ? String(uid) : '1337';
+}
+
 export interface IstioInputs {
   pod: Pod;
   namespace: string;
@@ -206,6 +214,7 @@ export function istioContext({ pod, namespace, values, meshConfig, clusterNative
   const statusPort = annotations['status.sidecar.istio.io/port'] ?? str(at(values, 'global', 'proxy', 'statusPort'));
   const excluded = annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? str(at(values, 'global', 'proxy', 'excludeInboundPorts'));
   const agentPort = str(config.statusPort ?? 15020);
+  const declaredProxy = declared(pod, PROXY_CONTAINER, annotations);
   return {
     proxyConfig: config,
     proxyConfigJSON: `${JSON.stringify(config)}\n`,
@@ -229,7 +238,8 @@ export function istioContext({ pod, namespace, values, meshConfig, clusterNative
     excludeInboundPorts: excludeInboundPort(statusPort, excluded),
     resources: resourcesOf(annotations, values),
     prometheusAnnotations: prometheusMerge(annotations, meshConfig as Json, agentPort),
-    declaredProxy: declared(pod, PROXY_CONTAINER, annotations),
+    declaredProxy,
+    proxyUID: proxyUID(declaredProxy),
     declaredInit: declared(pod, 'istio-init', annotations),
     userVolumes: namedEntries(annotations['sidecar.istio.io/userVolume']),
     userVolumeMounts: namedEntries(annotations['sidecar.istio.io/userVolumeMount']),

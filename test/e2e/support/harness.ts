@@ -71,8 +71,18 @@ export interface Installed {
   rendered: KubeObject[];
 }
 
+/** Another install than deploy/base's: an overlay (deploy/istio) with its ConfigMap and its opt-in label. */
+export interface InstallOptions {
+  /** Folder under deploy/ to render (default `base`). */
+  overlay?: string;
+  /** The ConfigMap the injector follows (default sidecar-injector). */
+  configMap?: string;
+  /** The namespace label that opts a namespace in under that overlay's webhook. */
+  enabledLabels?: Record<string, string>;
+}
+
 /** Steps 1-5 above; undone when `t` ends. */
-export async function installLocalInjector(t: Test, name: string): Promise<Installed> {
+export async function installLocalInjector(t: Test, name: string, options: InstallOptions = {}): Promise<Installed> {
   requireBuild();
   await refuseRealInstall();
   const timings: string[] = [];
@@ -83,13 +93,14 @@ export async function installLocalInjector(t: Test, name: string): Promise<Insta
     return result;
   };
   const dir = await workDir(t, name);
-  const rendered = await timed('render deploy/base', () => renderKustomization(DEPLOY_DIR + '/base'));
+  const overlay = options.overlay ?? 'base';
+  const rendered = await timed(`render deploy/${overlay}`, () => renderKustomization(`${DEPLOY_DIR}/${overlay}`));
   await timed('apply namespace, RBAC, ConfigMap', () => applySupportObjects(rendered));
   const kubeconfig = await timed('service-account token', () => serviceAccountKubeconfig(dir));
   const certs = await timed('certificates', () => makeCerts(join(dir, 'certs')));
   const injector = new Injector({
     kubeconfig,
-    configMap: `${INJECTOR_NAMESPACE}/${CONFIGMAP}`,
+    configMap: `${INJECTOR_NAMESPACE}/${options.configMap ?? CONFIGMAP}`,
     namespace: INJECTOR_NAMESPACE,
     certFile: certs.certFile,
     keyFile: certs.keyFile,
@@ -107,7 +118,7 @@ export async function installLocalInjector(t: Test, name: string): Promise<Insta
   await timed('injector ready', () => injector.start());
   await timed('webhook registered and called', async () => {
     await applyObjects([localWebhookConfiguration(rendered, injector.url, certs.caBundle)]);
-    await waitForWebhook(t);
+    await waitForWebhook(t, options.enabledLabels);
   });
   t.comment(`setup: ${timings.join(', ')}; injector log ${injector.options.logFile}`);
   return { dir, injector, rendered };
@@ -127,8 +138,8 @@ async function refuseRealInstall(): Promise<void> {
 }
 
 /** Until the apiserver calls the new webhook: a dry-run pod in an opted-in namespace comes back injected. */
-async function waitForWebhook(t: Test): Promise<void> {
-  const probe = await scenarioNamespace(t, 'probe', { labels: { 'sidecar-injection': 'enabled' } });
+async function waitForWebhook(t: Test, labels: Record<string, string> = { 'sidecar-injection': 'enabled' }): Promise<void> {
+  const probe = await scenarioNamespace(t, 'probe', { labels });
   await waitFor('the apiserver to call the registered webhook (a dry-run pod comes back injected)',
     async () => injectionStatus(await dryRunPod(probe)) !== undefined, { timeoutMs: 30_000 });
 }

@@ -99,3 +99,24 @@ t.test('the gateway template: the pod declares istio-proxy (image auto), no capt
   t.equal(out.metadata!.annotations!['proxy.istio.io/overrides'], '{"containers":[{"name":"istio-proxy","resources":{}}]}');
   t.notOk('kubectl.kubernetes.io/default-container' in out.metadata!.annotations!, 'istio-proxy is never the default container');
 });
+
+t.test('one snapshot, one pod, two clusters: the render cache keeps them apart', async (t) => {
+  const p = pod();
+  const older = inject(p, '1.28').pod;
+  const newer = inject(p, '1.33').pod;
+  t.ok(older.spec!.containers.some((c) => c.name === 'istio-proxy'), '1.28: istio-proxy is a container');
+  t.ok(newer.spec!.initContainers!.some((c) => c.name === 'istio-proxy' && c.restartPolicy === 'Always'), '1.33: a native sidecar');
+  t.ok(inject(p, '1.28').pod.spec!.containers.some((c) => c.name === 'istio-proxy'), '1.28 again, from the cache: still a container');
+});
+
+t.test('a pod that declares istio-proxy as a container, native sidecars on: the declaration moves', async (t) => {
+  const p = pod();
+  p.spec!.containers.push({ name: 'istio-proxy', image: 'auto', resources: { limits: { memory: '2Gi' } } });
+  const { outcome, pod: out } = inject(p, '1.33');
+  t.equal(outcome.denial, undefined);
+  t.same(out.spec!.containers.map((c) => c.name), ['web'], 'gone from containers');
+  const proxy = out.spec!.initContainers!.find((c) => c.name === 'istio-proxy');
+  t.equal(proxy?.restartPolicy, 'Always');
+  t.match((proxy?.resources as { limits?: unknown } | undefined)?.limits, { memory: '2Gi' }, 'the override merged in');
+  t.same(outcome.patch.filter((op) => op.op === 'remove'), [{ op: 'remove', path: '/spec/containers/1' }], 'removed by one remove op');
+});

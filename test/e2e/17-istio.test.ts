@@ -1,0 +1,88 @@
+// Scenario 17 (issue 13): the istio profile installed as deploy/istio installs it (Istio's
+// selectors, the sidecar-injector-istio ConfigMap). A Deployment with probes and an init
+// container in a namespace labelled istio-injection=enabled is stored with istio-proxy,
+// istio-init after the app's init container (native sidecars off on this 1.20 apiserver),
+// its probes pointed at the agent and PROXY_CONFIG set; a server-side dry run shows the same.
+import t from 'tap';
+import type { Test } from 'tap';
+import { installLocalInjector } from './support/harness.js';
+import { noCluster, scenarioNamespace } from './support/scenario.js';
+import { applyObjects, kubectlJson } from './support/kubectl.js';
+import type { KubeObject } from './support/manifests.js';
+import { APP_IMAGE, container, containerNames, initContainerNames } from './support/pods.js';
+import { waitFor } from './support/wait.js';
+
+t.setTimeout(300_000);
+
+const ISTIO_LABELS = { 'istio-injection': 'enabled' };
+
+/** The pod's own ProxyConfig, merged over the mesh's default into PROXY_CONFIG. */
+const PROXY_CONFIG_ANNOTATIONS = { 'proxy.istio.io/config': 'concurrency: 2' };
+
+/** A pod template with an HTTP readiness probe, a TCP liveness probe and an init container. */
+function probedSpec(): Record<string, unknown> {
+  return {
+    serviceAccountName: 'default',
+    initContainers: [{ name: 'migrate', image: APP_IMAGE, command: ['migrate'] }],
+    containers: [{
+      name: 'app', image: APP_IMAGE, ports: [{ name: 'http', containerPort: 8080 }],
+      readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
+      livenessProbe: { tcpSocket: { port: 8080 } },
+    }],
+  };
+}
+
+/** What the istio profile must have done to the pod (stored or dry-run). */
+function assertIstioInjected(t: Test, pod: KubeObject, what: string): void {
+  t.same(containerNames(pod), ['app', 'istio-proxy'], `${what}: istio-proxy beside the app`);
+  t.same(initContainerNames(pod), ['migrate', 'istio-init'], `${what}: istio-init after the app's init container (native sidecars off)`);
+  const proxy = container(pod, 'istio-proxy');
+  t.same(proxy?.args?.slice(0, 3), ['proxy', 'sidecar', '--domain'], `${what}: pilot-agent proxy sidecar`);
+  const env = new Map<string, string>((proxy?.env ?? []).map((e: { name: string; value?: string }) => [e.name, e.value ?? '']));
+  const proxyConfig = JSON.parse(env.get('PROXY_CONFIG') ?? 'null');
+  t.equal(proxyConfig?.concurrency, 2, `${what}: PROXY_CONFIG carries the pod's proxy.istio.io/config`);
+  const app = container(pod, 'app');
+  t.match(app?.readinessProbe?.httpGet, { path: '/app-health/app/readyz', port: 15020 }, `${what}: readiness probe rewritten to the agent`);
+  t.match(app?.livenessProbe?.httpGet, { path: '/app-health/app/livez', port: 15020 }, `${what}: TCP liveness probe rewritten to an HTTP GET of the agent`);
+  t.notOk(app?.livenessProbe?.tcpSocket, `${what}: no tcpSocket left`);
+  const probers = JSON.parse(env.get('ISTIO_KUBE_APP_PROBERS') ?? '{}');
+  t.same(probers['/app-health/app/readyz']?.httpGet?.port, 8080, `${what}: the agent probes the app's own port`);
+  t.same(probers['/app-health/app/livez']?.tcpSocket, { port: 8080 }, `${what}: the TCP probe too`);
+  t.ok(pod.metadata.annotations?.['sidecar.istio.io/status'], `${what}: Istio's status annotation`);
+}
+
+t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
+  await installLocalInjector(t, '17-istio', { overlay: 'istio', configMap: 'sidecar-injector-istio', enabledLabels: ISTIO_LABELS });
+  const namespace = await scenarioNamespace(t, 'istio', { labels: ISTIO_LABELS });
+
+  t.test('a Deployment with probes and an init container is stored injected as Istio would', async (t) => {
+    await applyObjects([{
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name: 'probed', namespace },
+      spec: {
+        replicas: 1, selector: { matchLabels: { app: 'probed' } },
+        template: { metadata: { labels: { app: 'probed' }, annotations: PROXY_CONFIG_ANNOTATIONS }, spec: probedSpec() },
+      },
+    }]);
+    const pod = await waitFor('the Deployment\'s pod', async () => {
+      const list = await kubectlJson(['-n', namespace, 'get', 'pods', '-l', 'app=probed']);
+      return list.items[0] as KubeObject | undefined;
+    }, { timeoutMs: 90_000 });
+    assertIstioInjected(t, pod, 'stored pod');
+  });
+
+  t.test('kubectl --dry-run=server shows the same', async (t) => {
+    const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probed-dry', namespace, labels: { app: 'probed' }, annotations: PROXY_CONFIG_ANNOTATIONS }, spec: probedSpec() }),
+    }) as KubeObject;
+    assertIstioInjected(t, pod, 'dry-run pod');
+  });
+
+  t.test('a namespace without istio-injection=enabled is left alone', async (t) => {
+    const other = await scenarioNamespace(t, 'istio-off');
+    const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'plain', namespace: other }, spec: probedSpec() }),
+    }) as KubeObject;
+    t.same(containerNames(pod), ['app'], 'no istio-proxy');
+  });
+});
