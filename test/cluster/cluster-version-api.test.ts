@@ -1,4 +1,4 @@
-// The cluster version reader against a real kube-apiserver (/work/shared/kube/kube-up):
+// The cluster version reader against a real kube-apiserver (test/e2e/cluster/kube-up, started by npm run test:e2e):
 // /version, the nodes' kubelet versions, and the fall-back when nodes may not be listed.
 // Skipped unless KUBECONFIG names that cluster; the e2e runner sets it.
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { ClusterVersionWatcher, kubeVersionReader, readClusterInfo } from '../..
 import { majorMinor, nativeSidecarsSupported } from '../../src/injection/native-sidecar.js';
 
 const kubeconfigPath = process.env.KUBECONFIG;
-const skip = kubeconfigPath ? false : 'no KUBECONFIG: these tests need a real apiserver (run /work/shared/kube/kube-up and export its KUBECONFIG)';
+const skip = kubeconfigPath ? false : 'no KUBECONFIG: these tests need a real apiserver (npm run test:e2e starts one)';
 
 t.test('against a real kube-apiserver', { skip }, async (t) => {
   const access = loadKubeAccess({ env: { KUBECONFIG: kubeconfigPath } });
