@@ -14,10 +14,6 @@ export function formatDuration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-export function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
 export function parsePort(flag: string, text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     throw new UsageError(`${flag}: "${text}" is not a port; expected an integer 0-65535.`);

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Admission } from '../admission/admit.js';
 import type { AdmissionRequest } from '../admission/review.js';
-import { kubeAccessOptions } from '../cluster/kube-access.js';
+import type { KubeConnection } from '../cluster/kube.js';
 import type { ServeSettings } from './serve-flags.js';
 
 export interface AdmissionEventsHandle {
@@ -13,12 +13,10 @@ export interface AdmissionEventsHandle {
   close(): Promise<void>;
 }
 
-export async function openAdmissionEvents(settings: ServeSettings, logger: Logger): Promise<AdmissionEventsHandle | undefined> {
-  if (!settings.events || settings.kube.mode === 'none') return undefined;
-  const { loadKubeAccess } = await import('../cluster/kube.js');
+/** `connection`: the one serve's sources opened (none standalone). */
+export async function openAdmissionEvents(settings: ServeSettings, connection: KubeConnection | undefined, logger: Logger): Promise<AdmissionEventsHandle | undefined> {
+  if (!settings.events || !connection) return undefined;
   const { EventRecorder, admissionEvents, apiEventSink } = await import('../cluster/events.js');
-  const connection = loadKubeAccess(kubeAccessOptions(settings.kube));
-  if (!connection) return undefined;
   const log = logger.child({ component: 'events' });
   const recorder = new EventRecorder({ sink: apiEventSink(connection.kubeConfig), log: {
     debug: (f, m) => log.debug(f, m), info: (f, m) => log.info(f, m), warn: (f, m) => log.warn(f, m), error: (f, m) => log.error(f, m),

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decideKubeAccess, type KubeAccess } from '../cluster/kube-access.js';
+import { decideKubeAccess, nonEmpty, type KubeAccess } from '../cluster/kube-access.js';
 import { BUILTIN_CONFIG_DIR } from '../config/load-dir.js';
 import { DEFAULT_LIMITS, DEFAULT_SHUTDOWN } from '../server/limit-defaults.js';
 import { LOG_LEVELS, type LogLevel } from '../server/logger.js';
@@ -13,7 +13,7 @@ import type { TlsFiles } from '../server/tls.js';
 import { UsageError } from './command.js';
 import { clusterFromFlag, profileDir } from './config-flags.js';
 import {
-  checkDnsLabel, formatDuration, formatSize, nonEmpty, parseAddress, parseBooleanFlag, parseByteSize,
+  checkDnsLabel, formatDuration, formatSize, parseAddress, parseBooleanFlag, parseByteSize,
   parseConfigMapRef, parseCount, parseDuration, parsePort,
 } from './flag-values.js';
 import { FlagValueError, parseNamespaceFlags, type NamespaceFlags } from './namespace-flags.js';

@@ -91,7 +91,7 @@ export async function serve(settings: ServeSettings, logger: Logger, overrides: 
     if (settings.kubernetesVersion === undefined && sources.connection) {
       cluster = await step(watchClusterVersion(sources.connection.kubeConfig, logger), (watcher) => watcher.close());
     }
-    events = await step(openAdmissionEvents(settings, logger), (opened) => opened?.close());
+    events = await step(openAdmissionEvents(settings, sources.connection, logger), (opened) => opened?.close());
     const { pair, info } = await step(initialKeyPair(settings, logger));
     const clientCa = settings.clientCaFile ? await step(initialClientCa(settings.clientCaFile, logger, metrics)) : undefined;
     // Not ready while the only certificate is expired or not yet valid: every caller's

@@ -39,6 +39,7 @@ export function kubeAccessOptions(kube: Exclude<KubeAccess, { mode: 'none' }>): 
   }
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
+/** An environment value, with empty meaning unset. */
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
