@@ -40,12 +40,12 @@ export function causesOfMisses(results, targets) {
   const ip = results['in-process'];
   const typical = ip?.reviews.find((r) => r.id === 'typical');
   const huge = ip?.reviews.find((r) => r.id === 'huge');
-  const speedMisses = ['in-process-typical', 'in-process-huge', 'https-throughput', 'https-p99-500', 'apiserver-bucket'].filter((id) => missed.has(id));
+  const speedMisses = ['render-hit', 'render-miss', 'in-process-huge', 'https-throughput', 'https-p99-500', 'apiserver-bucket'].filter((id) => missed.has(id));
 
   if (speedMisses.length > 0) {
     out.push(`### Time (${speedMisses.join(', ')})`, '', ...renderLines(typical, ip?.templates));
     const b = typical?.breakdown;
-    if (missed.has('in-process-typical') && b && !b.error) {
+    if ((missed.has('render-hit') || missed.has('render-miss')) && b && !b.error) {
       out.push(`Typical review, stages run alone on the same input (medians): \`JSON.parse\` ${duration(b.parseUs)}, \`evaluatePod\` ${duration(b.evaluatePodUs)} (a render without the cache: ${duration(b.renderUs)}), \`decide\` ${duration(b.decideUs)}, \`resolveSettings\` ${duration(b.resolveSettingsUs)}, \`buildPatch\` ${duration(b.buildPatchUs)}, encoding the answer ${duration(b.encodeUs)}. The floor (parse and a fixed answer) takes ${duration(typical.floor.medianUs)} of the core's ${duration(typical.core.medianUs)}: parsing the 13 KB review alone is ${Math.round((100 * b.parseUs) / typical.core.medianUs)} % of it on this machine. Per review ${bytes(typical.alloc?.core?.heapBytes)} allocated, against the floor's ${bytes(typical.alloc?.floor?.heapBytes)}.`, '');
       out.push(...profileLines(results.profile?.typical));
     }
@@ -71,7 +71,7 @@ export function causesOfMisses(results, targets) {
     }
   }
 
-  if (missed.has('memory-rss') && results.footprint) {
+  if ((missed.has('memory-rss') || missed.has('memory-rss-kube')) && results.footprint) {
     const f = Object.fromEntries(results.footprint.map((x) => [x.what, x]));
     const m = results.memory;
     const first = m.samples[0];
