@@ -147,6 +147,17 @@ function memorySection(m, footprint) {
   ].join('\n');
 }
 
+/** Round by round (the turns were interleaved): each server's mean, and the injector's over the same-patch server's. */
+function perRound(t) {
+  const rounds = t.injector.rounds;
+  if (!rounds?.length) return '';
+  const cells = rounds.map((r, i) => {
+    const [p, n] = [t['floor-patch'].rounds[i], t['floor-no-patch'].rounds[i]];
+    return `round ${i + 1}: ${ms(r.meanMs)} / ${ms(p.meanMs)} / ${ms(n.meanMs)} (${ratio(r.meanMs / p.meanMs)})`;
+  });
+  return `Mean per round, injector / same patch / no patch (injector ÷ same patch): ${cells.join('; ')}.`;
+}
+
 /** Section 4's comparison with bare servers registered the same way, or '' for runs before it existed. */
 function attributionText(a) {
   const t = a.attribution?.targets;
@@ -165,6 +176,8 @@ function attributionText(a) {
     `Where the apiserver's time goes: the same webhook registration (renamed, so the apiserver's histogram tells them apart) was also answered by \`bench/children/baseline-server.js\`, once answering the injector's own patch (${bytes(a.attribution.patchBytes)} of JSONPatch, ${a.attribution.patchOps} operations) and once answering no patch. The three took turns, ${a.settings.rounds} rounds of ${count(a.attribution.blockPods)} + ${count(a.attribution.blockPods)} pods each after ${a.settings.warmupPods} + ${a.settings.warmupPods} warm-up pods (the injector's rows above are its three turns together). CPU is per webhook call, from /proc, over the whole turn (so it includes the plain namespace's creates); "connections opened" counts the webhook port's new established sockets and TIME-WAIT entries (\`ss\`) across the measured creates.`,
     '',
     table(['webhook answered by', 'calls', '≤ 5 ms', 'mean', 'apiserver CPU/call', 'etcd CPU/call', 'webhook CPU/call', 'connections opened'], rows),
+    '',
+    perRound(t),
     '',
     `Of the injector's mean ${ms(inj)}: ${ms(noPatch)} is what the apiserver spends on a call to a server that answers at once with no patch (encoding the review, the round trip on a kept-alive connection, decoding the answer); applying the ${bytes(a.attribution.patchBytes)} patch (decode it, encode the pod, apply, decode and default the larger pod) adds ${ms(withPatch - noPatch)}; the injector itself adds ${ms(inj - withPatch)} over a bare server answering the same bytes, while its own histogram (headers read to answer written) has a mean of ${ms(own)}.`,
   ].join('\n');
