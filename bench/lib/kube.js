@@ -111,3 +111,52 @@ export function histogramDelta(after, before) {
   for (const [le, n] of Object.entries(after.buckets)) buckets[le] = n - (before.buckets[le] ?? 0);
   return { buckets, sum: after.sum - before.sum, count: after.count - before.count };
 }
+
+/** The pids of the control plane kube-up started in `dir` (its *.pid files). */
+export function controlPlanePids(dir) {
+  const pid = (name) => {
+    try {
+      return Number(readFileSync(path.join(dir, `${name}.pid`), 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { apiserver: pid('apiserver'), etcd: pid('etcd') };
+}
+
+/**
+ * The TCP sockets of a local server port, from `ss`: the remote ports of its established
+ * connections and how many connections to or from it sit in TIME-WAIT (each one closed in
+ * the last minute). Undefined when `ss` is missing.
+ */
+export async function socketsOnPort(port) {
+  try {
+    const { stdout } = await run('ss', ['-tanH', `( sport = :${port} or dport = :${port} )`], { timeout: 10_000 });
+    const peers = new Set();
+    let timeWait = 0;
+    for (const line of stdout.split('\n')) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 5) continue;
+      const [state, , , local, peer] = fields;
+      if (state === 'TIME-WAIT') timeWait++;
+      else if (state === 'ESTAB' && local.endsWith(`:${port}`)) peers.add(peer);
+    }
+    return { peers, timeWait };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Connections a server accepted between two socketsOnPort() readings (new peers, plus those opened and closed since). */
+export function connectionsOpened(before, after) {
+  if (!before || !after) return undefined;
+  const fresh = [...after.peers].filter((p) => !before.peers.has(p)).length;
+  return { opened: fresh + Math.max(0, after.timeWait - before.timeWait), openAtEnd: after.peers.size };
+}
+
+/** a + b, bucket by bucket (histograms of one metric). */
+export function histogramSum(a, b) {
+  const buckets = { ...a.buckets };
+  for (const [le, n] of Object.entries(b.buckets)) buckets[le] = (buckets[le] ?? 0) + n;
+  return { buckets, sum: a.sum + b.sum, count: a.count + b.count };
+}

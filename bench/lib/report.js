@@ -147,6 +147,42 @@ function memorySection(m, footprint) {
   ].join('\n');
 }
 
+/** Round by round (the turns were interleaved): each server's mean, and the injector's over the same-patch server's. */
+function perRound(t) {
+  const rounds = t.injector.rounds;
+  if (!rounds?.length) return '';
+  const cells = rounds.map((r, i) => {
+    const [p, n] = [t['floor-patch'].rounds[i], t['floor-no-patch'].rounds[i]];
+    return `round ${i + 1}: ${ms(r.meanMs)} / ${ms(p.meanMs)} / ${ms(n.meanMs)} (${ratio(r.meanMs / p.meanMs)})`;
+  });
+  return `Mean per round, injector / same patch / no patch (injector ÷ same patch): ${cells.join('; ')}.`;
+}
+
+/** Section 4's comparison with bare servers registered the same way, or '' for runs before it existed. */
+function attributionText(a) {
+  const t = a.attribution?.targets;
+  if (!t) return '';
+  const mean = (h) => (h.count > 0 ? (h.sum / h.count) * 1000 : NaN);
+  const share = (h) => `${Math.round((100 * (h.buckets['0.005'] ?? 0)) / Math.max(1, h.count))} %`;
+  const names = { injector: 'the injector', 'floor-patch': 'bare server, same patch', 'floor-no-patch': 'bare server, no patch' };
+  const rows = Object.entries(t).map(([id, x]) => [
+    names[id] ?? id, count(x.histogram.count), share(x.histogram), ms(mean(x.histogram)),
+    ms(x.cpuMsPerCall.apiserver), ms(x.cpuMsPerCall.etcd), ms(x.cpuMsPerCall.webhook),
+    x.connections ? count(x.connections.opened) : 'n/a',
+  ]);
+  const [inj, withPatch, noPatch] = [t.injector, t['floor-patch'], t['floor-no-patch']].map((x) => mean(x.histogram));
+  const own = a.injectorHistogram ? mean(a.injectorHistogram) : NaN;
+  return [
+    `Where the apiserver's time goes: the same webhook registration (renamed, so the apiserver's histogram tells them apart) was also answered by \`bench/children/baseline-server.js\`, once answering the injector's own patch (${bytes(a.attribution.patchBytes)} of JSONPatch, ${a.attribution.patchOps} operations) and once answering no patch. The three took turns, ${a.settings.rounds} rounds of ${count(a.attribution.blockPods)} + ${count(a.attribution.blockPods)} pods each after ${a.settings.warmupPods} + ${a.settings.warmupPods} warm-up pods (${a.settings.firstWarmupPods ?? a.settings.warmupPods} + ${a.settings.firstWarmupPods ?? a.settings.warmupPods} before a server's first turn; the injector's rows above are its three turns together). CPU is per webhook call, from /proc, over the whole turn (so it includes the plain namespace's creates); "connections opened" counts the webhook port's new established sockets and TIME-WAIT entries (\`ss\`) across the measured creates.`,
+    '',
+    table(['webhook answered by', 'calls', '≤ 5 ms', 'mean', 'apiserver CPU/call', 'etcd CPU/call', 'webhook CPU/call', 'connections opened'], rows),
+    '',
+    perRound(t),
+    '',
+    `Of the injector's mean ${ms(inj)}: ${ms(noPatch)} is what the apiserver spends on a call to a server that answers at once with no patch (encoding the review, the round trip on a kept-alive connection, decoding the answer); applying the ${bytes(a.attribution.patchBytes)} patch (decode it, encode the pod, apply, decode and default the larger pod) adds ${ms(withPatch - noPatch)}; the injector itself ${inj >= withPatch ? `adds ${ms(inj - withPatch)} over` : `came out ${ms(withPatch - inj)} below`} a bare server answering the same bytes (turn-to-turn noise: see the rounds), while its own histogram (headers read to answer written) has a mean of ${ms(own)}.`,
+  ].join('\n');
+}
+
 function apiserverSection(a) {
   const p = a.pods;
   const rows = [
@@ -175,6 +211,8 @@ function apiserverSection(a) {
     `The injector's own \`sidecar_injector_request_duration_seconds\` over the same creates (mean ${ms((o.sum / Math.max(1, o.count)) * 1000)}):`,
     '',
     table(['bucket', 'calls', 'share'], oRows),
+    '',
+    attributionText(a),
     '',
     a.shutdown ? `After the creates, with the apiserver's keep-alive connections still open, SIGTERM stopped the injector in ${count(a.shutdown.ms)} ms (exit ${a.shutdown.code ?? a.shutdown.signal}).` : '',
     '',
