@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { DEFAULT_FIXTURES_DIR, DEFAULT_KUBE_DIR, REPO_ROOT } from './paths.js';
 
-export const SECTIONS = ['in-process', 'https', 'memory', 'apiserver'];
+export const SECTIONS = ['in-process', 'https', 'cpu-profile', 'memory', 'apiserver'];
 
 export const HELP = `Usage: npm run bench [-- flags]
 

@@ -2,7 +2,9 @@
 // body of a few MiB of `[[[[...` costs seconds of the one JS thread and hundreds of MiB
 // to parse, while no pod nests more than a few dozen levels. The scan is one pass over
 // the characters, skipping strings (with their escapes), and stops at the first level
-// over the bound, reporting where that is as a JSON path.
+// over the bound, reporting where that is as a JSON path. Every request pays for the
+// pass, so it only counts levels and jumps over strings with indexOf; the keys and
+// indexes of the path are only followed again for a body found too deep.
 
 export interface TooDeep {
   /** Nesting level reached (the bound plus one). */
@@ -22,6 +24,41 @@ interface Level { array: boolean; key: string; index: number }
 
 /** The first place `text` nests deeper than `maxDepth`, or undefined. Malformed JSON is left to the parser. */
 export function findTooDeep(text: string, maxDepth: number): TooDeep | undefined {
+  return nestsDeeper(text, maxDepth) ? locateTooDeep(text, maxDepth) : undefined;
+}
+
+/** Whether `text` nests deeper than `maxDepth`: the pass every body gets, allocating nothing. */
+function nestsDeeper(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = closingQuote(text, i);
+      if (i === -1) return false; // an unterminated string: the parser says so
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > maxDepth) return true;
+    } else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && depth > 0) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Offset of the quote closing the string opened at `open`, or -1. */
+function closingQuote(text: string, open: number): number {
+  let end = text.indexOf('"', open + 1);
+  while (end !== -1) {
+    // Escaped when an odd number of backslashes precede it.
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
+}
+
+/** Where `text` first nests deeper than `maxDepth`, with the path to it. */
+function locateTooDeep(text: string, maxDepth: number): TooDeep | undefined {
   const levels: Level[] = [];
   let lastString = '';
   for (let i = 0; i < text.length; i++) {

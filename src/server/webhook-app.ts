@@ -91,8 +91,10 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
 
   const readiness = deps.readiness;
   if (readiness) {
-    app.addHook('onSend', async (_request, reply) => {
+    // A callback, not an async function: every response passes here.
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (readiness.isShuttingDown) reply.header('connection', 'close');
+      done(null, payload);
     });
   }
   app.register(errorHandling, {

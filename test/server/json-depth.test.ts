@@ -38,3 +38,34 @@ t.test('the webhook answers a too-deep body 400 nesting-too-deep before parsing 
   const proto = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' });
   t.match(proto.json(), { error: { code: 'invalid-json' } }, 'fastify\'s prototype-poisoning check still runs after the scan');
 });
+
+t.test('the quick pass and the path-finding pass agree on random bracket soup', async (t) => {
+  // A reference: the original one-pass scan, character by character.
+  const reference = (text: string, max: number) => {
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '"') {
+        for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      } else if (c === '[' || c === '{') {
+        if (depth >= max) return i;
+        depth++;
+      } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    }
+    return undefined;
+  };
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const alphabet = ['[', ']', '{', '}', '"', '\\', 'a', ':', ','];
+  for (let n = 0; n < 2000; n++) {
+    const text = Array.from({ length: 1 + Math.floor(next() * 40) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    const max = 1 + Math.floor(next() * 4);
+    const expected = reference(text, max);
+    const found = findTooDeep(text, max);
+    if (found?.offset !== expected) {
+      t.fail(`${JSON.stringify(text)} at depth ${max}: expected ${expected}, found ${found?.offset}`);
+      return;
+    }
+  }
+  t.pass('2000 random texts');
+});
