@@ -11,7 +11,7 @@ export const STAGES = [
   ['tls-http', 'TLS and HTTP parsing (node: _tls_wrap, _http_server, HTTPParser, socket reads)'],
   ['native', 'native, no JS on the stack (TLS record decryption, syscalls, libuv)'],
   ['fastify', 'fastify routing, request/reply objects and hooks (ours included)'],
-  ['body', 'body read and JSON.parse'],
+  ['body', 'body read and JSON.parse (the floor: its whole handler, JSON.parse and a small JSON.stringify)'],
   ['depth', 'JSON depth scan'],
   ['decode', 'decodeReview'],
   ['engine', 'engine (admit, evaluatePod, render cache, patch)'],
@@ -20,7 +20,6 @@ export const STAGES = [
   ['log', 'log line (pino, per-request logger)'],
   ['metrics', 'metrics (prom-client)'],
   ['limits', 'limits (in-flight, connection limit, connection tracking)'],
-  ['baseline', 'the baseline\'s own handler (JSON.parse, JSON.stringify)'],
   ['gc', 'garbage collection'],
   ['other', 'other'],
 ];
@@ -38,7 +37,6 @@ const OWNERS = [
   ['decode', (f) => /\/dist\/admission\/review\.js$/.test(f.url)],
   ['engine', (f) => /\/dist\/(injection|config|cluster)\//.test(f.url) || /\/dist\/admission\/admit\.js$/.test(f.url)
     || /node_modules\/(json-e|fast-json-patch)\//.test(f.url)],
-  ['baseline', (f) => /\/bench\/children\/baseline-server\.js$/.test(f.url) && f.functionName !== ''],
 ];
 
 /**
@@ -56,7 +54,7 @@ const NEAREST = [
   ['reply', (f) => f.url === 'node:internal/stream_base_commons' && /^write/.test(f.functionName)],
   ['fastify', (f) => /node_modules\/(fastify|find-my-way|avvio|light-my-request|@fastify|fast-content-type-parse|toad-cache|process-warning|abstract-logging|fast-querystring)\//.test(f.url)
     || /\/dist\/server\/(webhook-app|inject-route|errors|plugin|readiness)\.js$/.test(f.url)],
-  ['baseline', (f) => /\/bench\/children\/baseline-server\.js$/.test(f.url)],
+  ['body', (f) => /\/bench\/children\/baseline-server\.js$/.test(f.url)],
   ['tls-http', (f) => /^node:(_tls_wrap|_http_server|_http_common|_http_incoming|internal\/tls\/|internal\/http)/.test(f.url)
     || (f.url === 'node:internal/stream_base_commons' && f.functionName === 'onStreamRead') || f.functionName === 'HTTPParser'],
 ];
@@ -128,7 +126,7 @@ export function attributeProfile(profile, window = {}) {
     counts[stage] = (counts[stage] ?? 0) + count;
     n += count;
     const f = /** @type {Frame} */ (nodes.get(id)?.callFrame);
-    const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(dist|bench)\//, '$1/')}`.trim();
+    const name = `${(f.functionName || '(anonymous)').slice(0, 40)} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(dist|bench)\//, '$1/')}`.trim();
     const byName = (functions[stage] ??= new Map());
     byName.set(name, (byName.get(name) ?? 0) + count);
   }

@@ -22,9 +22,9 @@ const profileFlags = (folder) => ['--cpu-prof', `--cpu-prof-dir=${folder}`, `--c
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
- * @param {object} o
- * @param {{ 'https-injector'?: { serverCpu: number, rps: number }, 'baseline-patch'?: { serverCpu: number, rps: number } }} [o.unprofiled]
- *   section 2's saturation figures for the same review, when it ran
+ * `unprofiled`: section 2's saturation figures for the same review, when it ran.
+ * @param {{ review: { id: string, path: string }, tls: any, plan: any, quick: boolean, dir: string, log: (msg: string) => void,
+ *   unprofiled?: Record<string, { serverCpu: number, rps: number }> }} options
  */
 export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprofiled }) {
   const settings = quick ? { warmupS: 1, profileS: 3, connections: 10 } : { warmupS: 2, profileS: 8, connections: 10 };
@@ -39,7 +39,7 @@ export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprof
     const saturate = (server, durationS) => runJsonChild(benchFile('children/saturate.js'), {
       url: server.url, bodyFile: review.path, connections: settings.connections, durationS,
     }, { cpu: plan.clientCpu });
-    for (const [key, server] of [['injector', injector], ['baseline', baseline]]) {
+    for (const [key, server] of /** @type {const} */ ([['injector', injector], ['baseline', baseline]])) {
       log(`cpu-profile: warming up ${server.name}`);
       await saturate(server, settings.warmupS);
       log(`cpu-profile: ${server.name} under --cpu-prof at saturation (${settings.profileS} s)`);

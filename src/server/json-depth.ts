@@ -3,8 +3,8 @@
 // to parse, while no pod nests more than a few dozen levels. The scan is one pass over
 // the characters, skipping strings (with their escapes), and stops at the first level
 // over the bound, reporting where that is as a JSON path. Every request pays for the
-// pass, so it only counts levels and jumps over strings with indexOf; the keys and
-// indexes of the path are only followed again for a body found too deep.
+// pass, so it runs over the body's bytes and only counts levels; the keys and indexes of
+// the path are only followed again for a body found too deep.
 
 export interface TooDeep {
   /** Nesting level reached (the bound plus one). */
@@ -22,19 +22,27 @@ const PATH_SEGMENTS_SHOWN = 12;
 
 interface Level { array: boolean; key: string; index: number }
 
-/** The first place `text` nests deeper than `maxDepth`, or undefined. Malformed JSON is left to the parser. */
-export function findTooDeep(text: string, maxDepth: number): TooDeep | undefined {
-  return nestsDeeper(text, maxDepth) ? locateTooDeep(text, maxDepth) : undefined;
+/**
+ * The first place `text` (a string, or its UTF-8 bytes) nests deeper than `maxDepth`, or
+ * undefined. Malformed JSON is left to the parser.
+ */
+export function findTooDeep(text: string | Uint8Array, maxDepth: number): TooDeep | undefined {
+  if (typeof text === 'string') return nestsDeeper(text, maxDepth) ? locateTooDeep(text, maxDepth) : undefined;
+  return bytesNestDeeper(text, maxDepth) ? locateTooDeep(Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8'), maxDepth) : undefined;
 }
 
 /** Whether `text` nests deeper than `maxDepth`: the pass every body gets, allocating nothing. */
 function nestsDeeper(text: string, maxDepth: number): boolean {
   let depth = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      i = closingQuote(text, i);
-      if (i === -1) return false; // an unterminated string: the parser says so
+      for (i++; i < n; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) i++;
+        else if (s === QUOTE) break;
+      }
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (++depth > maxDepth) return true;
     } else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && depth > 0) {
@@ -44,17 +52,28 @@ function nestsDeeper(text: string, maxDepth: number): boolean {
   return false;
 }
 
-/** Offset of the quote closing the string opened at `open`, or -1. */
-function closingQuote(text: string, open: number): number {
-  let end = text.indexOf('"', open + 1);
-  while (end !== -1) {
-    // Escaped when an odd number of backslashes precede it.
-    let backslashes = 0;
-    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return end;
-    end = text.indexOf('"', end + 1);
+/**
+ * The same pass over UTF-8 bytes, about twice as fast as over a string's characters
+ * (a byte of a multi-byte character is never one of the ASCII characters looked for).
+ */
+function bytesNestDeeper(bytes: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i];
+    if (c === QUOTE) {
+      for (i++; i < n; i++) {
+        const s = bytes[i];
+        if (s === BACKSLASH) i++;
+        else if (s === QUOTE) break;
+      }
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > maxDepth) return true;
+    } else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && depth > 0) {
+      depth--;
+    }
   }
-  return -1;
+  return false;
 }
 
 /** Where `text` first nests deeper than `maxDepth`, with the path to it. */

@@ -87,7 +87,7 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
   // The nesting depth is checked before JSON.parse sees the body.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimitedJsonParser(parseJson, MAX_JSON_DEPTH));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, depthLimitedJsonParser(parseJson, MAX_JSON_DEPTH));
 
   const readiness = deps.readiness;
   if (readiness) {
