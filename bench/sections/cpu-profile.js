@@ -22,14 +22,15 @@ const profileFlags = (folder) => ['--cpu-prof', `--cpu-prof-dir=${folder}`, `--c
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
- * `unprofiled`: section 2's saturation figures for the same review, when it ran.
+ * `unprofiled`: section 2's saturation figures for the same review, when it ran; `cli`:
+ * another build of the program (before/after comparisons by hand).
  * @param {{ review: { id: string, path: string }, tls: any, plan: any, quick: boolean, dir: string, log: (msg: string) => void,
- *   unprofiled?: Record<string, { serverCpu: number, rps: number }> }} options
+ *   unprofiled?: Record<string, { serverCpu: number, rps: number }>, cli?: string }} options
  */
-export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprofiled }) {
+export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprofiled, cli }) {
   const settings = quick ? { warmupS: 1, profileS: 3, connections: 10 } : { warmupS: 2, profileS: 8, connections: 10 };
   const folders = { injector: path.join(dir, 'cpu-prof-injector'), baseline: path.join(dir, 'cpu-prof-baseline') };
-  const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name: 'cpu-profile-injector', nodeFlags: profileFlags(folders.injector) });
+  const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name: 'cpu-profile-injector', nodeFlags: profileFlags(folders.injector), cli });
   let baseline;
   const measured = {};
   try {
