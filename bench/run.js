@@ -1,5 +1,5 @@
 // @ts-check
-// `npm run bench`: runs the four sections of issue 5 (in-process, HTTPS against a
+// `npm run bench`: runs the sections of issues 5 and 15 (in-process, HTTPS against a
 // baseline, memory, through a real apiserver), prints the summary table with the
 // injector/baseline ratios and the targets, and writes BENCHMARKS.md.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { writeServingPair } from './lib/tls.js';
 import { controlPlaneAvailable } from './lib/kube.js';
 import { runInProcess } from './sections/in-process.js';
 import { runHttps } from './sections/https.js';
+import { runCpuProfile } from './sections/cpu-profile.js';
 import { runMemory } from './sections/memory.js';
 import { runApiserver } from './sections/apiserver.js';
 
@@ -106,6 +107,10 @@ try {
     return r;
   });
   await section('https', () => runHttps({ reviews, tls, plan, quick: options.quick, dir, log }));
+  // Issue 15: where the CPU of one admission goes, right after the floors it is compared with.
+  await section('cpu-profile', () => runCpuProfile({
+    review: typical, tls, plan, quick: options.quick, dir, log, unprofiled: results.https?.reviews.find((r) => r.id === 'typical')?.saturation,
+  }));
   await section('memory', async () => {
     const r = await runMemory({ review: typical, tls, plan, quick: options.quick, dir, log });
     results.footprint = [];

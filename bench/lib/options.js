@@ -4,13 +4,13 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { DEFAULT_FIXTURES_DIR, DEFAULT_KUBE_DIR, REPO_ROOT } from './paths.js';
 
-export const SECTIONS = ['in-process', 'https', 'memory', 'apiserver'];
+export const SECTIONS = ['in-process', 'https', 'cpu-profile', 'memory', 'apiserver'];
 
 export const HELP = `Usage: npm run bench [-- flags]
 
-Measures the injector in-process, over HTTPS against a baseline server, its memory over
-200,000 requests, and through a real apiserver; prints a markdown table and writes
-BENCHMARKS.md.
+Measures the injector in-process, over HTTPS against a baseline server (and, from V8
+CPU profiles, where each request's CPU goes), its memory over 200,000 requests, and
+through a real apiserver; prints a markdown table and writes BENCHMARKS.md.
 
   --quick              under a minute: fewer iterations and shorter runs, the typical
                        review only over HTTPS, two 3 s memory batches, no apiserver;

@@ -4,6 +4,7 @@
 // of misses).
 import { bytes, count, duration, ms, rate, ratio, table } from './format.js';
 import { causesOfMisses } from './causes.js';
+import { cpuProfileSection } from './report-cpu.js';
 import { imageNodeOptions } from './image-options.js';
 
 const REVIEW_LABEL = { small: 'small (01, 3.7 KB)', typical: 'typical (03, 13 KB)', huge: 'huge (08, 390 KB)' };
@@ -246,6 +247,7 @@ export function fullReport({ results, machine, plan, options, targets, startedAt
   if (causes) parts.push(causes, '');
   if (results['in-process']) parts.push(inProcessSection(results['in-process']), '');
   if (results.https) parts.push(httpsSection(results.https, plan), '');
+  if (results['cpu-profile']) parts.push(cpuProfileSection(results['cpu-profile']), '');
   if (results.memory) parts.push(memorySection(results.memory, results.footprint), '');
   if (results.apiserver) parts.push(apiserverSection(results.apiserver), '');
   for (const [name, err] of Object.entries(results.failed ?? {})) parts.push(`**Section ${name} failed**: ${err}`, '');

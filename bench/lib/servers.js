@@ -81,9 +81,11 @@ async function stopChild(child, timeoutMs = 30_000) {
  * Node.js options of the image (lib/image-options.js). Standalone
  * (every namespace labelled sidecar-injection=enabled) unless a kubeconfig is given.
  * With `probe`, memory can be read after a forced GC (lib/gc-probe.js).
- * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean }} options
+ * With `nodeFlags`, these are added to the image's (e.g. `--cpu-prof`); `cli` runs another
+ * build of the program (A/B comparisons by hand).
+ * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean, nodeFlags?: string[], cli?: string }} options
  */
-export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false }) {
+export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeFlags: extraFlags = [], cli = CLI }) {
   const logFile = path.join(dir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [
@@ -91,8 +93,8 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
     '--config-dir', TEMPLATES_DIR, '--tls-cert-file', tls.cert, '--tls-key-file', tls.key,
     ...(kubeconfig ? ['--kubeconfig', kubeconfig] : ['--standalone', '--namespace-labels', 'sidecar-injection=enabled']),
   ];
-  const nodeFlags = [...imageNodeOptions(), ...(probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [])];
-  const child = spawnNode(CLI, args, { cpu, nodeFlags, stdio: ['ignore', fd, fd] });
+  const nodeFlags = [...imageNodeOptions(), ...extraFlags, ...(probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [])];
+  const child = spawnNode(cli, args, { cpu, nodeFlags, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const log = new LogTail(logFile);
   const exited = exitOf(child);
@@ -132,11 +134,11 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
 /**
  * Starts the baseline HTTPS server (children/baseline-server.js) with the same pair; with
  * `patch`, its answers carry that base64 JSONPatch.
- * @param {{ tls: { cert: string, key: string }, cpu?: number, patch?: string, name?: string }} options
+ * @param {{ tls: { cert: string, key: string }, cpu?: number, patch?: string, name?: string, nodeFlags?: string[] }} options
  */
-export async function startBaseline({ tls, cpu, patch, name = 'baseline' }) {
+export async function startBaseline({ tls, cpu, patch, name = 'baseline', nodeFlags = [] }) {
   // The same Node.js options as the injector, so the two differ only in the code they run.
-  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: imageNodeOptions() });
+  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: [...imageNodeOptions(), ...nodeFlags] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c) => { out += c; });

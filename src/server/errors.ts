@@ -118,12 +118,15 @@ export function answerProtocolErrors(server: Server, onHttpError?: (error: HttpE
 /** Installs the error and not-found handlers on the app (not encapsulated). */
 export const errorHandling = rootPlugin('error-handling', async (app: FastifyInstance, opts: ErrorHandlingOptions) => {
   // HTTP/1.1 requires Host (Node's own check would answer 400 with an empty body).
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback, not an async function: every request passes here.
+  app.addHook('onRequest', (request, reply, done) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       const error = new HttpError('bad-request', 'the request has no Host header, which HTTP/1.1 requires');
       opts.onError?.(request, error);
-      return sendError(reply, error);
+      sendError(reply, error);
+      return; // answered: the request goes no further
     }
+    done();
   });
   app.setErrorHandler((err, request, reply) => {
     const error = toHttpError(err, {

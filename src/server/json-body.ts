@@ -9,15 +9,15 @@ type Done = (err: Error | null, body?: unknown) => void;
 type StringParser = (request: FastifyRequest, body: string, done: Done) => void;
 
 export function depthLimitedJsonParser(parse: StringParser, maxDepth: number) {
+  // Read as bytes: the depth scan is cheaper over bytes than over the decoded string.
   return function parseDepthLimitedJson(request: FastifyRequest, body: string | Buffer, done: Done): void {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    const tooDeep = findTooDeep(text, maxDepth);
+    const tooDeep = findTooDeep(body, maxDepth);
     if (tooDeep) {
       done(new HttpError('nesting-too-deep',
         `request body nests arrays and objects deeper than ${maxDepth} levels (at character ${tooDeep.offset}); an AdmissionReview nests far less`,
         { field: tooDeep.path }));
       return;
     }
-    parse(request, text, done);
+    parse(request, typeof body === 'string' ? body : body.toString('utf8'), done);
   };
 }

@@ -87,12 +87,14 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
   // The nesting depth is checked before JSON.parse sees the body.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, depthLimitedJsonParser(parseJson, MAX_JSON_DEPTH));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, depthLimitedJsonParser(parseJson, MAX_JSON_DEPTH));
 
   const readiness = deps.readiness;
   if (readiness) {
-    app.addHook('onSend', async (_request, reply) => {
+    // A callback, not an async function: every response passes here.
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (readiness.isShuttingDown) reply.header('connection', 'close');
+      done(null, payload);
     });
   }
   app.register(errorHandling, {

@@ -14,6 +14,7 @@ t.test('counts containers, not brackets inside strings', async (t) => {
   t.equal(findTooDeep(JSON.stringify({ a: '[[[[[[{{{{{', b: 'x\\"[[[[[[' }), 1), undefined, 'strings and escaped quotes are skipped');
   t.match(findTooDeep('{"a":{"b":[1,2,{"c":{}}]}}', 4), { depth: 5, path: 'a.b[2].c' });
   t.equal(findTooDeep('{"a":', 1), undefined, 'malformed JSON is left to the parser');
+  t.match(findTooDeep(Buffer.from('{"é€":[["[",[[]]]]}'), 3), { depth: 4, path: 'é€[0][1]' }, 'bytes: multi-byte characters, the path in characters');
 });
 
 t.test('a real review is far from the bound; the deep path is cut for the error', async (t) => {
@@ -37,4 +38,36 @@ t.test('the webhook answers a too-deep body 400 nesting-too-deep before parsing 
   t.equal(ok.statusCode, 200, 'an ordinary review still passes');
   const proto = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' });
   t.match(proto.json(), { error: { code: 'invalid-json' } }, 'fastify\'s prototype-poisoning check still runs after the scan');
+});
+
+t.test('the quick passes (string and bytes) and the path-finding pass agree on random bracket soup', async (t) => {
+  // A reference: the original one-pass scan, character by character.
+  const reference = (text: string, max: number) => {
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '"') {
+        for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      } else if (c === '[' || c === '{') {
+        if (depth >= max) return i;
+        depth++;
+      } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    }
+    return undefined;
+  };
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const alphabet = ['[', ']', '{', '}', '"', '\\', 'a', ':', ','];
+  for (let n = 0; n < 2000; n++) {
+    const text = Array.from({ length: 1 + Math.floor(next() * 40) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    const max = 1 + Math.floor(next() * 4);
+    const expected = reference(text, max);
+    const found = findTooDeep(text, max);
+    const fromBytes = findTooDeep(Buffer.from(text), max);
+    if (found?.offset !== expected || fromBytes?.offset !== expected) {
+      t.fail(`${JSON.stringify(text)} at depth ${max}: expected ${expected}, found ${found?.offset} (string), ${fromBytes?.offset} (bytes)`);
+      return;
+    }
+  }
+  t.pass('2000 random texts');
 });
