@@ -30,6 +30,12 @@ export function summaryTable(results) {
       const both = !pair[INJ].overCapacity && !pair.baseline.overCapacity;
       rows.push([`HTTPS p50 / p99 at ${offered} req/s (${r.id})`, cell(pair[INJ]), cell(pair.baseline),
         both ? `${ratio(pair[INJ].latencyMs.p50 / pair.baseline.latencyMs.p50)} / ${ratio(pair[INJ].latencyMs.p99 / pair.baseline.latencyMs.p99)}` : 'n/a']);
+      const withPatch = pair[PATCH];
+      if (withPatch) {
+        const fine = !pair[INJ].overCapacity && !withPatch.overCapacity;
+        rows.push([`HTTPS p50 / p99 at ${offered} req/s (${r.id}), baseline answering the injector's patch`, cell(pair[INJ]), cell(withPatch),
+          fine ? `${ratio(pair[INJ].latencyMs.p50 / withPatch.latencyMs.p50)} / ${ratio(pair[INJ].latencyMs.p99 / withPatch.latencyMs.p99)}` : 'n/a']);
+      }
     }
   }
   const memory = results.memory;
@@ -112,7 +118,8 @@ function httpsSection(r, plan) {
       rates.push([label(x.id), rate(Number(offered)), ...cells(pair[INJ]), ...cells(pair.baseline).slice(0, 1),
         both ? ratio(pair[INJ].latencyMs.p99 / pair.baseline.latencyMs.p99) : 'n/a',
         both ? `${ms(pair[INJ].issueLatenessMs.p99)}` : '—',
-        both ? String(pair[INJ].errors + pair[INJ].non2xx + pair[INJ].skipped + pair.baseline.errors + pair.baseline.non2xx + pair.baseline.skipped) : '—']);
+        both ? String(pair[INJ].errors + pair[INJ].non2xx + pair[INJ].skipped + pair.baseline.errors + pair.baseline.non2xx + pair.baseline.skipped) : '—',
+        pair[PATCH] ? `${cells(pair[PATCH])[0]}${!pair[INJ].overCapacity && !pair[PATCH].overCapacity ? ` (${ratio(pair[INJ].latencyMs.p99 / pair[PATCH].latencyMs.p99)})` : ''}` : 'not run']);
     }
   }
   const s = r.settings;
@@ -121,7 +128,7 @@ function httpsSection(r, plan) {
     '',
     `- **injector**: \`${['node', ...imageNodeOptions()].join(' ')} bin/sidecar-injector.js serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file. ${imageNodeOptions().length > 0 ? 'The Node.js options are the image\'s (the Dockerfile\'s `ENV NODE_OPTIONS`), for the baselines too, here and in sections 3 and 4.' : 'No Node.js options: the image sets none (were the Dockerfile to set `NODE_OPTIONS`, every server here would run with them).'}`,
     '- **baseline**: `bench/children/baseline-server.js`, a minimal `node:https` server that reads the body, `JSON.parse`s it and answers `allowed: true` with the uid.',
-    `- **baseline with patch** (saturation only): the same server, every answer carrying the injector's own patch for the typical review (${r.patchBytes ? bytes(r.patchBytes) : 'its size'} of JSONPatch, base64 in the answer): what answering that many bytes costs by itself.`,
+    `- **baseline with patch** (saturation, and the fixed rates on the typical review): the same server, every answer carrying the injector's own patch for the typical review (${r.patchBytes ? bytes(r.patchBytes) : 'its size'} of JSONPatch, base64 in the answer): what answering that many bytes costs by itself.`,
     '- All use the same ECDSA P-256 certificate (made by `src/certs/generate.ts`), TLS ≥ 1.2, keep-alive; they run one at a time, alternating review by review.',
     `- CPU: ${plan.describe}.`,
     `- **Saturation**: autocannon 8 in its own process, ${s.connections} keep-alive connections, closed loop, ${s.saturationS} s per server and review after a ${s.warmupS} s warm-up. autocannon rounds latencies to whole milliseconds, so its p50/p99 are coarse; the fixed-rate figures are exact.`,
@@ -129,7 +136,7 @@ function httpsSection(r, plan) {
     '',
     table(['review', 'injector req/s', 'baseline req/s', 'injector / baseline', 'baseline with patch req/s (injector / it)', 'server CPU per request: injector / baseline / with patch', 'injector p50 / p99 (autocannon)', 'baseline p50 / p99 (autocannon)', 'server CPU injector / baseline', 'client CPU', 'errors'], sat),
     '',
-    table(['review', 'offered', 'injector p50 / p99', 'injector max', 'injector achieved', 'baseline p50 / p99', 'p99 injector / baseline', 'client late p99', 'errors'], rates),
+    table(['review', 'offered', 'injector p50 / p99', 'injector max', 'injector achieved', 'baseline p50 / p99', 'p99 injector / baseline', 'client late p99', 'errors', 'baseline with patch p50 / p99 (p99 injector / it)'], rates),
   ].join('\n');
 }
 
