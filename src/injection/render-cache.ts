@@ -3,6 +3,7 @@
 // interprets the whole template each time (~0.5-1 ms for the built-in one): a hit costs a
 // key of a few microseconds instead. Entries are deep-frozen copies, sharing nothing with
 // the request that produced them, and keyed on everything the templates can read.
+import { ISTIO_POD_READS } from './istio/context.js';
 import { markShared } from './shared-json.js';
 import { POD_SCOPED, templateReads, type FieldReads, type PodScoped, type TemplateReads } from './template-reads.js';
 import type { Fragment, Snapshot, Template } from './types.js';
@@ -46,10 +47,17 @@ const cacheBySnapshot = new WeakMap<Snapshot, RenderCache>();
 function readsOf(template: Template): TemplateReads {
   let reads = readsByTemplate.get(template);
   if (reads === undefined) {
-    reads = templateReads(template.source);
+    reads = withIstioReads(templateReads(template.source));
     readsByTemplate.set(template, reads);
   }
   return reads;
+}
+
+/** A template reading `istio` reads what the istio context is computed from: the key holds the pod's part once. */
+function withIstioReads(reads: TemplateReads): TemplateReads {
+  if (reads.istio !== 'all' && reads.istio.length === 0) return reads;
+  const pod = reads.pod === 'all' ? 'all' : [...new Set([...reads.pod, ...ISTIO_POD_READS])].sort();
+  return { ...reads, pod };
 }
 
 function pick(object: unknown, reads: FieldReads): unknown {
@@ -61,7 +69,8 @@ function pick(object: unknown, reads: FieldReads): unknown {
 /**
  * The cache key for rendering `names` with `context`: the template names and, per
  * template, the context fields it reads. The istio profile's `istio` is keyed on what it
- * is computed from (`istioInputs`, istio/context.ts), so a hit never computes it.
+ * is computed from (`istioInputs` and the pod's annotations, istio/context.ts), so a hit
+ * never computes it.
  * Undefined (render every time) when a template is unknown (the renderer reports that) or
  * reads the clock, or the key would be too large to be worth keeping.
  */

@@ -48,6 +48,7 @@ export interface RenderEnvironment {
 const LAZY_ISTIO: unique symbol = Symbol('lazy istio');
 interface LazyIstio {
   inputs: IstioPodInputs;
+  annotations: StringMap;
   values: Snapshot['values'];
   meshConfig: NonNullable<Snapshot['meshConfig']>;
   built?: IstioContext;
@@ -60,7 +61,7 @@ const LAZY_ISTIO_PROPERTY: PropertyDescriptor = {
   enumerable: true,
   get(this: BuiltContext): IstioContext {
     const lazy = this[LAZY_ISTIO]!;
-    return (lazy.built ??= istioContextOf(lazy.inputs, lazy.values, lazy.meshConfig));
+    return (lazy.built ??= istioContextOf(lazy.inputs, lazy.annotations, lazy.values, lazy.meshConfig));
   },
 };
 
@@ -97,7 +98,7 @@ export function templateContext(
   // auto-detects them: undefined when the cluster's version is unknown.
   const versionKnown = clusterInfo.kubernetesVersion !== null || clusterInfo.oldestKubeletVersion !== null;
   const inputs = istioPodInputs(pod, namespace.name, versionKnown ? context.cluster.nativeSidecars : undefined);
-  (context as BuiltContext)[LAZY_ISTIO] = { inputs, values: snapshot.values, meshConfig };
+  (context as BuiltContext)[LAZY_ISTIO] = { inputs, annotations: context.pod.annotations, values: snapshot.values, meshConfig };
   return Object.defineProperty(context, 'istio', LAZY_ISTIO_PROPERTY);
 }
 

@@ -152,13 +152,13 @@ export interface IstioInputs {
 }
 
 /**
- * Everything of the pod and cluster the istio context is computed from, and nothing more:
- * two pods with equal inputs get equal contexts (under one config version), so the render
- * cache keys on their JSON. Replicas of a workload have equal inputs (their names and
- * pod-template-hash are read only through the workload they name).
+ * Everything of the pod and cluster the istio context is computed from, with the pod's
+ * annotations (ISTIO_POD_READS), and nothing more: two pods with equal inputs and
+ * annotations get equal contexts (under one config version), so the render cache keys on
+ * them. Replicas of a workload have equal inputs (their names and pod-template-hash are
+ * read only through the workload they name).
  */
 export interface IstioPodInputs {
-  annotations: StringMap;
   /** Only the labels the context reads (workload name, canonical name and revision). */
   labels: StringMap;
   workload: WorkloadMeta;
@@ -169,6 +169,9 @@ export interface IstioPodInputs {
   init?: Json;
   clusterNativeSidecars?: boolean;
 }
+
+/** The fields of the template context's `pod` the istio context reads besides its IstioPodInputs. */
+export const ISTIO_POD_READS: readonly string[] = ['annotations'];
 
 const WORKLOAD_NAME_LABEL = 'service.istio.io/workload-name';
 
@@ -181,7 +184,6 @@ export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecar
   const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter(isMapping) as Json[];
   const named = (name: string): Json | undefined => containers.find((c) => c.name === name) ?? inits.find((c) => c.name === name);
   return {
-    annotations: meta.annotations ?? {},
     labels: read,
     workload: workloadMeta(pod, namespace),
     containers: containers.map((c) => ({ name: c.name, ports: c.ports })),
@@ -191,8 +193,10 @@ export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecar
   };
 }
 
-export function istioContextOf(inputs: IstioPodInputs, values: Readonly<Json>, meshConfig: Readonly<Json>): IstioContext {
-  const { annotations, labels, workload } = inputs;
+export function istioContextOf(
+  inputs: IstioPodInputs, annotations: StringMap, values: Readonly<Json>, meshConfig: Readonly<Json>,
+): IstioContext {
+  const { labels, workload } = inputs;
   const defaults = configDefaults(values, meshConfig);
   const { config, json, metadataEnv } = proxyConfigView(meshConfig, annotations[PROXY_CONFIG_ANNOTATION]);
   const canonical = canonicalLabels(labels, workload.name);
@@ -232,5 +236,5 @@ export function istioContextOf(inputs: IstioPodInputs, values: Readonly<Json>, m
 
 /** The whole context of one pod (both steps). */
 export function istioContext({ pod, namespace, values, meshConfig, clusterNativeSidecars }: IstioInputs): IstioContext {
-  return istioContextOf(istioPodInputs(pod, namespace, clusterNativeSidecars), values, meshConfig);
+  return istioContextOf(istioPodInputs(pod, namespace, clusterNativeSidecars), pod.metadata?.annotations ?? {}, values, meshConfig);
 }
