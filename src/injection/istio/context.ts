@@ -62,14 +62,16 @@ export interface IstioContext {
   prometheusAnnotations: StringMap;
 }
 
+const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'];
+
 /** One container port as Go's encoding/json writes a corev1.ContainerPort (field order, omitempty). */
 function portJSON(p: Json): string {
-  const out: Json = {};
-  for (const field of ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP']) {
+  let fields = '';
+  for (const field of PORT_FIELDS) {
     const v = p[field];
-    if (v !== undefined && v !== null && v !== '' && v !== 0) out[field] = v;
+    if (v !== undefined && v !== null && v !== '' && v !== 0) fields += `${fields === '' ? '' : ','}"${field}":${JSON.stringify(v)}`;
   }
-  return JSON.stringify(out);
+  return `{${fields}}`;
 }
 
 function podPortsOf(containers: ReadonlyArray<{ ports: unknown }>): string {
@@ -90,30 +92,31 @@ function excludeInboundPort(port: string, excluded: string): string {
 }
 
 // Istio matches Prometheus annotations after turning every non-alphanumeric into '_'.
-const sanitized = (key: string): string => key.replace(/[^a-zA-Z0-9_]/g, '_');
+const SCRAPE_KEY = 'prometheus_io_scrape';
+const isScrapeKey = (key: string): boolean => key.length === SCRAPE_KEY.length && key.replace(/[^a-zA-Z0-9_]/g, '_') === SCRAPE_KEY;
 
 function prometheusMerge(annotations: StringMap, targetPort: string): StringMap {
   if (annotations['prometheus.istio.io/merge-metrics'] === 'false') return {};
   for (const [k, v] of Object.entries(annotations)) {
-    if (sanitized(k) === 'prometheus_io_scrape' && /^(0|f|false|F|FALSE|False)$/.test(v)) return {};
+    if (isScrapeKey(k) && /^(0|f|false|F|FALSE|False)$/.test(v)) return {};
   }
   return { 'prometheus.io/port': targetPort, 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true' };
 }
 
-const RESOURCE_ANNOTATIONS = {
-  requests: { cpu: 'sidecar.istio.io/proxyCPU', memory: 'sidecar.istio.io/proxyMemory' },
-  limits: { cpu: 'sidecar.istio.io/proxyCPULimit', memory: 'sidecar.istio.io/proxyMemoryLimit' },
-} as const;
+// Each resource annotation: the kind (requests, limits) and resource it sets.
+const RESOURCE_ANNOTATIONS: ReadonlyArray<readonly [key: string, kind: string, resource: string]> = [
+  ['sidecar.istio.io/proxyCPU', 'requests', 'cpu'], ['sidecar.istio.io/proxyMemory', 'requests', 'memory'],
+  ['sidecar.istio.io/proxyCPULimit', 'limits', 'cpu'], ['sidecar.istio.io/proxyMemoryLimit', 'limits', 'memory'],
+];
 
 function resourcesOf(annotations: StringMap, chartResources: Json): Json {
-  const fromPod: Json = {};
-  for (const [kind, keys] of Object.entries(RESOURCE_ANNOTATIONS)) {
-    const picked: Json = {};
-    for (const [resource, key] of Object.entries(keys)) if (key in annotations) picked[resource] = canonicalQuantity(annotations[key]);
-    if (Object.keys(picked).length > 0) fromPod[kind] = picked;
+  let fromPod: Record<string, Json> | undefined;
+  for (const [key, kind, resource] of RESOURCE_ANNOTATIONS) {
+    if (!(key in annotations)) continue;
+    fromPod ??= {};
+    (fromPod[kind] ??= {})[resource] = canonicalQuantity(annotations[key]);
   }
-  if (Object.keys(fromPod).length > 0) return fromPod;
-  return chartResources;
+  return fromPod ?? chartResources;
 }
 
 /** A `{name: {...}}` JSON annotation as `[{name, ...}]`, by name; [] when absent or not such JSON. */
