@@ -141,9 +141,11 @@ t.test('a rendering from the cache equals one made afresh (istio profile)', asyn
     name: fc.constantFrom(undefined, 'web-a', 'web-b'),
     uid: fc.constantFrom(undefined, 'u1', 'u2'),
     hash: fc.constantFrom('5f7c9', '77aa1'),
-    labels: fc.constantFrom({}, { tier: 'web' }, { version: 'v2' }),
-    annotations: fc.constantFrom({}, { 'proxy.istio.io/config': 'holdApplicationUntilProxyStarts: true' }, { 'proxy.istio.io/config': 'concurrency: x' }),
-    containers: fc.constantFrom(
+    labels: fc.constantFrom<Record<string, string>>({}, { tier: 'web' }, { version: 'v2' }),
+    annotations: fc.constantFrom<Record<string, string>>(
+      {}, { 'proxy.istio.io/config': 'holdApplicationUntilProxyStarts: true' }, { 'proxy.istio.io/config': 'concurrency: x' },
+    ),
+    containers: fc.constantFrom<Container[]>(
       [container('web', 8080, true)],
       [container('web', 8081, false), { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1500 } }],
     ),
