@@ -177,12 +177,14 @@ export interface IstioPodInputs {
 export const ISTIO_POD_READS: readonly string[] = ['annotations'];
 
 const WORKLOAD_NAME_LABEL = 'service.istio.io/workload-name';
+/** Every label the context reads (workloadMeta reads others, which only name the workload). */
+const READ_LABELS = [WORKLOAD_NAME_LABEL, ...CANONICAL_LABELS];
 
 export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecars: boolean | undefined): IstioPodInputs {
   const meta = pod.metadata ?? {};
   const labels: StringMap = meta.labels ?? {};
   const read: StringMap = {};
-  for (const key of [WORKLOAD_NAME_LABEL, ...CANONICAL_LABELS]) if (labels[key] !== undefined) read[key] = labels[key];
+  for (const key of READ_LABELS) if (labels[key] !== undefined) read[key] = labels[key];
   const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : []).filter(isMapping) as Json[];
   const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter(isMapping) as Json[];
   const named = (name: string): Json | undefined => containers.find((c) => c.name === name) ?? inits.find((c) => c.name === name);
