@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { compileSnapshot } from '../../../src/config/compile.js';
 import { evaluatePod, type EngineEnvironment } from '../../../src/injection/engine.js';
+import { proxyConfigProblem } from '../../../src/injection/istio/config-defaults.js';
 import { renderCacheOf } from '../../../src/injection/render-cache.js';
 import { renderTemplatesCached, templateContext } from '../../../src/injection/render.js';
 import type { Container, NamespaceView, Pod, Snapshot } from '../../../src/injection/types.js';
@@ -161,4 +162,15 @@ t.test('a rendering from the cache equals one made afresh (istio profile)', asyn
     return isDeepStrictEqual(cached.patch, afresh.patch) && cached.denial === afresh.denial;
   }), { numRuns: runs, seed: 13 });
   t.ok(hits > runs / 4, `many pods were served from the cache (${hits} of ${runs})`);
+});
+
+t.test('each proxy.istio.io/config text is parsed once per mesh config, a bounded number kept', async (t) => {
+  const { meshConfig } = fresh();
+  const annotated = (text: string): Pod => pod({ annotations: { 'proxy.istio.io/config': text } });
+  for (let i = 0; i < 100; i++) {
+    t.equal(proxyConfigProblem(annotated(`concurrency: ${i}`), meshConfig!), undefined);
+    t.match(proxyConfigProblem(annotated(`concurrency: "n${i}"`), meshConfig!), /concurrency must be a number/);
+  }
+  t.match(proxyConfigProblem(annotated('concurrency: "n0"'), meshConfig!), /concurrency must be a number/, 'an evicted text is parsed again');
+  t.equal(proxyConfigProblem(pod(), meshConfig!), undefined, 'no annotation: the mesh default');
 });
