@@ -50,11 +50,16 @@ export async function profileRender(profile, pod, namespaceName) {
 }
 
 /**
- * A different pod on every call (a label `bench-distinct: N`), so each render misses the cache.
+ * A different pod on every call, so each render misses the cache: the render cache keys on
+ * what the templates read, the labels for the default profile's, the annotations for the
+ * istio profile's, so both carry `bench-distinct: N`.
  * @param {import('../../src/injection/types.js').Pod} pod
  */
 export function distinctPods(pod) {
   let n = 0;
   const meta = pod.metadata ?? {};
-  return () => ({ ...pod, metadata: { ...meta, labels: { ...meta.labels, 'bench-distinct': String(++n) } } });
+  return () => {
+    const distinct = { 'bench-distinct': String(++n) };
+    return { ...pod, metadata: { ...meta, labels: { ...meta.labels, ...distinct }, annotations: { ...meta.annotations, ...distinct } } };
+  };
 }

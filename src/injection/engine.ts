@@ -3,6 +3,7 @@
 import { applyPlan } from './apply.js';
 import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
+import { proxyConfigProblem } from './istio/config-defaults.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
 import type { ClusterInfo } from './native-sidecar.js';
@@ -96,11 +97,13 @@ export function evaluatePod(
     statusPort: statusPort(snapshot.values),
     excludedInboundPorts: Array.isArray(settings.excludeInboundPorts) ? settings.excludeInboundPorts as number[] : [],
   }) : undefined;
+  // The istio profile parses proxy.istio.io/config as a whole ProxyConfig: refused when invalid, as Istio does
+  // (checked here, not in the render, which the render cache may skip).
+  const proxyConfig = snapshot.meshConfig && proxyConfigProblem(pod, snapshot.meshConfig);
+  if (proxyConfig) return denied(decision, warnings, `cannot inject: ${proxyConfig}`, resolution.effective, resolution.templates);
   let rendered: Fragment;
   try {
     const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes) });
-    // The istio profile parses proxy.istio.io/config as a whole ProxyConfig: refused when invalid, as Istio does.
-    if (context.istio?.problem) return denied(decision, warnings, `cannot inject: ${context.istio.problem}`, resolution.effective, resolution.templates);
     rendered = renderTemplatesCached(resolution.templates, snapshot, context);
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;

@@ -3,7 +3,7 @@
 // interprets the whole template each time (~0.5-1 ms for the built-in one): a hit costs a
 // key of a few microseconds instead. Entries are deep-frozen copies, sharing nothing with
 // the request that produced them, and keyed on everything the templates can read.
-import { deepFreeze } from './deep-freeze.js';
+import { ISTIO_POD_READS } from './istio/context.js';
 import { markShared } from './shared-json.js';
 import { POD_SCOPED, templateReads, type FieldReads, type PodScoped, type TemplateReads } from './template-reads.js';
 import type { Fragment, Snapshot, Template } from './types.js';
@@ -47,10 +47,17 @@ const cacheBySnapshot = new WeakMap<Snapshot, RenderCache>();
 function readsOf(template: Template): TemplateReads {
   let reads = readsByTemplate.get(template);
   if (reads === undefined) {
-    reads = templateReads(template.source);
+    reads = withIstioReads(templateReads(template.source));
     readsByTemplate.set(template, reads);
   }
   return reads;
+}
+
+/** A template reading `istio` reads what the istio context is computed from: the key holds the pod's part once. */
+function withIstioReads(reads: TemplateReads): TemplateReads {
+  if (reads.istio !== 'all' && reads.istio.length === 0) return reads;
+  const pod = reads.pod === 'all' ? 'all' : [...new Set([...reads.pod, ...ISTIO_POD_READS])].sort();
+  return { ...reads, pod };
 }
 
 function pick(object: unknown, reads: FieldReads): unknown {
@@ -61,23 +68,27 @@ function pick(object: unknown, reads: FieldReads): unknown {
 
 /**
  * The cache key for rendering `names` with `context`: the template names and, per
- * template, the context fields it reads. Undefined (render every time) when a template is
- * unknown (the renderer reports that) or reads the clock, or the key would be too large
- * to be worth keeping.
+ * template, the context fields it reads. The istio profile's `istio` is keyed on what it
+ * is computed from (`istioInputs` and the pod's annotations, istio/context.ts), so a hit
+ * never computes it.
+ * Undefined (render every time) when a template is unknown (the renderer reports that) or
+ * reads the clock, or the key would be too large to be worth keeping.
  */
-export function renderKey(names: readonly string[], snapshot: Snapshot, context: Readonly<Partial<Record<PodScoped, unknown>>>): string | undefined {
+export function renderKey(
+  names: readonly string[], snapshot: Snapshot, context: Readonly<Partial<Record<PodScoped, unknown>>>, istioInputs?: unknown,
+): string | undefined {
   const parts: unknown[] = [];
   for (const name of names) {
     const template = snapshot.templates.get(name);
     if (template === undefined) return undefined;
     const reads = readsOf(template);
     if (reads.clock) return undefined;
-    parts.push(name, ...POD_SCOPED.map((scope) => (scope === 'istio' && reads.pod === 'all'
-      // `istio` (the istio profile, a few KiB) is computed from the pod, the namespace's
-      // name (pod.namespace), the cluster and the snapshot: a template that reads the whole
-      // pod has all of it in its key but the cluster, which is small.
-      ? pick(context.cluster, 'all')
-      : pick(context[scope], reads[scope]))));
+    parts.push(name);
+    for (const scope of POD_SCOPED) {
+      const fields = reads[scope];
+      if (fields !== 'all' && fields.length === 0) parts.push(null);
+      else parts.push(scope === 'istio' && istioInputs !== undefined ? istioInputs : pick(context[scope], fields));
+    }
   }
   const key = JSON.stringify(parts);
   return key.length <= RENDER_CACHE_MAX_KEY_CHARS ? key : undefined;
@@ -94,11 +105,39 @@ export function renderCacheOf(snapshot: Snapshot): RenderCache {
 }
 
 /**
+ * A deep copy of JSON data, each object and array frozen once filled: what JSON-e returns
+ * is plain data (structuredClone, then deepFreeze, took four times as long). Walks with a
+ * stack, not recursion, as deepFreeze does, so any depth JSON-e returns is fine.
+ */
+function frozenJsonCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const root = Array.isArray(value) ? [] : {};
+  const sources: object[] = [value];
+  const copies: Array<Record<string, unknown> | unknown[]> = [root];
+  while (sources.length > 0) {
+    const source = sources.pop() as Record<string, unknown>;
+    const copy = copies.pop()!;
+    for (const key of Object.keys(source)) {
+      let item = source[key];
+      if (typeof item === 'object' && item !== null) {
+        sources.push(item);
+        copies.push(item = Array.isArray(item) ? [] : {});
+      }
+      // A key `__proto__` (an annotation may have one) is data, never the prototype.
+      if (key === '__proto__') Object.defineProperty(copy, key, { value: item, writable: true, enumerable: true, configurable: true });
+      else (copy as Record<string, unknown>)[key] = item;
+    }
+    Object.freeze(copy);
+  }
+  return root as T;
+}
+
+/**
  * A frozen copy sharing no object with the request (JSON-e may return context objects as
  * is). Its lists and their items are what patches carry: their JSON is kept (shared-json.ts).
  */
 export function frozenCopy(fragment: Fragment): Fragment {
-  const copy = deepFreeze(structuredClone(fragment));
+  const copy = frozenJsonCopy(fragment);
   for (const list of [copy.containers, copy.initContainers, copy.volumes, copy.imagePullSecrets]) {
     markShared(list);
     for (const item of list) markShared(item);

@@ -2,10 +2,10 @@
 // says can add fields to the result: a hostile annotation stays a string.
 import jsone from 'json-e';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
-import { istioContext, type IstioContext } from './istio/context.js';
+import { istioContextOf, istioPodInputs, type IstioContext, type IstioPodInputs } from './istio/context.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
 import type { TemplateAppProbers } from './probe-hook.js';
-import { clusterContext, nativeSidecarsSupported, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
+import { clusterContext, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
 import type { Fragment, NamespaceView, ObjectMeta, Pod, PodSpec, Snapshot, StringMap } from './types.js';
 
 /** What a template sees. Documented in the README (Templates). */
@@ -40,18 +40,38 @@ export interface RenderEnvironment {
   appProbers?: TemplateAppProbers;
 }
 
-/** Native-sidecar support when the cluster's version is known (Istio's auto-detection), else undefined. */
-function knownNativeSidecars(cluster: ClusterInfo | undefined): boolean | undefined {
-  if (!cluster || (cluster.kubernetesVersion === null && cluster.oldestKubeletVersion === null)) return undefined;
-  return nativeSidecarsSupported(cluster);
+/**
+ * The istio profile's `istio`, computed on first read: a render cache hit never reads it.
+ * Kept on the context under a symbol (templates see string keys only), with what it is
+ * computed from (the render cache keys on `inputs`).
+ */
+const LAZY_ISTIO: unique symbol = Symbol('lazy istio');
+interface LazyIstio {
+  inputs: IstioPodInputs;
+  annotations: StringMap;
+  values: Snapshot['values'];
+  meshConfig: NonNullable<Snapshot['meshConfig']>;
+  built?: IstioContext;
 }
+type BuiltContext = TemplateContext & { [LAZY_ISTIO]?: LazyIstio };
+
+// One getter for every context: a getter closure per context made each context a new
+// hidden class (microseconds per request).
+const LAZY_ISTIO_PROPERTY: PropertyDescriptor = {
+  enumerable: true,
+  get(this: BuiltContext): IstioContext {
+    const lazy = this[LAZY_ISTIO]!;
+    return (lazy.built ??= istioContextOf(lazy.inputs, lazy.annotations, lazy.values, lazy.meshConfig));
+  },
+};
 
 export function templateContext(
   pod: Pod, namespace: NamespaceView, settings: Record<string, unknown>, snapshot: Snapshot, env: RenderEnvironment = {},
 ): TemplateContext {
   const meta = pod.metadata ?? {};
   const spec = pod.spec;
-  return {
+  const clusterInfo = env.cluster ?? UNKNOWN_CLUSTER;
+  const context: TemplateContext = {
     pod: {
       name: typeof meta.name === 'string' ? meta.name : '',
       generateName: typeof meta.generateName === 'string' ? meta.generateName : '',
@@ -68,15 +88,18 @@ export function templateContext(
     settings,
     values: snapshot.values,
     revision: snapshot.revision,
-    cluster: clusterContext(env.cluster ?? UNKNOWN_CLUSTER),
+    cluster: clusterContext(clusterInfo),
     appProbers: env.appProbers ?? null,
-    ...(snapshot.meshConfig === undefined ? {} : {
-      istio: istioContext({
-        pod, namespace: namespace.name, values: snapshot.values, meshConfig: snapshot.meshConfig,
-        clusterNativeSidecars: knownNativeSidecars(env.cluster),
-      }),
-    }),
   };
+  const { meshConfig } = snapshot;
+  if (meshConfig === undefined) return context;
+  // The istio profile: a few cheap reads of the pod now; the context itself only when a
+  // template is rendered (a render cache hit never needs it). Native sidecars as Istio
+  // auto-detects them: undefined when the cluster's version is unknown.
+  const versionKnown = clusterInfo.kubernetesVersion !== null || clusterInfo.oldestKubeletVersion !== null;
+  const inputs = istioPodInputs(pod, namespace.name, versionKnown ? context.cluster.nativeSidecars : undefined);
+  (context as BuiltContext)[LAZY_ISTIO] = { inputs, annotations: context.pod.annotations, values: snapshot.values, meshConfig };
+  return Object.defineProperty(context, 'istio', LAZY_ISTIO_PROPERTY);
 }
 
 /**
@@ -104,7 +127,7 @@ export function renderTemplates(names: readonly string[], snapshot: Snapshot, co
  * be shared with other requests: callers copy what they change. Errors are not cached.
  */
 export function renderTemplatesCached(names: readonly string[], snapshot: Snapshot, context: TemplateContext): Fragment {
-  const key = renderKey(names, snapshot, context);
+  const key = renderKey(names, snapshot, context, (context as BuiltContext)[LAZY_ISTIO]?.inputs);
   if (key === undefined) return renderTemplates(names, snapshot, context);
   const cache = renderCacheOf(snapshot);
   const cached = cache.get(key);

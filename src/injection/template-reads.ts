@@ -19,21 +19,32 @@ const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
 const FIELD_AFTER = /^\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/;
 const DOT_BEFORE = /\.\s*$/;
 
-function strings(value: unknown, out: string[]): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const item of value) strings(item, out);
-  else if (typeof value === 'object' && value !== null) {
+/**
+ * The strings of a template JSON-e evaluates: any with `${` (interpolated, keys too), the
+ * string operands of an operator object (`$eval`, `$if`, `each(x)`, `by(x)`; its literal
+ * `then`/`else` too, which only reads more), the keys of an operator's object operand
+ * (`$switch`/`$match` conditions, `$let` names) and operator names (`$fromNow` reads the
+ * clock). Any other string is literal text (a mount path `/etc/istio/pod`, a container
+ * name `istio-proxy`): it reads nothing.
+ */
+function expressions(value: unknown, out: string[], operand = false, keysEvaluated = false): string[] {
+  if (typeof value === 'string') {
+    if (operand || value.includes('${')) out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) expressions(item, out);
+  } else if (typeof value === 'object' && value !== null) {
+    const operator = Object.keys(value).some((key) => key.startsWith('$'));
     for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      strings(item, out);
+      if (keysEvaluated || key.startsWith('$') || key.includes('${')) out.push(key);
+      expressions(item, out, operator, key.startsWith('$'));
     }
   }
   return out;
 }
 
 /**
- * Every string of the template (keys included, expression or not) is scanned for the
- * identifiers `pod`, `namespace`, `settings`, `cluster` and `appProbers`. `pod.spec` reads
+ * Every string JSON-e evaluates (see expressions) is scanned for the identifiers `pod`,
+ * `namespace`, `settings`, `cluster`, `appProbers` and `istio`. `pod.spec` reads
  * the whole spec (the key then holds it: large specs exceed the key limit and are rendered
  * every time). `pod.labels` reads one field; `pod` alone,
  * `pod[...]` or `defined('pod')` read all of it. An identifier right after `.` is a property
@@ -45,7 +56,7 @@ export function templateReads(source: unknown): TemplateReads {
     pod: new Set(), namespace: new Set(), settings: new Set(), cluster: new Set(), appProbers: new Set(), istio: new Set(),
   };
   let clock = false;
-  for (const text of strings(source, [])) {
+  for (const text of expressions(source, [])) {
     for (const match of text.matchAll(IDENTIFIER)) {
       const at = match.index!;
       if (DOT_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;

@@ -40,6 +40,16 @@ t.test('templateReads finds the context fields a template can read', async (t) =
   t.same(templateReads({ a: { $eval: 'cluster.nativeSidecars' }, b: { $eval: 'appProbers' } }),
     { pod: [], namespace: [], settings: [], cluster: ['nativeSidecars'], appProbers: 'all', istio: [], clock: false }, 'cluster and appProbers are read too');
   t.same(templateReads({ a: '${istio.owner}' }).istio, ['owner'], 'the istio profile\'s istio context is read too');
+  const none = { pod: [], namespace: [], settings: [], cluster: [], appProbers: [], istio: [], clock: false };
+  t.same(templateReads({ mountPath: '/etc/istio/pod', name: 'istio-proxy', list: ['pod', 'settings.x'], 'pod': 'cluster' }), none,
+    'literal text JSON-e never evaluates reads nothing');
+  t.same(templateReads({ $if: 'true', then: 'pod', else: 'x' }).pod, 'all', 'the literal operands of an operator are scanned (reading more is safe)');
+  t.same(templateReads({ $switch: { 'cluster.nativeSidecars': 1, $default: 2 } }).cluster, ['nativeSidecars'], '$switch conditions are keys');
+  t.same(templateReads({ $let: { pod: 1 }, in: 'x' }).pod, 'all', '$let names are scanned too');
+  t.same(templateReads({ $map: [1], 'each(x)': { $eval: 'x + len(namespace.labels)' } }).namespace, ['labels'], 'each(x) bodies');
+  t.same(templateReads({ $sort: [1], 'by(x)': 'settings.order' }).settings, ['order'], 'by(x) expressions');
+  t.equal(templateReads({ a: { b: { $fromNow: '1 day' } } }).clock, true, 'an operator name anywhere');
+  t.same(templateReads({ a: 'istio.${pod.serviceAccountName}' }).istio, 'all', 'literal text in an interpolated string is scanned too');
 });
 
 t.test('a template reading pod.spec keys on the spec; a huge spec is rendered every time', async (t) => {

@@ -1,10 +1,14 @@
 // What the `istio` profile's templates see as `istio`: the values Istio's injector computes
 // in Go before or after running its template (effective ProxyConfig, pod ports, workload
-// identity, native-sidecar and hold decisions, Prometheus merge). Pure; built per request
-// only when the config has a `meshConfig` (the istio profile).
+// identity, native-sidecar and hold decisions, Prometheus merge). Pure. Computed in two
+// steps: istioPodInputs picks the few parts of the pod it depends on (cheap, every request:
+// the render cache keys on them), istioContextOf builds the context from those alone (only
+// when the render cache misses). What depends only on the config version is computed once.
 import type { Pod, StringMap } from '../types.js';
-import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
-import { canonicalLabels, ownerURI, workloadMeta } from './workload.js';
+import { canonicalQuantity, configDefaults, proxyConfigView } from './config-defaults.js';
+import { at, isMapping, str, type Json } from './json.js';
+import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
+import { CANONICAL_LABELS, canonicalLabels, ownerURI, workloadMeta, type WorkloadMeta } from './workload.js';
 
 export const PROXY_CONTAINER = 'istio-proxy';
 
@@ -19,8 +23,6 @@ export interface IstioContext {
   trustDomain: string;
   /** meshConfig.inboundTrafficPolicy.mode is LOCALHOST: probes keep the legacy destination. */
   legacyLocalhostProbes: boolean;
-  /** Why proxy.istio.io/config is invalid; '' when it is fine. */
-  problem: string;
   /** ISTIO_META_POD_PORTS: every app container port, one JSON object a line. */
   podPorts: string;
   /** App container names, istio-proxy excluded. */
@@ -60,22 +62,19 @@ export interface IstioContext {
   prometheusAnnotations: StringMap;
 }
 
-type Json = Record<string, unknown>;
-const isMapping = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (isMapping(o) ? o[k] : undefined), v);
-const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'];
 
 /** One container port as Go's encoding/json writes a corev1.ContainerPort (field order, omitempty). */
 function portJSON(p: Json): string {
-  const out: Json = {};
-  for (const field of ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP']) {
+  let fields = '';
+  for (const field of PORT_FIELDS) {
     const v = p[field];
-    if (v !== undefined && v !== null && v !== '' && v !== 0) out[field] = v;
+    if (v !== undefined && v !== null && v !== '' && v !== 0) fields += `${fields === '' ? '' : ','}"${field}":${JSON.stringify(v)}`;
   }
-  return JSON.stringify(out);
+  return `{${fields}}`;
 }
 
-function podPortsOf(containers: Json[]): string {
+function podPortsOf(containers: ReadonlyArray<{ ports: unknown }>): string {
   const lines: string[] = [];
   for (const c of containers) {
     const ports = Array.isArray(c.ports) ? c.ports.filter(isMapping) : [];
@@ -93,62 +92,31 @@ function excludeInboundPort(port: string, excluded: string): string {
 }
 
 // Istio matches Prometheus annotations after turning every non-alphanumeric into '_'.
-const sanitized = (key: string): string => key.replace(/[^a-zA-Z0-9_]/g, '_');
+const SCRAPE_KEY = 'prometheus_io_scrape';
+const isScrapeKey = (key: string): boolean => key.length === SCRAPE_KEY.length && key.replace(/[^a-zA-Z0-9_]/g, '_') === SCRAPE_KEY;
 
-function prometheusMerge(annotations: StringMap, meshConfig: Json, targetPort: string): StringMap {
-  if (meshConfig.enablePrometheusMerge === false) return {};
+function prometheusMerge(annotations: StringMap, targetPort: string): StringMap {
   if (annotations['prometheus.istio.io/merge-metrics'] === 'false') return {};
   for (const [k, v] of Object.entries(annotations)) {
-    if (sanitized(k) === 'prometheus_io_scrape' && /^(0|f|false|F|FALSE|False)$/.test(v)) return {};
+    if (isScrapeKey(k) && /^(0|f|false|F|FALSE|False)$/.test(v)) return {};
   }
   return { 'prometheus.io/port': targetPort, 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true' };
 }
 
-const RESOURCE_ANNOTATIONS = {
-  requests: { cpu: 'sidecar.istio.io/proxyCPU', memory: 'sidecar.istio.io/proxyMemory' },
-  limits: { cpu: 'sidecar.istio.io/proxyCPULimit', memory: 'sidecar.istio.io/proxyMemoryLimit' },
-} as const;
+// Each resource annotation: the kind (requests, limits) and resource it sets.
+const RESOURCE_ANNOTATIONS: ReadonlyArray<readonly [key: string, kind: string, resource: string]> = [
+  ['sidecar.istio.io/proxyCPU', 'requests', 'cpu'], ['sidecar.istio.io/proxyMemory', 'requests', 'memory'],
+  ['sidecar.istio.io/proxyCPULimit', 'limits', 'cpu'], ['sidecar.istio.io/proxyMemoryLimit', 'limits', 'memory'],
+];
 
-const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
-
-/**
- * A quantity in Kubernetes' canonical form, as the API server stores it and Istio's goldens
- * show it: "4000m" is "4", "1024Mi" is "1Gi". Anything else is kept as written.
- */
-export function canonicalQuantity(q: unknown): unknown {
-  if (typeof q !== 'string') return q;
-  const milli = /^(\d+)m$/.exec(q);
-  if (milli && Number(milli[1]) % 1000 === 0) return String(Number(milli[1]) / 1000);
-  const binary = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(q);
-  if (binary) {
-    let n = Number(binary[1]);
-    let unit = BINARY_SUFFIXES.indexOf(binary[2]);
-    while (n >= 1024 && n % 1024 === 0 && unit < BINARY_SUFFIXES.length - 1) { n /= 1024; unit++; }
-    return `${n}${BINARY_SUFFIXES[unit]}`;
+function resourcesOf(annotations: StringMap, chartResources: Json): Json {
+  let fromPod: Record<string, Json> | undefined;
+  for (const [key, kind, resource] of RESOURCE_ANNOTATIONS) {
+    if (!(key in annotations)) continue;
+    fromPod ??= {};
+    (fromPod[kind] ??= {})[resource] = canonicalQuantity(annotations[key]);
   }
-  return q;
-}
-
-/** Drops null entries, as the chart's omitNil does. */
-function withoutNulls(v: unknown): Json {
-  const out: Json = {};
-  if (!isMapping(v)) return out;
-  for (const [k, item] of Object.entries(v)) {
-    if (item === null || item === undefined) continue;
-    out[k] = isMapping(item) ? withoutNulls(item) : canonicalQuantity(item);
-  }
-  return out;
-}
-
-function resourcesOf(annotations: StringMap, values: Readonly<Json>): Json {
-  const fromPod: Json = {};
-  for (const [kind, keys] of Object.entries(RESOURCE_ANNOTATIONS)) {
-    const picked: Json = {};
-    for (const [resource, key] of Object.entries(keys)) if (key in annotations) picked[resource] = canonicalQuantity(annotations[key]);
-    if (Object.keys(picked).length > 0) fromPod[kind] = picked;
-  }
-  if (Object.keys(fromPod).length > 0) return fromPod;
-  return withoutNulls(at(values, 'global', 'proxy', 'resources'));
+  return fromPod ?? chartResources;
 }
 
 /** A `{name: {...}}` JSON annotation as `[{name, ...}]`, by name; [] when absent or not such JSON. */
@@ -164,12 +132,9 @@ function namedEntries(text: string | undefined): Json[] {
   return Object.keys(parsed).sort().filter((k) => isMapping(parsed[k])).map((name) => ({ ...(parsed as Json)[name] as Json, name }));
 }
 
-function declared(pod: Pod, name: string, annotations: StringMap): Json | null {
-  if ('sidecar.istio.io/status' in annotations) return null;
-  const spec = pod.spec as Json | undefined;
-  const all = [...(Array.isArray(spec?.containers) ? spec.containers : []), ...(Array.isArray(spec?.initContainers) ? spec.initContainers : [])];
-  const found = all.find((c): c is Json => isMapping(c) && c.name === name);
-  if (!found) return null;
+/** The pod's own declaration of `name` as templates record it, null when absent or already injected. */
+function declared(found: Json | undefined, annotations: StringMap): Json | null {
+  if (found === undefined || 'sidecar.istio.io/status' in annotations) return null;
   const { image, ...rest } = found;
   return image === 'auto' || image === undefined ? { ...rest, resources: rest.resources ?? {} } : { ...found, resources: found.resources ?? {} };
 }
@@ -189,43 +154,71 @@ export interface IstioInputs {
   clusterNativeSidecars?: boolean;
 }
 
-/** The cluster's native-sidecar support as istiod's ENABLE_NATIVE_SIDECARS decides it. */
-function clusterNative(values: Readonly<Json>, detected: boolean | undefined): boolean {
-  const flag = str(at(values, 'pilot', 'env', 'ENABLE_NATIVE_SIDECARS')).toLowerCase();
-  if (flag === 'false') return false;
-  if (flag === 'true') return true;
-  return detected ?? false;
+/**
+ * Everything of the pod and cluster the istio context is computed from, with the pod's
+ * annotations (ISTIO_POD_READS), and nothing more: two pods with equal inputs and
+ * annotations get equal contexts (under one config version), so the render cache keys on
+ * them. Replicas of a workload have equal inputs (their names and pod-template-hash are
+ * read only through the workload they name).
+ */
+export interface IstioPodInputs {
+  /** Only the labels the context reads (workload name, canonical name and revision). */
+  labels: StringMap;
+  workload: WorkloadMeta;
+  /** The app containers' names and ports, in order. */
+  containers: Array<{ name: unknown; ports: unknown }>;
+  /** The pod's own istio-proxy and istio-init declarations (containers or init containers), as written. */
+  proxy?: Json;
+  init?: Json;
+  clusterNativeSidecars?: boolean;
 }
 
-export function istioContext({ pod, namespace, values, meshConfig, clusterNativeSidecars }: IstioInputs): IstioContext {
-  const meta = pod.metadata ?? {};
-  const annotations: StringMap = meta.annotations ?? {};
-  const labels: StringMap = meta.labels ?? {};
-  const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : []).filter(isMapping) as Json[];
+/** The fields of the template context's `pod` the istio context reads besides its IstioPodInputs. */
+export const ISTIO_POD_READS: readonly string[] = ['annotations'];
 
-  const { config, problem } = effectiveProxyConfig(meshConfig.defaultConfig, annotations[PROXY_CONFIG_ANNOTATION]);
-  const workload = workloadMeta(pod, namespace);
-  const workloadName = labels['service.istio.io/workload-name'] || workload.name;
+const WORKLOAD_NAME_LABEL = 'service.istio.io/workload-name';
+/** Every label the context reads (workloadMeta reads others, which only name the workload). */
+const READ_LABELS = [WORKLOAD_NAME_LABEL, ...CANONICAL_LABELS];
+
+export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecars: boolean | undefined): IstioPodInputs {
+  const meta = pod.metadata ?? {};
+  const labels: StringMap = meta.labels ?? {};
+  const read: StringMap = {};
+  for (const key of READ_LABELS) if (labels[key] !== undefined) read[key] = labels[key];
+  const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : []).filter(isMapping) as Json[];
+  const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter(isMapping) as Json[];
+  const named = (name: string): Json | undefined => containers.find((c) => c.name === name) ?? inits.find((c) => c.name === name);
+  return {
+    labels: read,
+    workload: workloadMeta(pod, namespace),
+    containers: containers.map((c) => ({ name: c.name, ports: c.ports })),
+    proxy: named(PROXY_CONTAINER),
+    init: named('istio-init'),
+    clusterNativeSidecars,
+  };
+}
+
+export function istioContextOf(
+  inputs: IstioPodInputs, annotations: StringMap, values: Readonly<Json>, meshConfig: Readonly<Json>,
+): IstioContext {
+  const { labels, workload } = inputs;
+  const defaults = configDefaults(values, meshConfig);
+  const { config, json, metadataEnv } = proxyConfigView(meshConfig, annotations[PROXY_CONFIG_ANNOTATION]);
   const canonical = canonicalLabels(labels, workload.name);
-  const nativeAnnotation = annotations['sidecar.istio.io/nativeSidecar'];
-  const nativeSidecar = (nativeAnnotation || String(clusterNative(values, clusterNativeSidecars))) !== 'false';
-  const hold = config.holdApplicationUntilProxyStarts === true
-    || at(values, 'global', 'proxy', 'holdApplicationUntilProxyStarts') === true;
-  const statusPort = annotations['status.sidecar.istio.io/port'] ?? str(at(values, 'global', 'proxy', 'statusPort'));
-  const excluded = annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? str(at(values, 'global', 'proxy', 'excludeInboundPorts'));
-  const agentPort = str(config.statusPort ?? 15020);
-  const declaredProxy = declared(pod, PROXY_CONTAINER, annotations);
+  const clusterNative = defaults.nativeFlag === 'true' || (defaults.nativeFlag !== 'false' && inputs.clusterNativeSidecars === true);
+  const nativeSidecar = (annotations['sidecar.istio.io/nativeSidecar'] || String(clusterNative)) !== 'false';
+  const statusPort = annotations['status.sidecar.istio.io/port'] ?? defaults.statusPort;
+  const excluded = annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? defaults.excludeInboundPorts;
+  const declaredProxy = declared(inputs.proxy, annotations);
   return {
     proxyConfig: config,
-    proxyConfigJSON: `${JSON.stringify(config)}\n`,
-    problem: problem ?? '',
-    proxyMetadataEnv: Object.entries(isMapping(config.proxyMetadata) ? config.proxyMetadata : {})
-      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([name, value]) => ({ name, value: str(value) })),
-    trustDomain: str(at(values, 'global', 'trustDomain')) || str(meshConfig.trustDomain),
-    legacyLocalhostProbes: str(at(meshConfig, 'inboundTrafficPolicy', 'mode')).toLowerCase() === 'localhost',
-    podPorts: podPortsOf(containers),
-    appContainers: containers.map((c) => str(c.name)).filter((n) => n !== PROXY_CONTAINER),
-    workloadName,
+    proxyConfigJSON: json,
+    proxyMetadataEnv: metadataEnv,
+    trustDomain: defaults.trustDomain,
+    legacyLocalhostProbes: defaults.legacyLocalhostProbes,
+    podPorts: podPortsOf(inputs.containers),
+    appContainers: inputs.containers.map((c) => str(c.name)).filter((n) => n !== PROXY_CONTAINER),
+    workloadName: labels[WORKLOAD_NAME_LABEL] || workload.name,
     owner: ownerURI(workload),
     deploymentName: workload.name,
     canonicalName: canonical.name,
@@ -233,15 +226,20 @@ export function istioContext({ pod, namespace, values, meshConfig, clusterNative
     canonicalRevision: canonical.revision,
     interceptionMode: annotations['sidecar.istio.io/interceptionMode'] || str(config.interceptionMode) || 'REDIRECT',
     nativeSidecar,
-    holdApplication: hold && !nativeSidecar,
+    holdApplication: (config.holdApplicationUntilProxyStarts === true || defaults.hold) && !nativeSidecar,
     statusPort,
     excludeInboundPorts: excludeInboundPort(statusPort, excluded),
-    resources: resourcesOf(annotations, values),
-    prometheusAnnotations: prometheusMerge(annotations, meshConfig as Json, agentPort),
+    resources: resourcesOf(annotations, defaults.resources),
+    prometheusAnnotations: defaults.prometheusMerge ? prometheusMerge(annotations, str(config.statusPort ?? 15020)) : {},
     declaredProxy,
     proxyUID: proxyUID(declaredProxy),
-    declaredInit: declared(pod, 'istio-init', annotations),
+    declaredInit: declared(inputs.init, annotations),
     userVolumes: namedEntries(annotations['sidecar.istio.io/userVolume']),
     userVolumeMounts: namedEntries(annotations['sidecar.istio.io/userVolumeMount']),
   };
+}
+
+/** The whole context of one pod (both steps). */
+export function istioContext({ pod, namespace, values, meshConfig, clusterNativeSidecars }: IstioInputs): IstioContext {
+  return istioContextOf(istioPodInputs(pod, namespace, clusterNativeSidecars), pod.metadata?.annotations ?? {}, values, meshConfig);
 }

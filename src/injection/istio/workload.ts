@@ -71,9 +71,16 @@ export function ownerURI(w: WorkloadMeta): string {
 
 const TRIM_CHARS = /^[-_.]+|[-_.]+$/g;
 
-/** service.istio.io/canonical-name and -revision: the pod's own labels first, then the usual app labels. */
+// service.istio.io/canonical-name and -revision: the pod's own labels first, then the usual app labels.
+const CANONICAL_NAME_LABELS = ['service.istio.io/canonical-name', 'app.kubernetes.io/name', 'app'];
+const CANONICAL_REVISION_LABELS = ['service.istio.io/canonical-revision', 'app.kubernetes.io/version', 'version'];
+/** Every label canonicalLabels reads. */
+export const CANONICAL_LABELS: readonly string[] = [...CANONICAL_NAME_LABELS, ...CANONICAL_REVISION_LABELS];
+
+const firstOf = (labels: StringMap, keys: readonly string[]): string | undefined => keys.map((k) => labels[k]).find((v) => v);
+
 export function canonicalLabels(labels: StringMap, workloadName: string): { name: string; untrimmed: string; revision: string } {
-  const name = labels['service.istio.io/canonical-name'] || labels['app.kubernetes.io/name'] || labels.app || workloadName;
-  const revision = labels['service.istio.io/canonical-revision'] || labels['app.kubernetes.io/version'] || labels.version || 'latest';
+  const name = firstOf(labels, CANONICAL_NAME_LABELS) || workloadName;
+  const revision = firstOf(labels, CANONICAL_REVISION_LABELS) || 'latest';
   return { name: name.slice(0, 63).replace(TRIM_CHARS, ''), untrimmed: name, revision };
 }

@@ -1,0 +1,115 @@
+// What the istio context takes from the config version alone (chart values and mesh
+// config): computed once per config version, not per pod. And the effective ProxyConfig of
+// each distinct proxy.istio.io/config text, parsed once per mesh config.
+import { deepFreeze } from '../deep-freeze.js';
+import type { Pod } from '../types.js';
+import { at, isMapping, str, type Json } from './json.js';
+import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
+
+const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
+
+/**
+ * A quantity in Kubernetes' canonical form, as the API server stores it and Istio's goldens
+ * show it: "4000m" is "4", "1024Mi" is "1Gi". Anything else is kept as written.
+ */
+export function canonicalQuantity(q: unknown): unknown {
+  if (typeof q !== 'string') return q;
+  const milli = /^(\d+)m$/.exec(q);
+  if (milli && Number(milli[1]) % 1000 === 0) return String(Number(milli[1]) / 1000);
+  const binary = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(q);
+  if (binary) {
+    let n = Number(binary[1]);
+    let unit = BINARY_SUFFIXES.indexOf(binary[2]);
+    while (n >= 1024 && n % 1024 === 0 && unit < BINARY_SUFFIXES.length - 1) { n /= 1024; unit++; }
+    return `${n}${BINARY_SUFFIXES[unit]}`;
+  }
+  return q;
+}
+
+/** Drops null entries, as the chart's omitNil does. */
+function withoutNulls(v: unknown): Json {
+  const out: Json = {};
+  if (!isMapping(v)) return out;
+  for (const [k, item] of Object.entries(v)) {
+    if (item === null || item === undefined) continue;
+    out[k] = isMapping(item) ? withoutNulls(item) : canonicalQuantity(item);
+  }
+  return out;
+}
+
+/** What the context takes from the config version alone: computed once per values and meshConfig. */
+export interface ConfigDefaults {
+  trustDomain: string;
+  legacyLocalhostProbes: boolean;
+  /** values.pilot.env.ENABLE_NATIVE_SIDECARS: 'true', 'false' or '' (auto-detect). */
+  nativeFlag: string;
+  hold: boolean;
+  statusPort: string;
+  excludeInboundPorts: string;
+  resources: Json;
+  prometheusMerge: boolean;
+}
+
+const defaultsOf = new WeakMap<object, WeakMap<object, ConfigDefaults>>();
+
+export function configDefaults(values: Readonly<Json>, meshConfig: Readonly<Json>): ConfigDefaults {
+  let byMesh = defaultsOf.get(values);
+  if (byMesh === undefined) defaultsOf.set(values, byMesh = new WeakMap());
+  let defaults = byMesh.get(meshConfig);
+  if (defaults === undefined) {
+    const proxy = at(values, 'global', 'proxy');
+    defaults = deepFreeze({
+      trustDomain: str(at(values, 'global', 'trustDomain')) || str(meshConfig.trustDomain),
+      legacyLocalhostProbes: str(at(meshConfig, 'inboundTrafficPolicy', 'mode')).toLowerCase() === 'localhost',
+      nativeFlag: str(at(values, 'pilot', 'env', 'ENABLE_NATIVE_SIDECARS')).toLowerCase(),
+      hold: at(proxy, 'holdApplicationUntilProxyStarts') === true,
+      statusPort: str(at(proxy, 'statusPort')),
+      excludeInboundPorts: str(at(proxy, 'excludeInboundPorts')),
+      resources: withoutNulls(at(proxy, 'resources')),
+      prometheusMerge: meshConfig.enablePrometheusMerge !== false,
+    });
+    byMesh.set(meshConfig, defaults);
+  }
+  return defaults;
+}
+
+/** The effective ProxyConfig with what the context derives from it; shared (frozen). */
+export interface ProxyConfigView {
+  config: Json;
+  json: string;
+  metadataEnv: Array<{ name: string; value: string }>;
+  problem?: string;
+}
+
+// Parsing the annotation's YAML costs tens of microseconds: each distinct text is parsed once
+// per mesh config (replicas carry the same one). Bounded: texts are up to 16 KiB.
+const PROXY_CONFIG_MEMO_ENTRIES = 64;
+const proxyConfigsOf = new WeakMap<object, Map<string, ProxyConfigView>>();
+
+export function proxyConfigView(meshConfig: Readonly<Json>, annotation: string | undefined): ProxyConfigView {
+  let memo = proxyConfigsOf.get(meshConfig);
+  if (memo === undefined) proxyConfigsOf.set(meshConfig, memo = new Map());
+  const text = annotation ?? '';
+  let view = memo.get(text);
+  if (view === undefined) {
+    const { config, problem } = effectiveProxyConfig(meshConfig.defaultConfig, annotation);
+    view = deepFreeze({
+      config,
+      json: `${JSON.stringify(config)}\n`,
+      metadataEnv: Object.entries(isMapping(config.proxyMetadata) ? config.proxyMetadata : {})
+        .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([name, value]) => ({ name, value: str(value) })),
+      ...(problem === undefined ? {} : { problem }),
+    });
+    if (memo.size >= PROXY_CONFIG_MEMO_ENTRIES) memo.delete(memo.keys().next().value!);
+    memo.set(text, view);
+  }
+  return view;
+}
+
+/**
+ * Why the pod's proxy.istio.io/config is not a valid ProxyConfig (Istio refuses such a
+ * pod), or undefined. Checked on every request, whether the render cache hits or not.
+ */
+export function proxyConfigProblem(pod: Pod, meshConfig: Readonly<Json>): string | undefined {
+  return proxyConfigView(meshConfig, pod.metadata?.annotations?.[PROXY_CONFIG_ANNOTATION]).problem;
+}
