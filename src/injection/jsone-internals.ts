@@ -31,7 +31,6 @@ export const addBuiltins = fromJsone('./builtins.js') as (context: Context) => C
 export const fromNow = fromJsone('./from-now.js') as (timespan: string, reference?: unknown) => string;
 export const typeUtils = fromJsone('./type-utils.js') as {
   hasOwn(object: object, key: string): boolean;
-  mergeContext(...sources: object[]): Context;
   setProp(object: object, key: string, value: unknown): object;
   isArray(value: unknown): value is unknown[];
   isObject(value: unknown): value is Record<string, unknown>;

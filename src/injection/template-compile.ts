@@ -6,13 +6,12 @@
 // the same checks in the same order, the same messages, errors located as json-e locates
 // them; test/injection/template-compile.test.ts runs both over every input we have.
 import { compileTree, type Evaluator } from './template-expr.js';
-import {
-  addBuiltins, fromNow, JSONTemplateError, parseInterpolation, TemplateError, typeUtils, type Context,
-} from './jsone-internals.js';
+import { JSONTemplateError, parseInterpolation, TemplateError, typeUtils, type Context } from './jsone-internals.js';
+import { builtinScope, childScope } from './template-scope.js';
 import { compileOperator, DELETE, OPERATORS, type Node } from './template-operators.js';
 import type { Template } from './types.js';
 
-const { hasOwn, isArray, isObject, mergeContext, setProp } = typeUtils;
+const { hasOwn, isArray, isObject, setProp } = typeUtils;
 const INTERPOLATION = /\$?\${/;
 const PLAIN_KEY = /^[a-zA-Z][a-zA-Z0-9]*$/;
 const RESERVED_KEY = /^\$[a-zA-Z][a-zA-Z0-9]*$/;
@@ -181,15 +180,39 @@ function containsFunctions(value: unknown): boolean {
 /** A compiled template's render: what `jsone(source, context)` returns, or its error. */
 export type CompiledTemplate = (context: Record<string, unknown>) => unknown;
 
+/** Whether any string of the template, key or value, contains `pattern`. */
+function mentions(template: unknown, pattern: RegExp): boolean {
+  if (typeof template === 'string') return pattern.test(template);
+  if (typeof template !== 'object' || template === null) return false;
+  return Object.keys(template).some((key) => pattern.test(key) || mentions((template as Record<string, unknown>)[key], pattern));
+}
+
+/**
+ * json-e adds its builtins and `now` (the clock) to the context of every render. A template
+ * can only reach a context value by naming it in one of its strings: one that never names
+ * `now` (nor `fromNow`, nor `$fromNow`) cannot see the clock, and one that never names
+ * `range` cannot see the only builtin whose checks change after a call (json-e keeps
+ * `range`'s argument types between the calls of one render). Such a template shares one
+ * set of builtins across renders; the others get fresh ones, as in json-e.
+ */
+function renderBase(source: unknown): () => Context {
+  // The names as json-e's tokenizer could read them (a letter or `_` before would make another name).
+  if (mentions(source, /(?<![A-Za-z_])(now|fromNow|range)/)) return builtinScope;
+  const shared = builtinScope();
+  return () => shared;
+}
+
 /** Compiles a whole template; rendering it is json-e's render of `source` (its module's default export). */
 export function compileTemplate(source: unknown): CompiledTemplate {
   const root = compile(source);
+  const base = renderBase(source);
   return (context) => {
     if (!isObject(context)) throw new TemplateError('context must be an object');
     if (!Object.keys(context).every((key) => CONTEXT_KEY.test(key))) {
       throw new TemplateError('top level keys of context must follow /[a-zA-Z_][a-zA-Z0-9_]*/');
     }
-    const result = root(addBuiltins(mergeContext({ now: fromNow('0 seconds') }, context)) as Context);
+    // As json-e's addBuiltins(mergeContext({ now }, context)): the context's own names win.
+    const result = root(childScope(base(), context));
     if (result === DELETE) return null;
     if (containsFunctions(result)) throw new TemplateError('evaluated template contained uncalled functions');
     return result;

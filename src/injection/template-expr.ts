@@ -7,8 +7,9 @@
 import {
   Interpreter, InterpreterError, parseExpression, typeUtils, type AstNode, type Context,
 } from './jsone-internals.js';
+import { builtinContext } from './template-scope.js';
 
-/** A compiled expression: its value in a render context (json-e's flat context object). */
+/** A compiled expression: its value in a render context (a scope, template-scope.ts). */
 export type Evaluator = (context: Context) => unknown;
 
 const { hasOwn, isFunction, isObject, isTruthy } = typeUtils;
@@ -82,7 +83,7 @@ function compileCall(node: AstNode): Evaluator {
     if (!isFunction(fn)) throw new InterpreterError(`${fn} is not callable`);
     const values = args.map((arg) => arg(context));
     // json-e's builtins take the render context first (`defined`, `fromNow`).
-    if (hasOwn(fn, 'jsone_builtin')) values.unshift(context);
+    if (hasOwn(fn, 'jsone_builtin')) values.unshift(builtinContext(fn, context));
     return fn.apply(null, values);
   };
 }
@@ -97,7 +98,8 @@ function compileNode(node: AstNode | undefined): Evaluator {
     case 'ContextValue': {
       const name = node.token.value;
       return (context) => {
-        if (hasOwn(context, name)) return context[name];
+        // A scope chain (template-scope.ts): `in` is json-e's own-property test on its flat context.
+        if (name in context) return context[name];
         throw new InterpreterError(`unknown context value ${name}`);
       };
     }

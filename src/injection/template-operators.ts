@@ -4,7 +4,9 @@
 // raises for the template's shape is raised when the render reaches it, after the same
 // rendering json-e does before it.
 import { compileExpression } from './template-expr.js';
-import { fromNow, stableStringify, TemplateError, typeUtils, type Context } from './jsone-internals.js';
+import { fromNow, TemplateError, typeUtils, type Context } from './jsone-internals.js';
+import { stableStringify } from './stable-json.js';
+import { childScope } from './template-scope.js';
 
 /** A compiled template node: its value in a render context, or DELETE (json-e's deleteMarker). */
 export type Node = (context: Context) => unknown;
@@ -20,7 +22,7 @@ export const OPERATORS = [
   '$match', '$switch', '$merge', '$mergeDeep', '$reverse', '$sort',
 ] as const;
 
-const { hasOwn, isArray, isObject, isTruthy, mergeContext, setProp } = typeUtils;
+const { hasOwn, isArray, isObject, isTruthy, setProp } = typeUtils;
 const EACH = '\\(([a-zA-Z_][a-zA-Z0-9_]*)(,\\s*([a-zA-Z_][a-zA-Z0-9_]*))?\\)';
 const EACH_RE = new RegExp(`^each${EACH}$`);
 const REDUCE_EACH = 'each\\(([a-zA-Z_][a-zA-Z0-9_]*),\\s*([a-zA-Z_][a-zA-Z0-9_]*)(,\\s*([a-zA-Z_][a-zA-Z0-9_]*))?\\)';
@@ -127,7 +129,7 @@ const compilers: Record<(typeof OPERATORS)[number], OperatorCompiler> = {
         if (!LET_KEY.test(key)) throw new TemplateError('top level keys of $let must follow /[a-zA-Z_][a-zA-Z0-9_]*/');
         variables[key] = values[key];
       }
-      return body(mergeContext(c, variables));
+      return body(childScope(c, variables));
     };
   },
   $map: (t, compile) => {
@@ -139,9 +141,9 @@ const compilers: Record<(typeof OPERATORS)[number], OperatorCompiler> = {
       if (!isArray(v) && !isObject(v)) throw new TemplateError('$map value must evaluate to an array or object');
       if (keyCount !== 2) throw new TemplateError('$map must have exactly two properties');
       if (!match) throw new TemplateError('$map requires each(identifier) syntax');
-      if (isArray(v)) return v.map((item, index) => body(mergeContext(c, eachArgs(x, i, item, index)))).filter((r) => r !== DELETE);
+      if (isArray(v)) return v.map((item, index) => body(childScope(c, eachArgs(x, i, item, index)))).filter((r) => r !== DELETE);
       const rendered = Object.keys(v).map((key) => {
-        const r = body(mergeContext(c, i !== undefined ? { [x]: v[key], [i]: key } : { [x]: { key, val: v[key] } }));
+        const r = body(childScope(c, i !== undefined ? { [x]: v[key], [i]: key } : { [x]: { key, val: v[key] } }));
         if (!isObject(r)) throw new TemplateError(`$map on objects expects each(${x}) to evaluate to an object`);
         return r;
       });
@@ -161,7 +163,7 @@ const compilers: Record<(typeof OPERATORS)[number], OperatorCompiler> = {
       if (keys.length !== 3) throw new TemplateError('$reduce must have exactly three properties');
       if (!match) throw new TemplateError('$reduce requires each(identifier) syntax');
       return v.reduce((acc, item, index) => {
-        const r = body(mergeContext(c, i !== undefined ? { [a]: acc, [x]: item, [i]: index } : { [a]: acc, [x]: item }));
+        const r = body(childScope(c, i !== undefined ? { [a]: acc, [x]: item, [i]: index } : { [a]: acc, [x]: item }));
         return r === DELETE ? acc : r;
       }, t.initial);
     };
@@ -179,7 +181,7 @@ const compilers: Record<(typeof OPERATORS)[number], OperatorCompiler> = {
       if (typeof each !== 'string') throw new TemplateError('each can evaluate string expressions only');
       // As json-e: the item whose condition holds and whose text, interpolated, is not empty.
       const found = v.find((item, index) => {
-        if (isTruthy(condition(mergeContext(c, eachArgs(x, i, item, index))))) return result(mergeContext(c, eachArgs(x, i, item, index)));
+        if (isTruthy(condition(childScope(c, eachArgs(x, i, item, index))))) return result(childScope(c, eachArgs(x, i, item, index)));
         return undefined;
       });
       return found !== undefined ? found : DELETE;
@@ -256,7 +258,7 @@ function sortOperator(t: Template, compile: Compile): Node {
     if (!isArray(v)) throw new TemplateError(sameType);
     let by: (item: unknown) => unknown = (item) => item;
     if (byExpression) {
-      const scope = mergeContext(c);
+      const scope = childScope(c, {});
       by = (item) => {
         scope[match![1]] = item;
         return byExpression(scope);
