@@ -5,6 +5,7 @@
 // Semantics are json-e 4.8's render (node_modules/json-e/src/index.js), step for step:
 // the same checks in the same order, the same messages, errors located as json-e locates
 // them; test/injection/template-compile.test.ts runs both over every input we have.
+import jsone from 'json-e';
 import { compileTree, type Evaluator } from './template-expr.js';
 import { JSONTemplateError, parseInterpolation, TemplateError, typeUtils, type Context } from './jsone-internals.js';
 import { builtinScope, childScope } from './template-scope.js';
@@ -204,7 +205,13 @@ function renderBase(source: unknown): () => Context {
 
 /** Compiles a whole template; rendering it is json-e's render of `source` (its module's default export). */
 export function compileTemplate(source: unknown): CompiledTemplate {
-  const root = compile(source);
+  let root: Node;
+  try {
+    root = compile(source);
+  } catch {
+    // Nothing in a template should make compiling fail; if something does, json-e renders it.
+    return (context) => jsone(source as object, context);
+  }
   const base = renderBase(source);
   return (context) => {
     if (!isObject(context)) throw new TemplateError('context must be an object');

@@ -83,7 +83,7 @@ function compileCall(node: AstNode): Evaluator {
     if (!isFunction(fn)) throw new InterpreterError(`${fn} is not callable`);
     const values = args.map((arg) => arg(context));
     // json-e's builtins take the render context first (`defined`, `fromNow`).
-    if (hasOwn(fn, 'jsone_builtin')) values.unshift(builtinContext(fn, context));
+    if (hasOwn(fn, 'jsone_builtin')) values.unshift(builtinContext(fn, context, values));
     return fn.apply(null, values);
   };
 }

@@ -25,14 +25,15 @@ export function childScope(parent: Context, names: Record<string, unknown>): Con
 }
 
 /**
- * What a json-e builtin is called with as its context. Only `defined` (json-e's own-property
- * test) and `fromNow` (`now`) read it: they get the flat copy json-e would have passed.
+ * What a json-e builtin is called with as its context. Only `defined` (an own-property test
+ * of its argument on json-e's flat context) and `fromNow` (`now`) read it: they get a flat
+ * object holding just what they read, as it would be on json-e's flat context.
  */
-export function builtinContext(fn: unknown, scope: Context): Context {
+export function builtinContext(fn: unknown, scope: Context, args: readonly unknown[]): Context {
   const builtins = scope[BUILTINS as unknown as string] as Context | undefined;
   if (builtins === undefined || (fn !== builtins.defined && fn !== builtins.fromNow)) return scope;
   const flat = Object.create(null) as Context;
-  // for-in walks the whole chain, each name once, the innermost first.
-  for (const key in scope) flat[key] = scope[key];
+  const name = fn === builtins.defined ? args[0] : 'now';
+  if (typeof name === 'string' && name in scope) flat[name] = scope[name];
   return flat;
 }

@@ -30,6 +30,7 @@ export const TEMPLATE_CASES: TemplateCase[] = [
   c('two operators', { $eval: 'a', $if: 'a' }, /only one operator/),
   c('undefined value', { a: undefined }, /Cannot convert/),
   c('empty document', null),
+  c('a template that cannot be compiled is json-e\'s to render', { get a(): unknown { throw new Error('a getter that fails'); } }, /a getter that fails/),
   c('deleted root', { $if: 'false' }),
   // Expressions.
   c('property of a non-object', { $eval: 'a.b' }, /infix: \. expects objects/),
