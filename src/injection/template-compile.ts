@@ -4,12 +4,13 @@
 // expression again. The compiled form does all of that once; a render only evaluates.
 // Semantics are json-e 4.8's render (node_modules/json-e/src/index.js), step for step:
 // the same checks in the same order, the same messages, errors located as json-e locates
-// them; test/injection/template-compile.test.ts runs both over every input we have.
+// them. test/golden/template-parity.test.ts and test/injection/template-compile.test.ts run
+// both over every golden, profile, corpus and property-test input.
 import jsone from 'json-e';
 import { compileTree, type Evaluator } from './template-expr.js';
 import { JSONTemplateError, parseInterpolation, TemplateError, typeUtils, type Context } from './jsone-internals.js';
 import { builtinScope, childScope } from './template-scope.js';
-import { compileOperator, DELETE, OPERATORS, type Node } from './template-operators.js';
+import { compileOperator, containsFunctions, DELETE, OPERATORS, type Node } from './template-operators.js';
 import type { Template } from './types.js';
 
 const { hasOwn, isArray, isObject, setProp } = typeUtils;
@@ -166,16 +167,6 @@ export function compile(template: unknown): Node {
   if (operators.length > 1) return () => { throw new TemplateError('only one operator allowed'); };
   if (operators.length === 1) return compileOperator(operators[0], template as Record<string, unknown>, compile);
   return compileObject(template as Record<string, unknown>);
-}
-
-/** json-e's check that no function is left uncalled in the result. */
-function containsFunctions(value: unknown): boolean {
-  if (value instanceof Function) return true;
-  if (Array.isArray(value)) return value.some(containsFunctions);
-  if (typeof value === 'object' && value !== null) {
-    for (const key of Object.keys(value)) if (containsFunctions((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
 }
 
 /** A compiled template's render: what `jsone(source, context)` returns, or its error. */

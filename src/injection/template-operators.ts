@@ -47,7 +47,8 @@ function mergeObjects(sources: unknown[]): Template {
 
 const flattenDeep = (a: unknown): unknown => (Array.isArray(a) ? ([] as unknown[]).concat(...a.map(flattenDeep)) : a);
 
-function containsFunctions(value: unknown): boolean {
+/** json-e's check that no function is left uncalled in a result (of `$json`, of the whole render). */
+export function containsFunctions(value: unknown): boolean {
   if (value instanceof Function) return true;
   if (Array.isArray(value)) return value.some(containsFunctions);
   if (typeof value === 'object' && value !== null) return Object.keys(value).some((k) => containsFunctions((value as Template)[k]));
