@@ -7,6 +7,7 @@
 //   floor     the baseline server's work —
 // and each engine stage run alone on the same, already parsed input.
 // Usage: node --expose-gc in-process-timing.js '{"fixturesDir":..., "quick":false}'
+import jsone from 'json-e';
 import { loadProgram } from '../lib/program.js';
 import { summarizeNs } from '../lib/stats.js';
 import {
@@ -84,6 +85,11 @@ async function engineStages(review) {
       decide: stage(() => decide(pod, ns, snapshot, req)),
       resolveSettings: stage(() => resolveSettings(readableMetadata(pod), ns, snapshot)),
       render: stage(() => renderTemplates(resolution.templates, snapshot, templateContext(pod, ns, resolution.settings, snapshot))),
+      // The same render through json-e's own interpreter, as before templates were compiled (issue 15).
+      renderJsone: stage(() => {
+        const context = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (templateContext(pod, ns, resolution.settings, snapshot)));
+        return resolution.templates.map((name) => jsone(/** @type {object} */ (snapshot.templates.get(name)?.source), context));
+      }),
       buildPatch: stage(() => buildPatch(pod, /** @type {NonNullable<typeof outcome.plan>} */ (outcome.plan))),
       encode: stage(() => responseJson(encodeResponse(decoded.apiVersion, decoded.request.uid, { allowed: true, patch: outcome.patch, warnings: outcome.warnings }))),
     },
@@ -164,7 +170,7 @@ async function timing() {
       core: t('core'), distinct: t('distinct'), route: t('route'), floor: t('floor'), cpuShare,
       breakdown: stages.error ? stages : {
         parseUs: t('stage:parse').medianUs, evaluatePodUs: t('stage:evaluatePod').medianUs, decideUs: t('stage:decide').medianUs,
-        resolveSettingsUs: t('stage:resolveSettings').medianUs, renderUs: t('stage:render').medianUs,
+        resolveSettingsUs: t('stage:resolveSettings').medianUs, renderUs: t('stage:render').medianUs, renderJsoneUs: t('stage:renderJsone').medianUs,
         buildPatchUs: t('stage:buildPatch').medianUs, encodeUs: t('stage:encode').medianUs, patchBytes: stages.patchBytes,
       },
     };

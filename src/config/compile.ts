@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { deepFreeze } from '../injection/deep-freeze.js';
 import { FragmentError } from '../injection/fragment.js';
 import { renderTemplates, templateContext } from '../injection/render.js';
+import { compiledTemplate } from '../injection/template-compile.js';
 import { resolveSettings } from '../injection/resolve-settings.js';
 import type { LabelSelector, Snapshot, StringMap, Template } from '../injection/types.js';
 import { checkSizes, ConfigError, parseConfigYaml } from './parse.js';
@@ -185,6 +186,8 @@ export function buildSnapshot(files: Readonly<Record<string, string>>, parsed: P
     ...(meshConfig === undefined ? {} : { meshConfig: deepFreeze(meshConfig) }),
     templates,
   });
+  // Compiled here, when the version loads, so the first pod after a change does not wait for it.
+  for (const template of templates.values()) compiledTemplate(template);
   if (trialRender) checkDefaults(snapshot);
   return snapshot;
 }

@@ -1,6 +1,6 @@
 // Renders templates with JSON-e. Values enter as data, never as text, so nothing a pod
 // says can add fields to the result: a hostile annotation stays a string.
-import jsone from 'json-e';
+import { compiledTemplate } from './template-compile.js';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
 import { istioContextOf, istioPodInputs, type IstioContext, type IstioPodInputs } from './istio/context.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
@@ -113,7 +113,7 @@ export function renderTemplates(names: readonly string[], snapshot: Snapshot, co
     if (!template) throw new FragmentError(name, '(root)', 'no such template');
     let rendered: unknown;
     try {
-      rendered = jsone(template.source as object, context as unknown as Record<string, unknown>);
+      rendered = compiledTemplate(template)(context as unknown as Record<string, unknown>);
     } catch (err) {
       throw new FragmentError(name, '(render)', (err as Error).message);
     }
