@@ -75,7 +75,7 @@ function inProcessSection(r) {
   const breakdown = r.reviews.filter((x) => !x.breakdown?.error).map((x) => {
     const b = x.breakdown;
     return [label(x.id), duration(b.parseUs), duration(b.evaluatePodUs), duration(b.decideUs), duration(b.resolveSettingsUs),
-      duration(b.renderUs), duration(b.buildPatchUs), duration(b.encodeUs), bytes(b.patchBytes)];
+      `${duration(b.renderUs)}${b.renderJsoneUs ? ` (json-e: ${duration(b.renderJsoneUs)})` : ''}`, duration(b.buildPatchUs), duration(b.encodeUs), bytes(b.patchBytes)];
   });
   const its = r.reviews.map((x) => `${x.id}: ${count(x.iterations.measured)} after ${count(x.iterations.warmup)} warm-up`).join('; ');
   const ns = r.namespaceCache;
@@ -93,7 +93,7 @@ function inProcessSection(r) {
     '',
     'Where the core time goes (median of each stage run alone on the same input):',
     '',
-    table(['review', 'JSON.parse', 'evaluatePod (render from the cache)', 'decide', 'resolveSettings', 'renderTemplates without the cache', 'buildPatch', 'encode (encodeResponse + responseJson)', 'patch size'], breakdown),
+    table(['review', 'JSON.parse', 'evaluatePod (render from the cache)', 'decide', 'resolveSettings', 'renderTemplates without the cache, compiled (json-e interpreting the same templates)', 'buildPatch', 'encode (encodeResponse + responseJson)', 'patch size'], breakdown),
     '',
     ...profilesSection(r.profiles),
     ns ? `Namespace cache footprint, in-process: the real \`NamespaceCache\` fed by a scripted API with ${count(ns.namespaces)} namespaces shaped like \`kubectl apply\`'d ones (3 labels, 2 annotations, the last-applied copy, managedFields): ${bytes(ns.heapBytes)} of heap after a full GC, ${bytes(ns.perNamespaceBytes)} per namespace.` : '',
