@@ -80,10 +80,12 @@ async function stopChild(child, timeoutMs = 30_000) {
  * Starts `sidecar-injector serve` on free ports with the given certificate, with the
  * Node.js options of the image (lib/image-options.js). Standalone
  * (every namespace labelled sidecar-injection=enabled) unless a kubeconfig is given.
- * With `probe`, memory can be read after a forced GC (lib/gc-probe.js).
- * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean }} options
+ * With `probe`, memory can be read after a forced GC (lib/gc-probe.js). `nodeOptions`
+ * replaces the image's Node.js options, `env` adds variables, `cli` is the program to run
+ * (bench/heap-flags.js compares candidates with them).
+ * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean, nodeOptions?: string[], env?: Record<string, string>, cli?: string }} options
  */
-export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false }) {
+export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeOptions = imageNodeOptions(), env = undefined, cli = CLI }) {
   const logFile = path.join(dir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [
@@ -91,8 +93,8 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
     '--config-dir', TEMPLATES_DIR, '--tls-cert-file', tls.cert, '--tls-key-file', tls.key,
     ...(kubeconfig ? ['--kubeconfig', kubeconfig] : ['--standalone', '--namespace-labels', 'sidecar-injection=enabled']),
   ];
-  const nodeFlags = [...imageNodeOptions(), ...(probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [])];
-  const child = spawnNode(CLI, args, { cpu, nodeFlags, stdio: ['ignore', fd, fd] });
+  const nodeFlags = [...nodeOptions, ...(probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [])];
+  const child = spawnNode(cli, args, { cpu, nodeFlags, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const log = new LogTail(logFile);
   const exited = exitOf(child);
