@@ -5,7 +5,8 @@
 // client at 500 and 1000 req/s (p99), candidates interleaved round by round so the machine's
 // load hits all alike. Prints one JSON line per run and a summary with each candidate's
 // ratios to the first, per round. Not part of `npm run bench`; `npm run build` first.
-// Usage: node bench/heap-flags.js [--rounds N] [--quick] [--kube] [--only name,name]
+// Usage: node bench/heap-flags.js [--rounds N] [--batch N] [--quick] [--kube] [--no-pin] [--only name,name]
+//        [--before-cli path/to/other/build/bin/sidecar-injector.js]
 //        [--candidate 'name=--flag --flag' ...] [--cli path/to/bin/sidecar-injector.js]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,13 +23,13 @@ import { longRun } from './sections/memory.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '2' }, quick: { type: 'boolean' }, kube: { type: 'boolean' },
+    rounds: { type: 'string', default: '2' }, batch: { type: 'string', default: '100000' }, 'before-cli': { type: 'string' }, quick: { type: 'boolean' }, kube: { type: 'boolean' },
     only: { type: 'string' }, candidate: { type: 'string', multiple: true }, cli: { type: 'string' },
-    'api-port': { type: 'string', default: '6843' }, 'etcd-port': { type: 'string', default: '2779' },
+    'no-pin': { type: 'boolean' }, 'api-port': { type: 'string', default: '6843' }, 'etcd-port': { type: 'string', default: '2779' },
   },
 });
 const old = ['--max-old-space-size=112'];
-/** name -> { node options, extra environment } */
+/** @type {Record<string, { flags: string[], env?: Record<string, string>, cli?: string }>} name -> node options, extra environment, program */
 const CANDIDATES = {
   image: { flags: imageNodeOptions() },
   'old-112': { flags: old },
@@ -39,6 +40,8 @@ const CANDIDATES = {
   'single-threaded-gc': { flags: [...old, '--single-threaded-gc'] },
   'v8-pool-2+uv-2': { flags: [...old, '--v8-pool-size=2'], env: { UV_THREADPOOL_SIZE: '2' } },
 };
+// Another build of the program (e.g. the commit before a change), with the old image options.
+if (values['before-cli']) CANDIDATES.before = { flags: old, cli: values['before-cli'] };
 for (const spec of values.candidate ?? []) {
   const [name, ...rest] = spec.split('=');
   const text = rest.join('=');
@@ -47,7 +50,8 @@ for (const spec of values.candidate ?? []) {
 }
 const names = values.only ? values.only.split(',') : Object.keys(CANDIDATES);
 const log = (msg) => process.stderr.write(`[heap-flags] ${msg}\n`);
-const plan = cpuPlan();
+// --no-pin: servers and clients float (other benchmarks on a shared machine pin to the same cores).
+const plan = values['no-pin'] ? { serverCpu: undefined, clientCpu: undefined } : cpuPlan();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'heap-flags-'));
 const reviewPath = path.join(DEFAULT_FIXTURES_DIR, '03-v1-checkout-57c78896fb.json');
 const load = (server, amount, seconds) => runJsonChild(benchFile('children/saturate.js'), {
@@ -70,13 +74,13 @@ try {
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const name of names) {
       const c = CANDIDATES[name];
-      const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, probe: true, kubeconfig, name: `${name}-${round}`, nodeOptions: c.flags, env: c.env, cli: values.cli });
+      const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, probe: true, kubeconfig, name: `${name}-${round}`, nodeOptions: c.flags, env: c.env, cli: c.cli ?? values.cli });
       try {
         if (kubeconfig) await injector.logLine('namespace cache synced');
-        const samples = await longRun({ injector, load, warmup: values.quick ? undefined : 5_000, batch: values.quick ? undefined : 100_000, log, label: `${name} round ${round}` });
+        const samples = await longRun({ injector, load, warmup: values.quick ? undefined : 5_000, batch: values.quick ? undefined : Number(values.batch), log, label: `${name} round ${round}` });
         const p99 = {};
         for (const rate of [500, 1000]) {
-          const r = await runJsonChild(benchFile('children/paced.js'), { url: injector.url, caFile: tls.files.ca, bodyFile: reviewPath, rate, durationS: values.quick ? 3 : 8, warmupS: 1, connections: 16 }, { cpu: plan.clientCpu });
+          const r = await runJsonChild(benchFile('children/paced.js'), { url: injector.url, caFile: tls.files.ca, bodyFile: reviewPath, rate, durationS: values.quick ? 3 : 6, warmupS: 1, connections: 16 }, { cpu: plan.clientCpu });
           p99[rate] = r.latencyMs.p99;
         }
         const run = {

@@ -13,10 +13,11 @@ const { what } = JSON.parse(process.argv[2]);
 const SERVE_KUBE = ['cluster/kube-client.js', 'cluster/kube-http.js', 'cluster/namespace-cache.js', 'config/configmap-source.js', 'cluster/events.js', 'cluster/cluster-version.js', 'cli/serve-events.js'];
 const IMPORTS = {
   bare: [],
-  // Everything `serve --standalone` loads (the CLI imports subcommands lazily).
-  'serve-modules': [programFile('cli/serve.js')],
+  // Everything `serve --standalone` loads: the CLI's entry (every command's static
+  // imports) and serve (imported lazily).
+  'serve-modules': [programFile('cli/main.js'), programFile('cli/serve.js')],
   // ... and what it loads with Kubernetes access, the way serve loads it.
-  'serve-kube-modules': [programFile('cli/serve.js'), 'slim:', ...SERVE_KUBE.map((m) => programFile(m))],
+  'serve-kube-modules': [programFile('cli/main.js'), programFile('cli/serve.js'), 'slim:', ...SERVE_KUBE.map((m) => programFile(m))],
   // The whole library, as its index loads it (every generated API class and model).
   'client-node': ['@kubernetes/client-node'],
   // Only KubeConfig and Watch, without the generated API (cluster/client-node-slim.ts).

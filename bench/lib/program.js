@@ -11,6 +11,7 @@ import { dist } from './paths.js';
  *   'admission/response.js': typeof import('../../src/admission/response.js'),
  *   'admission/review.js': typeof import('../../src/admission/review.js'),
  *   'certs/generate.js': typeof import('../../src/certs/generate.js'),
+ *   'cli/main.js': typeof import('../../src/cli/main.js'),
  *   'cli/serve-events.js': typeof import('../../src/cli/serve-events.js'),
  *   'cli/serve.js': typeof import('../../src/cli/serve.js'),
  *   'cluster/client-node-slim.js': typeof import('../../src/cluster/client-node-slim.js'),
