@@ -112,9 +112,12 @@ try {
     review: typical, tls, plan, quick: options.quick, dir, log, unprofiled: results.https?.reviews.find((r) => r.id === 'typical')?.saturation,
   }));
   await section('memory', async () => {
-    const r = await runMemory({ review: typical, tls, plan, quick: options.quick, dir, log });
+    // With Kubernetes access too (full runs, or quick ones that include the apiserver section;
+    // same ports as that section, which runs after this one).
+    const kube = !options.quick || options.sections.includes('apiserver') ? { kubeDir: options.kubeDir, apiPort: options.apiPort, etcdPort: options.etcdPort } : undefined;
+    const r = await runMemory({ review: typical, tls, plan, quick: options.quick, dir, log, kube });
     results.footprint = [];
-    for (const what of ['bare', 'fastify-stack', 'client-node', 'serve-modules']) {
+    for (const what of ['bare', 'fastify-stack', 'client-node', 'client-node-slim', 'serve-modules', 'serve-kube-modules']) {
       results.footprint.push(await runJsonChild(benchFile('children/footprint.js'), { what }, { nodeFlags: ['--expose-gc'] }));
     }
     return r;

@@ -42,6 +42,8 @@ export function summaryTable(results) {
   if (memory) {
     const last = memory.samples.at(-1);
     rows.push([`RSS after ${count(last.requests)} requests (typical)`, bytes(last.rss), bytes(memory.baselineRss), ratio(last.rss / memory.baselineRss)]);
+    const kubeLast = memory.kube?.samples?.at(-1);
+    if (kubeLast) rows.push([`RSS after ${count(kubeLast.requests)} requests, with Kubernetes access`, bytes(kubeLast.rss), bytes(memory.baselineRss), ratio(kubeLast.rss / memory.baselineRss)]);
   }
   return table(['measure', 'injector', 'baseline', 'injector / baseline'], rows);
 }
@@ -141,7 +143,16 @@ function httpsSection(r, plan) {
 }
 
 function memorySection(m, footprint) {
-  const rows = m.samples.map((x) => [x.point, count(x.requests), bytes(x.rss), bytes(x.after.heapUsed), bytes(x.after.heapTotal), bytes(x.after.external), x.rps ? rate(x.rps) : '—', x.errors !== undefined ? String(x.errors) : '—']);
+  const sampleRows = (samples) => samples.map((x) => [x.point, count(x.requests), bytes(x.rss), bytes(x.after.heapUsed), bytes(x.after.heapTotal), bytes(x.after.external), x.rps ? rate(x.rps) : '—', x.errors !== undefined ? String(x.errors) : '—']);
+  const columns = ['after', 'requests', 'RSS', 'heap used (after GC)', 'heap total', 'external', 'req/s of the batch', 'errors'];
+  const rows = sampleRows(m.samples);
+  const growth = (x) => {
+    const d = x.samples.length >= 4 ? x.samples[3].rss - x.samples[2].rss : 0;
+    return `RSS from batch 1 to batch 2: ${d >= 0 ? '+' : '−'}${bytes(Math.abs(d))}`;
+  };
+  const kube = !m.kube ? '' : m.kube.samples
+    ? [`As deployed: \`serve --kubeconfig\` against a real apiserver (test/e2e/cluster/kube-up; the review's namespace exists, labelled for injection), so the namespace informer, Events and the cluster-version reader run, with the same load. ${growth(m.kube)}.`, '', table(columns, sampleRows(m.kube.samples))].join('\n')
+    : `With Kubernetes access: not measured (${m.kube.skipped}).`;
   const fp = footprint ? table(['modules loaded (fresh process, after full GC)', 'RSS', 'heap used'],
     footprint.map((f) => [f.what, bytes(f.rss), bytes(f.heapUsed)])) : '';
   return [
@@ -149,7 +160,11 @@ function memorySection(m, footprint) {
     '',
     `A fresh \`serve\` process (same flags as section 2, plus \`--expose-gc --import bench/lib/gc-probe.js\`, which on SIGUSR2 forces a full GC and prints \`process.memoryUsage()\`; the server code is untouched) receives the typical review with a new uid and pod name on every request (anything kept per request or per pod would grow), from autocannon at saturation: ${count(m.warmup)} warm-up requests, then two batches of ${count(m.batch)}. RSS is read from /proc before the forced GC; heap figures are after it. The baseline server's RSS after the same warm-up: ${bytes(m.baselineRss)}.`,
     '',
-    table(['after', 'requests', 'RSS', 'heap used (after GC)', 'heap total', 'external', 'req/s of the batch', 'errors'], rows),
+    `Standalone (\`serve --standalone\`). ${growth(m)}.`,
+    '',
+    table(columns, rows),
+    '',
+    kube,
     '',
     fp ? 'What loading the code costs before any request (each line a fresh process, `bench/children/footprint.js`):\n\n' + fp : '',
   ].join('\n');

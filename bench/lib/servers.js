@@ -80,12 +80,13 @@ async function stopChild(child, timeoutMs = 30_000) {
  * Starts `sidecar-injector serve` on free ports with the given certificate, with the
  * Node.js options of the image (lib/image-options.js). Standalone
  * (every namespace labelled sidecar-injection=enabled) unless a kubeconfig is given.
- * With `probe`, memory can be read after a forced GC (lib/gc-probe.js).
- * With `nodeFlags`, these are added to the image's (e.g. `--cpu-prof`); `cli` runs another
- * build of the program (A/B comparisons by hand).
- * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean, nodeFlags?: string[], cli?: string }} options
+ * With `probe`, memory can be read after a forced GC (lib/gc-probe.js). `nodeOptions`
+ * replaces the image's Node.js options, `nodeFlags` are added to them (e.g. `--cpu-prof`),
+ * `env` adds variables, `cli` runs another build of the program (bench/heap-flags.js and
+ * bench/ab.js compare candidates with them).
+ * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean, nodeOptions?: string[], nodeFlags?: string[], env?: Record<string, string>, cli?: string }} options
  */
-export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeFlags: extraFlags = [], cli = CLI }) {
+export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeOptions = imageNodeOptions(), nodeFlags: extraFlags = [], env = undefined, cli = CLI }) {
   const logFile = path.join(dir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [
@@ -93,8 +94,8 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
     '--config-dir', TEMPLATES_DIR, '--tls-cert-file', tls.cert, '--tls-key-file', tls.key,
     ...(kubeconfig ? ['--kubeconfig', kubeconfig] : ['--standalone', '--namespace-labels', 'sidecar-injection=enabled']),
   ];
-  const nodeFlags = [...imageNodeOptions(), ...extraFlags, ...(probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [])];
-  const child = spawnNode(cli, args, { cpu, nodeFlags, stdio: ['ignore', fd, fd] });
+  const nodeFlags = [...nodeOptions, ...extraFlags, ...(probe ? ['--expose-gc', '--import', pathToFileURL(benchFile('lib/gc-probe.js')).href] : [])];
+  const child = spawnNode(cli, args, { cpu, nodeFlags, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const log = new LogTail(logFile);
   const exited = exitOf(child);

@@ -1,10 +1,12 @@
 // What `check` and `audit` share: Kubernetes access (--kubeconfig, else the usual
 // discovery), the configuration in force (the ConfigMap `serve` reads by default), the
 // MutatingWebhookConfigurations, the apiserver version, and namespaces read once each.
-import { loadKubeAccess, type KubeEnv } from '../cluster/kube.js';
-import { liveCluster, type LiveCluster } from '../cluster/live.js';
+// The Kubernetes modules are imported in openLiveContext, not here: main.ts imports check
+// and audit for every command, serve included, and @kubernetes/client-node's index alone
+// adds ~25 MiB of heap (cluster/client-node-slim.ts).
+import type { KubeEnv } from '../cluster/kube.js';
+import type { LiveCluster } from '../cluster/live.js';
 import { errorMessage } from '../cluster/log.js';
-import { namespaceView } from '../cluster/namespace-cache.js';
 import type { WebhookConfigurationLike } from '../cluster/webhook-match.js';
 import { ConfigError, compileSnapshot } from '../config/compile.js';
 import type { NamespaceView, Snapshot } from '../injection/types.js';
@@ -76,7 +78,9 @@ export async function openLiveContext(values: LiveValues, env: KubeEnv, cluster?
   const ref = configMapRef(values);
   const ownConfiguration = values['webhook-configuration'] || 'sidecar-injector';
   let defaultNamespace = 'default';
+  const { namespaceView } = await import('../cluster/namespace-cache.js');
   if (!cluster) {
+    const [{ loadKubeAccess }, { liveCluster }] = await Promise.all([import('../cluster/kube.js'), import('../cluster/live.js')]);
     let connection;
     try {
       connection = loadKubeAccess({ kubeconfig: values.kubeconfig, env });

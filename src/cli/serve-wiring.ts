@@ -31,9 +31,11 @@ export interface Sources {
 
 async function connect(settings: ServeSettings, logger: Logger): Promise<KubeConnection | undefined> {
   if (settings.kube.mode === 'none') return undefined;
-  // The Kubernetes modules are loaded only with Kubernetes access: @kubernetes/client-node
-  // alone adds ~80 MB of RSS to a standalone run.
-  const { loadKubeAccess } = await import('../cluster/kube.js');
+  // The Kubernetes modules are loaded only with Kubernetes access, and only the parts of
+  // @kubernetes/client-node that serve calls (cluster/client-node-slim.ts).
+  const { importWithSlimClient } = await import('../cluster/client-node-slim.js');
+  const { module: { loadKubeAccess }, slim } = await importWithSlimClient(() => import('../cluster/kube.js'));
+  if (!slim) logger.warn('@kubernetes/client-node loaded whole: its file layout is not the one cluster/client-node-slim.ts expects');
   const connection = loadKubeAccess(kubeAccessOptions(settings.kube));
   if (!connection) {
     throw new Error('running in a pod but no service-account token is mounted; mount one (automountServiceAccountToken) or run with --standalone');

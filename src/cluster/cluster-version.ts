@@ -3,7 +3,8 @@
 // kubelet's. Read at start and refreshed periodically; a failed refresh keeps the last good
 // reading (a version never goes backwards in a way that matters within minutes). A 403 on
 // nodes (RBAC without `list nodes`) is not an error: the apiserver's version decides then.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Node, VersionInfo } from '@kubernetes/client-node';
+import type { KubeList } from './kube-client.js';
 import type { Logger } from 'pino';
 import { majorMinor, UNKNOWN_CLUSTER, type ClusterInfo } from '../injection/native-sidecar.js';
 
@@ -27,30 +28,31 @@ function statusOf(err: unknown): unknown {
   return (err as { code?: unknown }).code;
 }
 
-/** The clients, loaded on first use: the pure parts of this module need no Kubernetes library. */
-async function clientsOf(kc: KubeConfig) {
-  const [{ CoreV1Api, VersionApi }, { callWithDeadline }] = await Promise.all([import('@kubernetes/client-node'), import('./kube-client.js')]);
-  return { version: kc.makeApiClient(VersionApi), core: kc.makeApiClient(CoreV1Api), callWithDeadline };
+/** The HTTP helpers, loaded on first use: the pure parts of this module need no Kubernetes library. */
+async function clientsOf() {
+  const [{ kubeJson }, { callWithDeadline }] = await Promise.all([import('./kube-http.js'), import('./kube-client.js')]);
+  return { kubeJson, callWithDeadline };
 }
 
 export function kubeVersionReader(kc: KubeConfig, timeoutMs = VERSION_TIMEOUT_MS): VersionReader {
   let clients: ReturnType<typeof clientsOf> | undefined;
   return {
     async apiserverVersion(signal) {
-      const { version, callWithDeadline } = await (clients ??= clientsOf(kc));
-      const info = await callWithDeadline('reading /version', timeoutMs, signal, (options) => version.getCode(options));
+      const { kubeJson, callWithDeadline } = await (clients ??= clientsOf());
+      const info = await callWithDeadline('reading /version', timeoutMs, signal, (signal) =>
+        kubeJson<VersionInfo>(kc, { method: 'GET', path: '/version', signal }));
       return info.gitVersion || `v${info.major}.${info.minor.replace(/\D+$/, '')}`;
     },
     async kubeletVersions(signal) {
-      const { core, callWithDeadline } = await (clients ??= clientsOf(kc));
+      const { kubeJson, callWithDeadline } = await (clients ??= clientsOf());
       const out: string[] = [];
       let token: string | undefined;
       try {
         for (let page = 0; page < MAX_NODE_PAGES; page++) {
-          const list = await callWithDeadline('listing nodes', timeoutMs, signal, (options) =>
-            core.listNode({ limit: NODE_PAGE, _continue: token }, options));
+          const list = await callWithDeadline('listing nodes', timeoutMs, signal, (signal) =>
+            kubeJson<KubeList<V1Node>>(kc, { method: 'GET', path: '/api/v1/nodes', query: { limit: NODE_PAGE, continue: token }, signal }));
           for (const node of list.items) out.push(node.status?.nodeInfo?.kubeletVersion ?? '');
-          token = list.metadata?._continue || undefined;
+          token = list.metadata?.continue || undefined;
           if (token === undefined) return out;
         }
         return []; // too many to read: the apiserver's version decides

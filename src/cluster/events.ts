@@ -6,7 +6,8 @@
 // with the new count, so a 1,000-replica rollout makes one Event per owner and reason.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeJson } from './kube-http.js';
 import { errorMessage, silentLog, type Log } from './log.js';
 import { controllerOf } from './owners.js';
 import { isPlainObject } from '../injection/plain-object.js';
@@ -50,6 +51,9 @@ export interface AdmissionOutcome {
 
 /** Skips that say nothing about the pod: not a pod create, or a reinvocation of an injected pod. */
 const SILENT_REASONS = new Set(['not-a-pod-create', 'already-injected']);
+
+/** Deadline of one Event write (a stalled apiserver must not hold the flush). */
+export const EVENT_CALL_TIMEOUT_MS = 10_000;
 
 /** RFC 3339 in whole seconds, as Kubernetes writes Event timestamps. */
 function rfc3339(d: Date): string {
@@ -204,14 +208,17 @@ export class EventRecorder {
 }
 
 /** Events written through the apiserver with `kc`'s credentials (create and patch on events). */
-export function apiEventSink(kc: KubeConfig): EventSink {
-  const api = KubernetesObjectApi.makeApiClient(kc);
+export function apiEventSink(kc: KubeConfig, timeoutMs = EVENT_CALL_TIMEOUT_MS): EventSink {
+  const events = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
   return {
     create: async (event) => {
-      await api.create(event as unknown as KubernetesObject);
+      const namespace = String((event.metadata as { namespace?: unknown } | undefined)?.namespace ?? '');
+      await kubeJson(kc, { method: 'POST', path: events(namespace), body: event, signal: AbortSignal.timeout(timeoutMs) });
     },
     patch: async (namespace, name, body) => {
-      await api.patch({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace }, ...body } as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+      await kubeJson(kc, {
+        method: 'PATCH', path: `${events(namespace)}/${encodeURIComponent(name)}`, body, contentType: 'application/merge-patch+json', signal: AbortSignal.timeout(timeoutMs),
+      });
     },
   };
 }

@@ -1,41 +1,21 @@
-// The real ResourceClients, over @kubernetes/client-node 1.x: paged lists through
-// CoreV1Api (each request with a deadline) and watches through its Watch helper.
-import {
-  CoreV1Api,
-  Observable,
-  Watch,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type ObservableMiddleware,
-  type V1ConfigMap,
-  type V1Namespace,
-} from '@kubernetes/client-node';
+// The real ResourceClients: paged lists through kube-http.ts (each request with a
+// deadline) and watches through @kubernetes/client-node's Watch helper. Only its Watch
+// and KubeConfig are loaded (client-node-slim.ts says how and why).
+import type { KubeConfig, V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import { kubeJson } from './kube-http.js';
 import type { ListPage, ResourceClient, WatchHandle } from './reflector.js';
 
 /** Deadline for one list page (default) and for a direct read. */
 export const LIST_TIMEOUT_MS = 30_000;
 
-/** Per-request options that abort the request on `signal` or after `timeoutMs`. */
-function withDeadline(timeoutMs: number, signal?: AbortSignal): { options: ConfigurationOptions<ObservableMiddleware>; timedOut: () => boolean } {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  const middleware: ObservableMiddleware = {
-    pre: (ctx) => {
-      ctx.setSignal(combined);
-      return new Observable(Promise.resolve(ctx));
-    },
-    post: (rsp) => new Observable(Promise.resolve(rsp)),
-  };
-  return { options: { middleware: [middleware], middlewareMergeStrategy: 'append' }, timedOut: () => timeout.aborted };
-}
-
 /** Runs one API call with a deadline; a timeout becomes an error that says so. */
-export async function callWithDeadline<R>(what: string, timeoutMs: number, signal: AbortSignal | undefined, call: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<R>): Promise<R> {
-  const { options, timedOut } = withDeadline(timeoutMs, signal);
+export async function callWithDeadline<R>(what: string, timeoutMs: number, signal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<R>): Promise<R> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    return await call(options);
+    return await call(signal ? AbortSignal.any([signal, timeout]) : timeout);
   } catch (err) {
-    if (timedOut()) throw new Error(`${what} timed out after ${timeoutMs} ms`);
+    if (timeout.aborted) throw new Error(`${what} timed out after ${timeoutMs} ms`);
     throw err;
   }
 }
@@ -53,8 +33,14 @@ function openWatch(kc: KubeConfig, path: string, extraQuery: Record<string, stri
   };
 }
 
-function page<T>(list: { items: T[]; metadata?: { resourceVersion?: string; _continue?: string } }): ListPage<T> {
-  return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '', continueToken: list.metadata?._continue || undefined };
+/** A list answer as the apiserver sends it. */
+export interface KubeList<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+function page<T>(list: KubeList<T>): ListPage<T> {
+  return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '', continueToken: list.metadata?.continue || undefined };
 }
 
 export interface NamespaceClient extends ResourceClient<V1Namespace> {
@@ -63,16 +49,16 @@ export interface NamespaceClient extends ResourceClient<V1Namespace> {
 }
 
 export function namespaceClient(kc: KubeConfig, listTimeoutMs = LIST_TIMEOUT_MS): NamespaceClient {
-  const api = kc.makeApiClient(CoreV1Api);
   return {
     describe: 'namespaces',
     list: ({ limit, continueToken, signal }) =>
-      callWithDeadline('listing namespaces', listTimeoutMs, signal, (options) =>
-        api.listNamespace({ limit, _continue: continueToken }, options)).then(page),
+      callWithDeadline('listing namespaces', listTimeoutMs, signal, (signal) =>
+        kubeJson<KubeList<V1Namespace>>(kc, { method: 'GET', path: '/api/v1/namespaces', query: { limit, continue: continueToken }, signal })).then(page),
     watch: openWatch(kc, '/api/v1/namespaces', {}),
     read: async (name, timeoutMs) => {
       try {
-        return await callWithDeadline(`reading namespace ${name}`, timeoutMs, undefined, (options) => api.readNamespace({ name }, options));
+        return await callWithDeadline(`reading namespace ${name}`, timeoutMs, undefined, (signal) =>
+          kubeJson<V1Namespace>(kc, { method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(name)}`, signal }));
       } catch (err) {
         if ((err as { code?: unknown }).code === 404) return undefined;
         throw err;
@@ -86,13 +72,13 @@ export function namespaceClient(kc: KubeConfig, listTimeoutMs = LIST_TIMEOUT_MS)
  * needs only get/list/watch on configmaps in that one namespace.
  */
 export function configMapClient(kc: KubeConfig, namespace: string, name: string, listTimeoutMs = LIST_TIMEOUT_MS): ResourceClient<V1ConfigMap> {
-  const api = kc.makeApiClient(CoreV1Api);
   const fieldSelector = `metadata.name=${name}`;
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
   return {
     describe: `configmap ${namespace}/${name}`,
     list: ({ limit, continueToken, signal }) =>
-      callWithDeadline(`listing configmap ${namespace}/${name}`, listTimeoutMs, signal, (options) =>
-        api.listNamespacedConfigMap({ namespace, fieldSelector, limit, _continue: continueToken }, options)).then(page),
-    watch: openWatch(kc, `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`, { fieldSelector }),
+      callWithDeadline(`listing configmap ${namespace}/${name}`, listTimeoutMs, signal, (signal) =>
+        kubeJson<KubeList<V1ConfigMap>>(kc, { method: 'GET', path, query: { fieldSelector, limit, continue: continueToken }, signal })).then(page),
+    watch: openWatch(kc, path, { fieldSelector }),
   };
 }

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+// dist/config.js, not the package index: client-node-slim.ts loads it without the generated API.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { errorMessage } from './log.js';
 
 /** The environment variables that decide Kubernetes access. */

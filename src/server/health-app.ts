@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { answerProtocolErrors, clientErrorHandler, errorHandling, frameworkErrors } from './errors.js';
 import { HEALTH_LIMITS } from './limit-defaults.js';
 import { cachedMetricsText } from './metrics-text.js';
+import { NO_SCHEMA_COMPILERS } from './no-schemas.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 
@@ -35,6 +36,7 @@ export function buildHealthApp(deps: HealthDeps): FastifyInstance {
       connectionsCheckingInterval: Math.max(50, Math.floor(limits.requestTimeoutMs / 4)),
       requireHostHeader: false, // answered in the JSON shape by errorHandling
     },
+    schemaController: NO_SCHEMA_COMPILERS,
     frameworkErrors,
     clientErrorHandler: clientErrorHandler({ maxHeaderBytes: limits.maxHeaderBytes, requestTimeoutMs: limits.requestTimeoutMs }),
   }) as unknown as FastifyInstance;

@@ -13,6 +13,7 @@ import { depthLimitedJsonParser } from './json-body.js';
 import { DEFAULT_LIMITS, MAX_JSON_DEPTH } from './limit-defaults.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
+import { NO_SCHEMA_COMPILERS } from './no-schemas.js';
 import { secureContextOptions, type KeyPair } from './tls.js';
 
 /** Above the apiserver's 90 s idle timeout, so the server never closes a connection the client is about to reuse. */
@@ -68,6 +69,7 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
     // Requests arriving on open keep-alive connections during close are served (with
     // `Connection: close`), not refused with 503: the apiserver would fail the pod.
     return503OnClosing: false,
+    schemaController: NO_SCHEMA_COMPILERS,
     frameworkErrors,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: requestTimeoutMs,
