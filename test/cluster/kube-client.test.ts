@@ -1,9 +1,9 @@
 // The real ResourceClients against a small scripted HTTP server on 127.0.0.1 standing in
 // for the apiserver: request shapes, paging, watch streams, 404 and deadlines.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigServedBy } from '../support/fake-apiserver.js';
 import { configMapClient, namespaceClient } from '../../src/cluster/kube-client.js';
 import { errorMessage } from '../../src/cluster/log.js';
 import { waitFor } from '../config/support/helpers.js';
@@ -17,19 +17,7 @@ async function fakeApiserver(t: Test, handler: Handler): Promise<{ kc: KubeConfi
     requests.push(url);
     handler(req, res, url);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // client-node refuses plain http unless TLS checks are off (there is no TLS to check).
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't0ken' }],
-    contexts: [{ name: 'c', cluster: 'fake', user: 'u' }],
-    currentContext: 'c',
-  });
+  const kc = await kubeConfigServedBy(t, server);
   return { kc, requests };
 }
 

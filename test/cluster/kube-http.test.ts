@@ -1,9 +1,9 @@
 // cluster/kube-http.ts against a scripted HTTP server: credentials and bodies as sent,
 // errors in client-node's ApiException shape, and the bounds on what is read.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigServedBy } from '../support/fake-apiserver.js';
 import { KubeApiError, kubeJson } from '../../src/cluster/kube-http.js';
 import { errorMessage } from '../../src/cluster/log.js';
 
@@ -19,18 +19,7 @@ async function fakeApiserver(t: Test, answer: (req: IncomingMessage, res: Server
       answer(req, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't0ken' }],
-    contexts: [{ name: 'c', cluster: 'fake', user: 'u' }],
-    currentContext: 'c',
-  });
+  const kc = await kubeConfigServedBy(t, server, true);
   return { kc, seen };
 }
 
