@@ -88,6 +88,20 @@ async function freePortPair() {
   throw new SetupError('found no two consecutive free ports for etcd');
 }
 
+/**
+ * The apiserver's, etcd's (and its peer port's) and the controller-manager's ports, all
+ * different: a port just closed can be handed out again by the next pick.
+ */
+async function controlPlanePorts() {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const api = await freePort();
+    const etcd = await freePortPair();
+    const cm = await freePort();
+    if (new Set([api, etcd, etcd + 1, cm]).size === 4) return { api, etcd, cm };
+  }
+  throw new SetupError('found no four distinct free ports for the control plane');
+}
+
 async function reachable(kubeconfig) {
   const result = await run('kubectl', ['--request-timeout=5s', 'get', '--raw', '/readyz'], { env: { ...process.env, KUBECONFIG: kubeconfig } })
     .catch((err) => ({ code: 1, stderr: err.message }));
@@ -105,11 +119,12 @@ async function openCluster() {
   if (!existsSync(KUBE_UP)) throw new SetupError(`kube-up not found (${KUBE_UP}): set KUBECONFIG to a reachable cluster, or KUBE_UP to the kube-up script`);
 
   const dir = await mkdtemp(join(tmpdir(), 'kube-e2e-'));
+  const ports = await controlPlanePorts();
   const env = {
     ...process.env,
-    KUBE_API_PORT: String(await freePort()),
-    KUBE_ETCD_PORT: String(await freePortPair()),
-    KUBE_CM_PORT: String(await freePort()),
+    KUBE_API_PORT: String(ports.api),
+    KUBE_ETCD_PORT: String(ports.etcd),
+    KUBE_CM_PORT: String(ports.cm),
   };
   const close = async ({ keepLogsIn } = {}) => {
     const pids = ['controller-manager', 'apiserver', 'etcd']

@@ -15,7 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
-import { Injector, freePort } from './injector.js';
+import { Injector, freePorts } from './injector.js';
 import { applyObjects, kubectl, kubectlJson } from './kubectl.js';
 import { localWebhookConfiguration, ofKind, renderKustomization, type KubeObject } from './manifests.js';
 import { injectionStatus } from './pods.js';
@@ -98,14 +98,15 @@ export async function installLocalInjector(t: Test, name: string, options: Insta
   await timed('apply namespace, RBAC, ConfigMap', () => applySupportObjects(rendered));
   const kubeconfig = await timed('service-account token', () => serviceAccountKubeconfig(dir));
   const certs = await timed('certificates', () => makeCerts(join(dir, 'certs')));
+  const [port, metricsPort] = await freePorts(2);
   const injector = new Injector({
     kubeconfig,
     configMap: `${INJECTOR_NAMESPACE}/${options.configMap ?? CONFIGMAP}`,
     namespace: INJECTOR_NAMESPACE,
     certFile: certs.certFile,
     keyFile: certs.keyFile,
-    port: await freePort(),
-    metricsPort: await freePort(),
+    port: port!,
+    metricsPort: metricsPort!,
     logFile: join(dir, 'injector.log'),
   });
   t.teardown(async () => {

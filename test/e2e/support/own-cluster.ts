@@ -57,11 +57,13 @@ export interface OwnCluster {
  * apiserver flags; kube-down when `t` ends, and any process that survives it killed.
  */
 export async function startOwnCluster(t: Test, kubeUp: string, dir: string, apiserverArgs: string[]): Promise<OwnCluster> {
-  const apiPort = await freePort();
+  // A port just closed can be handed out again by the next pick: the three must differ.
+  let [apiPort, etcdPort] = [await freePort(), await freePortPair()];
+  while (apiPort === etcdPort || apiPort === etcdPort + 1) apiPort = await freePort();
   const env = {
     ...process.env,
     KUBE_API_PORT: String(apiPort),
-    KUBE_ETCD_PORT: String(await freePortPair()),
+    KUBE_ETCD_PORT: String(etcdPort),
     KUBE_CONTROLLERS: '0',
     KUBE_APISERVER_ARGS: apiserverArgs.join(' '),
   };

@@ -4,7 +4,7 @@
 // file that the scenario keeps when it fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { fetchMetrics, freePort, readLog, sampleOf } from './injector.js';
+import { fetchMetrics, freePorts, readLog, sampleOf } from './injector.js';
 import { CLI, programCommand, REPO_ROOT } from './repo.js';
 import { waitFor } from './wait.js';
 
@@ -42,8 +42,7 @@ export class ServeProcess {
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    this.port = await freePort();
-    this.metricsPort = await freePort();
+    [this.port, this.metricsPort] = (await freePorts(2)) as [number, number];
     const log = openSync(this.options.logFile, 'a');
     const child = spawn(...programCommand([
       CLI, 'serve', '--address', '127.0.0.1', '--port', String(this.port), '--metrics-port', String(this.metricsPort),
