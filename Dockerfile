@@ -30,8 +30,9 @@ ENV NODE_ENV=production
 # Measured with bench/heap-flags.js, 3 interleaved rounds, 25,000 requests each, on a busy
 # 2-core machine: RSS 113 -> 87 MiB standalone; after 205,000 requests with Kubernetes
 # access 128 -> 106 MiB; saturation 0.87-1.44x of the default's (no loss beyond the
-# noise; p99 on that machine was queueing, not measurable: check section 2's on a quiet
-# one). semi-2 saved no more, semi-8 kept 9 MiB more, --optimize-for-size 5 MiB less but
+# noise; p99 there was queueing). On a quiet run (BENCHMARKS.md, every server with these
+# options) the p99 at 500 req/s was 1.93x and at 1000 req/s 1.78x the floor answering the
+# same patch. semi-2 saved no more, semi-8 kept 9 MiB more, --optimize-for-size 5 MiB less but
 # 0.54-1.10x the throughput, --single-threaded-gc nothing.
 # bench/ runs serve with whatever NODE_OPTIONS this file sets.
 ENV NODE_OPTIONS="--max-old-space-size=112 --max-semi-space-size=4"
