@@ -3,7 +3,8 @@
 // each distinct proxy.istio.io/config text, parsed once per mesh config.
 import { deepFreeze } from '../deep-freeze.js';
 import type { Pod } from '../types.js';
-import { at, isMapping, str, type Json } from './json.js';
+import { isPlainObject } from '../plain-object.js';
+import { at, str, type Json } from './json.js';
 import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 
 const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
@@ -29,10 +30,10 @@ export function canonicalQuantity(q: unknown): unknown {
 /** Drops null entries, as the chart's omitNil does. */
 function withoutNulls(v: unknown): Json {
   const out: Json = {};
-  if (!isMapping(v)) return out;
+  if (!isPlainObject(v)) return out;
   for (const [k, item] of Object.entries(v)) {
     if (item === null || item === undefined) continue;
-    out[k] = isMapping(item) ? withoutNulls(item) : canonicalQuantity(item);
+    out[k] = isPlainObject(item) ? withoutNulls(item) : canonicalQuantity(item);
   }
   return out;
 }
@@ -96,7 +97,7 @@ export function proxyConfigView(meshConfig: Readonly<Json>, annotation: string |
     view = deepFreeze({
       config,
       json: `${JSON.stringify(config)}\n`,
-      metadataEnv: Object.entries(isMapping(config.proxyMetadata) ? config.proxyMetadata : {})
+      metadataEnv: Object.entries(isPlainObject(config.proxyMetadata) ? config.proxyMetadata : {})
         .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([name, value]) => ({ name, value: str(value) })),
       ...(problem === undefined ? {} : { problem }),
     });

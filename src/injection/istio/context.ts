@@ -6,7 +6,8 @@
 // when the render cache misses). What depends only on the config version is computed once.
 import type { Pod, StringMap } from '../types.js';
 import { canonicalQuantity, configDefaults, proxyConfigView } from './config-defaults.js';
-import { at, isMapping, str, type Json } from './json.js';
+import { isPlainObject } from '../plain-object.js';
+import { at, str, type Json } from './json.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 import { CANONICAL_LABELS, canonicalLabels, ownerURI, workloadMeta, type WorkloadMeta } from './workload.js';
 
@@ -77,7 +78,7 @@ function portJSON(p: Json): string {
 function podPortsOf(containers: ReadonlyArray<{ ports: unknown }>): string {
   const lines: string[] = [];
   for (const c of containers) {
-    const ports = Array.isArray(c.ports) ? c.ports.filter(isMapping) : [];
+    const ports = Array.isArray(c.ports) ? c.ports.filter(isPlainObject) : [];
     for (const p of ports) lines.push(`\n    ${lines.length > 0 ? ',' : ''}${portJSON(p)}`);
   }
   return `[${lines.join('')}\n]`;
@@ -128,8 +129,8 @@ function namedEntries(text: string | undefined): Json[] {
   } catch {
     return [];
   }
-  if (!isMapping(parsed)) return [];
-  return Object.keys(parsed).sort().filter((k) => isMapping(parsed[k])).map((name) => ({ ...(parsed as Json)[name] as Json, name }));
+  if (!isPlainObject(parsed)) return [];
+  return Object.keys(parsed).sort().filter((k) => isPlainObject(parsed[k])).map((name) => ({ ...(parsed as Json)[name] as Json, name }));
 }
 
 /** The pod's own declaration of `name` as templates record it, null when absent or already injected. */
@@ -185,8 +186,8 @@ export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecar
   const labels: StringMap = meta.labels ?? {};
   const read: StringMap = {};
   for (const key of READ_LABELS) if (labels[key] !== undefined) read[key] = labels[key];
-  const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : []).filter(isMapping) as Json[];
-  const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter(isMapping) as Json[];
+  const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : []).filter(isPlainObject) as Json[];
+  const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter(isPlainObject) as Json[];
   const named = (name: string): Json | undefined => containers.find((c) => c.name === name) ?? inits.find((c) => c.name === name);
   return {
     labels: read,

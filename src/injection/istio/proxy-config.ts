@@ -4,13 +4,12 @@
 // (scalars, lists) replaced.
 import { parse } from 'yaml';
 import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE } from '../proxy-config-parse.js';
+import { isPlainObject } from '../plain-object.js';
 import { yamlShapeProblem } from '../yaml-shape.js';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
 type Json = Record<string, unknown>;
-
-const isMapping = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // Fields whose type the injection templates rely on; others are passed through to the agent,
 // which validates them itself.
@@ -28,7 +27,7 @@ const INTERCEPTION_MODES = ['REDIRECT', 'TPROXY', 'NONE'];
 function mergeMessages(base: Json, over: Json): Json {
   const out: Json = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    out[k] = isMapping(v) && isMapping(out[k]) ? mergeMessages(out[k] as Json, v) : v;
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeMessages(out[k] as Json, v) : v;
   }
   return out;
 }
@@ -38,14 +37,14 @@ function problemOf(config: Json): string | undefined {
   for (const [field, type] of Object.entries(FIELD_TYPES)) {
     const v = config[field];
     if (v === undefined || v === null) continue;
-    const ok = type === 'mapping' ? isMapping(v) : typeof v === type;
+    const ok = type === 'mapping' ? isPlainObject(v) : typeof v === type;
     if (!ok) return `${field} must be a ${type}, got ${JSON.stringify(v)}`;
   }
   if (config.interceptionMode !== undefined && !INTERCEPTION_MODES.includes(config.interceptionMode as string)) {
     return `interceptionMode must be one of ${INTERCEPTION_MODES.join(', ')}, got ${JSON.stringify(config.interceptionMode)}`;
   }
   const metadata = config.proxyMetadata;
-  if (isMapping(metadata)) {
+  if (isPlainObject(metadata)) {
     const bad = Object.entries(metadata).find(([, v]) => typeof v !== 'string');
     if (bad) return `proxyMetadata.${bad[0]} must be a string`;
   }
@@ -59,7 +58,7 @@ export interface ProxyConfigResult {
 }
 
 export function effectiveProxyConfig(meshDefault: unknown, annotation: string | undefined): ProxyConfigResult {
-  const base = isMapping(meshDefault) ? meshDefault : {};
+  const base = isPlainObject(meshDefault) ? meshDefault : {};
   if (annotation === undefined || annotation.trim() === '') return { config: base };
   // The same bounds as every other read of this annotation, checked before the YAML library
   // sees a client's text (its cost grows much faster than the text).
@@ -75,7 +74,7 @@ export function effectiveProxyConfig(meshDefault: unknown, annotation: string | 
     return { config: base, problem: `${PROXY_CONFIG_ANNOTATION}: not YAML or JSON: ${(err as Error).message.split('\n')[0]}` };
   }
   if (parsed === null || parsed === undefined) return { config: base };
-  if (!isMapping(parsed)) return { config: base, problem: `${PROXY_CONFIG_ANNOTATION}: expected a ProxyConfig mapping` };
+  if (!isPlainObject(parsed)) return { config: base, problem: `${PROXY_CONFIG_ANNOTATION}: expected a ProxyConfig mapping` };
   const problem = problemOf(parsed);
   if (problem) return { config: base, problem: `${PROXY_CONFIG_ANNOTATION}: ${problem}` };
   return { config: mergeMessages(base, parsed) };
