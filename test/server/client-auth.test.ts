@@ -7,12 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { watchClientCa } from '../../src/server/cert-watcher.js';
-import { createMetrics } from '../../src/server/metrics.js';
-import { Readiness } from '../../src/server/readiness.js';
 import { generateSelfSigned } from '../../src/server/self-signed.js';
-import { startWebhookServer } from '../../src/server/start.js';
 import { checkClientCa, ClientCaError } from '../../src/server/tls.js';
-import { captureLogs, enabledNamespaces, FAKE_SNAPSHOT, fixture, LABEL_PATCH, outcome, waitFor } from './support/harness.js';
+import { startInjectingServer } from './support/webhook-server.js';
+import { fixture, waitFor } from './support/harness.js';
 import { getJson, ServeChild } from './support/child.js';
 import { makeClientCa, makeClientCertificate, type ClientCertificate } from './support/client-certs.js';
 import { SecretMount } from './support/secret-mount.js';
@@ -45,15 +43,7 @@ t.test('checkClientCa: at least one certificate, every one parses', async (t) =>
 });
 
 t.test('the webhook port with a client CA', async (t) => {
-  const parts = {
-    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }), readiness: new Readiness([]),
-    admit: { snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({ inject: true, reason: 'namespace-enabled' as const, patch: LABEL_PATCH }) },
-  };
-  const running = await startWebhookServer(parts, {
-    address: '127.0.0.1', port: 0, metricsPort: 0, maxBodyBytes: 8 << 20, shutdownDelayMs: 0, shutdownTimeoutMs: 5000,
-  }, serving.pair, caA.certPem);
-  t.teardown(() => running.app.close());
-  const port = running.address.port;
+  const { running, port } = await startInjectingServer(t, serving.pair, { clientCa: caA.certPem });
 
   t.same(await call(port, fromA), { status: 200 }, 'a caller with a certificate from the CA is served');
   const none = await call(port);
@@ -69,14 +59,7 @@ t.test('the webhook port with a client CA', async (t) => {
 });
 
 t.test('a server without client CA cannot take one later', async (t) => {
-  const parts = {
-    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }), readiness: new Readiness([]),
-    admit: { snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({}) },
-  };
-  const running = await startWebhookServer(parts, {
-    address: '127.0.0.1', port: 0, metricsPort: 0, maxBodyBytes: 8 << 20, shutdownDelayMs: 0, shutdownTimeoutMs: 5000,
-  }, serving.pair);
-  t.teardown(() => running.app.close());
+  const { running } = await startInjectingServer(t, serving.pair);
   t.throws(() => running.setClientCa(caA.certPem), /client authentication is off/);
   t.same(await call(running.address.port), { status: 200 }, 'and serves callers without certificates');
 });

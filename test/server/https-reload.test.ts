@@ -5,12 +5,10 @@
 import t from 'tap';
 import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { createMetrics } from '../../src/server/metrics.js';
-import { Readiness } from '../../src/server/readiness.js';
 import { generateSelfSigned } from '../../src/server/self-signed.js';
-import { startWebhookServer } from '../../src/server/start.js';
 import { watchCertificates } from '../../src/server/cert-watcher.js';
-import { captureLogs, enabledNamespaces, FAKE_SNAPSHOT, fixture, LABEL_PATCH, outcome, waitFor } from './support/harness.js';
+import { startInjectingServer } from './support/webhook-server.js';
+import { captureLogs, fixture, waitFor } from './support/harness.js';
 import { SecretMount } from './support/secret-mount.js';
 import { Load, now } from './support/load.js';
 
@@ -34,14 +32,7 @@ t.test('certificate rotation under load', async (t) => {
   const mount = new SecretMount(a.pair);
   t.teardown(() => mount.remove());
   const logs = captureLogs();
-  const parts = {
-    logger: logs.logger, metrics: createMetrics({ processMetrics: false }), readiness: new Readiness([]),
-    admit: { snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({ inject: true, reason: 'namespace-enabled' as const, patch: LABEL_PATCH }) },
-  };
-  const running = await startWebhookServer(parts, {
-    address: '127.0.0.1', port: 0, metricsPort: 0, maxBodyBytes: 8 << 20, shutdownDelayMs: 0, shutdownTimeoutMs: 5000,
-  }, a.pair);
-  t.teardown(() => running.app.close());
+  const { running } = await startInjectingServer(t, a.pair, { logger: logs.logger });
   const rejected: string[] = [];
   const watcher = watchCertificates({
     files: { certFile: mount.certFile, keyFile: mount.keyFile }, initial: a.pair, pollIntervalMs: 1000, debounceMs: 50,

@@ -7,24 +7,15 @@ import t, { type Test } from 'tap';
 import https from 'node:https';
 import { connect } from 'node:tls';
 import type { Server as TlsServer } from 'node:tls';
-import { createMetrics } from '../../src/server/metrics.js';
-import { Readiness } from '../../src/server/readiness.js';
 import { generateSelfSigned } from '../../src/server/self-signed.js';
-import { startWebhookServer } from '../../src/server/start.js';
 import { KEEP_ALIVE_TIMEOUT_MS } from '../../src/server/webhook-app.js';
-import { captureLogs, enabledNamespaces, FAKE_SNAPSHOT, fixture, LABEL_PATCH, outcome } from './support/harness.js';
+import { startInjectingServer } from './support/webhook-server.js';
+import { fixture } from './support/harness.js';
 
 const certs = await generateSelfSigned('sidecar-injector', 'mesh');
 
 async function startServer(t: Test) {
-  const parts = {
-    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }), readiness: new Readiness([]),
-    admit: { snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({ inject: true, reason: 'namespace-enabled' as const, patch: LABEL_PATCH }) },
-  };
-  const running = await startWebhookServer(parts, {
-    address: '127.0.0.1', port: 0, metricsPort: 0, maxBodyBytes: 8 << 20, shutdownDelayMs: 0, shutdownTimeoutMs: 5000,
-  }, certs.pair);
-  t.teardown(() => running.app.close());
+  const { running } = await startInjectingServer(t, certs.pair);
   let handshakes = 0;
   (running.app.server as unknown as TlsServer).on('secureConnection', () => { handshakes++; });
   return { port: running.address.port, handshakes: () => handshakes, server: running.app.server };

@@ -10,28 +10,20 @@ import { connect, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { NamespaceSource } from '../../src/admission/admit.js';
 import { limitConnectionsPerClient } from '../../src/server/connection-limit.js';
-import { createMetrics, type Metrics } from '../../src/server/metrics.js';
-import { Readiness } from '../../src/server/readiness.js';
+import { type Metrics } from '../../src/server/metrics.js';
 import { generateSelfSigned } from '../../src/server/self-signed.js';
-import { startWebhookServer, type ListenOptions } from '../../src/server/start.js';
+import { type ListenOptions } from '../../src/server/start.js';
 import { DEFAULT_LIMITS } from '../../src/server/webhook-app.js';
-import { captureLogs, enabledNamespaces, FAKE_SNAPSHOT, fixture, LABEL_PATCH, outcome, waitFor } from './support/harness.js';
+import { startInjectingServer } from './support/webhook-server.js';
+import { enabledNamespaces, fixture, waitFor } from './support/harness.js';
 
 const certs = await generateSelfSigned('sidecar-injector', 'mesh');
 const ca = certs.caCertPem;
 const review = fixture('01-');
 
 async function start(t: Test, limits: Partial<ListenOptions>, namespaces: NamespaceSource = enabledNamespaces()) {
-  const metrics = createMetrics({ processMetrics: false });
-  const parts = {
-    logger: captureLogs().logger, metrics, readiness: new Readiness([]),
-    admit: { snapshot: () => FAKE_SNAPSHOT, namespaces, evaluate: () => outcome({ inject: true, reason: 'namespace-enabled' as const, patch: LABEL_PATCH }) },
-  };
-  const running = await startWebhookServer(parts, {
-    address: '127.0.0.1', port: 0, metricsPort: 0, maxBodyBytes: 8 << 20, shutdownDelayMs: 0, shutdownTimeoutMs: 5000, ...limits,
-  }, certs.pair);
-  t.teardown(() => running.app.close());
-  return { metrics, port: running.address.port };
+  const { metrics, port } = await startInjectingServer(t, certs.pair, { limits, namespaces });
+  return { metrics, port };
 }
 
 async function sample(metrics: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> {
