@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { imageNodeOptions } from './lib/image-options.js';
+import { imageEnvironment, imageNodeOptions } from './lib/image-options.js';
 import { cpuPlan } from './lib/machine.js';
 import { apiClient, expectOk, kubeDown, kubeUp } from './lib/kube.js';
 import { benchFile, DEFAULT_FIXTURES_DIR, DEFAULT_KUBE_DIR } from './lib/paths.js';
@@ -31,7 +31,7 @@ const { values } = parseArgs({
 const old = ['--max-old-space-size=112'];
 /** @type {Record<string, { flags: string[], env?: Record<string, string>, cli?: string }>} name -> node options, extra environment, program */
 const CANDIDATES = {
-  image: { flags: imageNodeOptions() },
+  image: { flags: imageNodeOptions(), env: imageEnvironment() },
   'old-112': { flags: old },
   'semi-2': { flags: [...old, '--max-semi-space-size=2'] },
   'semi-4': { flags: [...old, '--max-semi-space-size=4'] },
@@ -74,7 +74,7 @@ try {
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const name of names) {
       const c = CANDIDATES[name];
-      const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, probe: true, kubeconfig, name: `${name}-${round}`, nodeOptions: c.flags, env: c.env, cli: c.cli ?? values.cli });
+      const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, probe: true, kubeconfig, name: `${name}-${round}`, nodeOptions: c.flags, env: c.env ?? {}, cli: c.cli ?? values.cli });
       try {
         if (kubeconfig) await injector.logLine('namespace cache synced');
         const samples = await longRun({ injector, load, warmup: values.quick ? undefined : 5_000, batch: values.quick ? undefined : Number(values.batch), log, label: `${name} round ${round}` });

@@ -5,7 +5,7 @@
 import { bytes, count, duration, ms, rate, ratio, table } from './format.js';
 import { causesOfMisses } from './causes.js';
 import { cpuProfileSection } from './report-cpu.js';
-import { imageNodeOptions } from './image-options.js';
+import { imageEnvironment, imageNodeOptions } from './image-options.js';
 
 const REVIEW_LABEL = { small: 'small (01, 3.7 KB)', typical: 'typical (03, 13 KB)', huge: 'huge (08, 390 KB)' };
 const label = (id) => REVIEW_LABEL[id] ?? id;
@@ -128,7 +128,7 @@ function httpsSection(r, plan) {
   return [
     '## 2. HTTPS keep-alive: the real `serve` process against a baseline, same run',
     '',
-    `- **injector**: \`${['node', ...imageNodeOptions()].join(' ')} bin/sidecar-injector.js serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file. ${imageNodeOptions().length > 0 ? 'The Node.js options are the image\'s (the Dockerfile\'s `ENV NODE_OPTIONS`), for the baselines too, here and in sections 3 and 4.' : 'No Node.js options: the image sets none (were the Dockerfile to set `NODE_OPTIONS`, every server here would run with them).'}`,
+    `- **injector**: \`${['node', ...imageNodeOptions()].join(' ')} bin/sidecar-injector.js serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file. ${imageNodeOptions().length > 0 ? `The Node.js options are the image's (the Dockerfile's \`ENV NODE_OPTIONS\`), and so is the environment (${Object.entries(imageEnvironment()).map(([k, v]) => `\`${k}=${v}\``).join(', ') || 'none'}), for the baselines too, here and in sections 3 and 4.` : 'No Node.js options: the image sets none (were the Dockerfile to set `NODE_OPTIONS`, every server here would run with them).'}`,
     '- **baseline**: `bench/children/baseline-server.js`, a minimal `node:https` server that reads the body, `JSON.parse`s it and answers `allowed: true` with the uid.',
     `- **baseline with patch** (saturation, and the fixed rates on the typical review): the same server, every answer carrying the injector's own patch for the typical review (${r.patchBytes ? bytes(r.patchBytes) : 'its size'} of JSONPatch, base64 in the answer): what answering that many bytes costs by itself.`,
     '- All use the same ECDSA P-256 certificate (made by `src/certs/generate.ts`), TLS ≥ 1.2, keep-alive; they run one at a time, alternating review by review.',

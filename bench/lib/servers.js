@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { imageNodeOptions } from './image-options.js';
+import { imageEnvironment, imageNodeOptions } from './image-options.js';
 import { residentBytes, spawnNode, waitFor } from './proc.js';
 import { benchFile, CLI, TEMPLATES_DIR } from './paths.js';
 
@@ -78,15 +78,15 @@ async function stopChild(child, timeoutMs = 30_000) {
 
 /**
  * Starts `sidecar-injector serve` on free ports with the given certificate, with the
- * Node.js options of the image (lib/image-options.js). Standalone
+ * Node.js options and environment of the image (lib/image-options.js). Standalone
  * (every namespace labelled sidecar-injection=enabled) unless a kubeconfig is given.
  * With `probe`, memory can be read after a forced GC (lib/gc-probe.js). `nodeOptions`
  * replaces the image's Node.js options, `nodeFlags` are added to them (e.g. `--cpu-prof`),
- * `env` adds variables, `cli` runs another build of the program (bench/heap-flags.js and
+ * `env` replaces the image's variables (added to this process's), `cli` runs another build of the program (bench/heap-flags.js and
  * bench/ab.js compare candidates with them).
  * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean, nodeOptions?: string[], nodeFlags?: string[], env?: Record<string, string>, cli?: string }} options
  */
-export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeOptions = imageNodeOptions(), nodeFlags: extraFlags = [], env = undefined, cli = CLI }) {
+export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeOptions = imageNodeOptions(), nodeFlags: extraFlags = [], env = imageEnvironment(), cli = CLI }) {
   const logFile = path.join(dir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [
@@ -138,8 +138,8 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
  * @param {{ tls: { cert: string, key: string }, cpu?: number, patch?: string, name?: string, nodeFlags?: string[] }} options
  */
 export async function startBaseline({ tls, cpu, patch, name = 'baseline', nodeFlags = [] }) {
-  // The same Node.js options as the injector, so the two differ only in the code they run.
-  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: [...imageNodeOptions(), ...nodeFlags] });
+  // The same Node.js options and environment as the injector, so the two differ only in the code they run.
+  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: [...imageNodeOptions(), ...nodeFlags], env: imageEnvironment() });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c) => { out += c; });
