@@ -33,10 +33,17 @@ export function majorMinor(text: string): string | undefined {
   return m ? `${Number(m[1])}.${Number(m[2])}` : undefined;
 }
 
+// The cluster's version changes rarely and is read for every pod: the last one parsed is kept.
+let lastVersion = '';
+let lastMinor = -1;
+
 /** Minor number of a "1.x" version; -1 for anything else (treated as older than every check). */
 function minorOf(version: string): number {
+  if (version === lastVersion) return lastMinor;
   const [major, minor] = version.split('.').map(Number);
-  return major === 1 ? minor : major > 1 ? Number.MAX_SAFE_INTEGER : -1;
+  lastMinor = major === 1 ? minor : major > 1 ? Number.MAX_SAFE_INTEGER : -1;
+  lastVersion = version;
+  return lastMinor;
 }
 
 /** The version that decides: the oldest kubelet's when known, else the apiserver's. */

@@ -132,13 +132,21 @@ function proberOf(probe: Record<string, unknown>, named: Map<string, number>, op
 
 /** The probe as the kubelet now runs it: an HTTP GET of `path` on the status port. */
 function redirected(probe: Record<string, unknown>, path: string, statusPort: number): Record<string, unknown> {
-  const { tcpSocket: _tcp, grpc: _grpc, ...rest } = probe;
   const httpGet: Record<string, unknown> = isPlainObject(probe.httpGet) ? { ...probe.httpGet } : {};
   httpGet.path = path;
   httpGet.port = statusPort;
   // Kubelet -> HTTP -> proxy -> HTTPS -> app: the status port speaks plain HTTP.
   if (httpGet.scheme === 'HTTPS') httpGet.scheme = 'HTTP';
-  return { ...rest, httpGet };
+  // The probe's other fields in their order, httpGet where it was (else last). A loop, not
+  // rest destructuring: that is a runtime call per probe, for every pod.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(probe)) {
+    if (key === 'tcpSocket' || key === 'grpc') continue;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: probe[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = key === 'httpGet' ? httpGet : probe[key];
+  }
+  out.httpGet = httpGet;
+  return out;
 }
 
 function rewriteContainer(container: Container, opts: ProbeRewriteOptions, appProbers: Record<string, AppProber>): RewrittenContainer | undefined {

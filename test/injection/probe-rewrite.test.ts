@@ -114,3 +114,25 @@ t.test('hostile shapes never throw', async (t) => {
     t.same(rewriteAppProbes(spec as unknown as PodSpec, OPTS), { containers: [], appProbers: {} }, JSON.stringify(spec));
   }
 });
+
+t.test('a rewritten probe keeps its fields in their order, httpGet in its place or last', async (t) => {
+  const spec: PodSpec = {
+    containers: [{
+      name: 'app', image: 'app', ports: PORTS,
+      livenessProbe: { initialDelaySeconds: 3, httpGet: { port: 'http', path: '/live' }, periodSeconds: 5 },
+      readinessProbe: { periodSeconds: 2, tcpSocket: { port: 8080 }, failureThreshold: 4 },
+    }],
+  };
+  const [rewritten] = rewriteAppProbes(spec, OPTS).containers;
+  t.same(Object.keys(rewritten.livenessProbe!), ['initialDelaySeconds', 'httpGet', 'periodSeconds']);
+  t.same(Object.keys(rewritten.readinessProbe!), ['periodSeconds', 'failureThreshold', 'httpGet']);
+});
+
+t.test('a probe field named __proto__ stays a field and changes no prototype', async (t) => {
+  const probe = JSON.parse('{"httpGet":{"port":8080},"__proto__":{"polluted":true}}');
+  const [rewritten] = rewriteAppProbes({ containers: [{ name: 'app', image: 'app', livenessProbe: probe }] }, OPTS).containers;
+  const out = rewritten.livenessProbe as Record<string, unknown>;
+  t.equal(Object.getPrototypeOf(out), Object.prototype);
+  t.same(Object.keys(out), ['httpGet', '__proto__']);
+  t.equal((out as { polluted?: unknown }).polluted, undefined);
+});
