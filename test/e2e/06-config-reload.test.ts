@@ -63,6 +63,8 @@ t.test('live configuration from the ConfigMap', { skip: noCluster }, async (t) =
     const pod = await kubectlJson(['-n', namespace, 'get', 'pod', 'after-broken-edit']);
     assertInjected(t, pod);
     t.equal(proxyImage(pod), 'registry.example.com/e2e/envoy:reloaded', 'the pod has the last good image, not the broken version\'s');
+    // The log is written asynchronously: the line may follow the metric.
+    await waitFor('the rejection in the injector\'s log', () => /configuration rejected/.test(injector.logText()));
     t.match(injector.logText(), /configuration rejected/, 'the injector logged the rejection');
     t.match(injector.logText(), /policy/, 'naming the field');
     t.equal(injector.pid, pid, 'the same injector process');

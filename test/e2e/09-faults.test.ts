@@ -91,6 +91,7 @@ t.test('1. ten certificate rotations under load', async (t) => {
   assertClean(t, counts, load, '10 rotations');
   const seen = new Set(load.records.map((r) => r.peer).filter(Boolean));
   t.ok(sets.every((set) => seen.has(fingerprint(set.files['tls.crt']))), 'requests of the load itself were served with each of the 11 certificates');
+  await waitFor('10 reloads in the log', () => server.logLines('certificate reloaded: new connections use it').length >= 10);
   t.equal(server.logLines('certificate reloaded: new connections use it').length, 10, 'the injector logged 10 reloads');
   const crashes = await assertSurvivedAndStop(t, server);
   recordRow(t, row(1, '10 certificate rotations', counts, {
@@ -145,6 +146,7 @@ t.test('2. one hundred configuration reloads, half of them invalid, under load',
   t.same(await reloads(), { success: 51, failure: 50 }, 'sidecar_injector_config_reloads_total: 51 versions loaded (the first and 50 valid), 50 rejected');
   const last = await admitOnce(server.port, ca, podCreateReview('e2e-load'));
   t.equal(patchedProxyImage(last.body.response), 'registry.example.com/e2e/envoy:v99', 'the last valid version is in force');
+  await waitFor('50 rejections in the log', () => server.logLines('configuration rejected: keeping the previous one').length >= 50);
   t.equal(server.logLines('configuration rejected: keeping the previous one').length, 50, 'each rejection was logged');
   const crashes = await assertSurvivedAndStop(t, server);
   recordRow(t, row(2, '100 config reloads (50 invalid)', counts, {

@@ -18,6 +18,7 @@ import { assertInjected, podManifest } from './support/pods.js';
 import { DEPLOY_DIR, requireBuild } from './support/repo.js';
 import { podCreateReview } from './support/reviews.js';
 import { ServeProcess } from './support/serve-process.js';
+import { waitFor } from './support/wait.js';
 import { workFolder } from './support/work-folder.js';
 
 t.setTimeout(300_000);
@@ -97,7 +98,7 @@ t.test('the webhook port accepts only callers with a certificate from --client-c
   t.test('the apiserver presents its client certificate: a pod is injected', async (t) => {
     await applyObjects([podManifest('authenticated', 'mesh')], k);
     assertInjected(t, await kubectlJson([...k, '-n', 'mesh', 'get', 'pod', 'authenticated']));
-    t.ok(injector.logLines('admission').some((line) => line.pod === 'authenticated' && line.decision === 'injected'),
+    t.ok(await waitFor('the admission in the injector\'s log', () => injector.logLines('admission').some((line) => line.pod === 'authenticated' && line.decision === 'injected')),
       'the injector logged the admission');
   });
 

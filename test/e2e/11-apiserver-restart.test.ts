@@ -92,7 +92,7 @@ t.test('3. the apiserver restarted while the injector is under load', { skip: ku
   const durationS = (nowMs() - began) / 1000;
 
   assertClean(t, counts, load, 'apiserver restart');
-  const relisted = injector.logText().includes('Kubernetes list/watch failed; retrying');
+  const relisted = await waitFor('the retried watches in the log', () => injector.logText().includes('Kubernetes list/watch failed; retrying')).catch(() => false);
   t.ok(relisted, 'the injector noticed the cut (its watches retried)');
   const crashes = await assertSurvivedAndStop(t, injector);
   recordRow(t, row(3, 'ConfigMap watch cut (apiserver restarted)', counts, {

@@ -36,7 +36,7 @@ t.test('live configuration reloads', async (t) => {
   const good = readFileSync(configFile, 'utf8');
   writeFileSync(configFile, `${good}\nnotAField: 1\n`);
   await waitFor('the rejection to be counted', async () => (await metric(ports.metrics, /sidecar_injector_config_reloads_total\{result="failure"\} (\d+)/)) === 1, COMPILE_MS);
-  const rejected = child.logs.find((l) => l.msg === 'configuration rejected: keeping the previous one');
+  const rejected = await child.logLine('configuration rejected: keeping the previous one');
   t.match(rejected, { file: 'config.yaml', field: 'notAField' }, 'the log names the file and field');
   t.ok((await post(ports.webhook, ca, review)).response.patch, 'the previous configuration keeps serving');
   const readyz = await getJson(ports.metrics, '/readyz');

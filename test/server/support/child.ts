@@ -43,6 +43,15 @@ export class ServeChild {
     return waitFor(`log "${msg}" (stderr: ${this.stderr.slice(-500)})`, () => this.exit ? Promise.reject(new Error(`child exited ${JSON.stringify(this.exit)}: ${this.stderr}`)) : this.logs.find((l) => l.msg === msg), timeoutMs);
   }
 
+  /** Waits for `count` log lines with this message (stdout is written asynchronously: logger.ts) and returns them. */
+  logLines(msg: string, count: number, timeoutMs = 90_000): Promise<Array<Record<string, any>>> {
+    return waitFor(`${count} log lines "${msg}" (stderr: ${this.stderr.slice(-500)})`, () => {
+      if (this.exit) return Promise.reject(new Error(`child exited ${JSON.stringify(this.exit)}: ${this.stderr}`));
+      const found = this.logs.filter((l) => l.msg === msg);
+      return found.length >= count ? found : undefined;
+    }, timeoutMs);
+  }
+
   async ports(): Promise<{ webhook: number; metrics: number }> {
     const webhook = await this.logLine('webhook listening');
     const health = await this.logLine('health and metrics listening (/healthz, /readyz, /metrics)');
