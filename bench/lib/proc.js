@@ -87,7 +87,8 @@ export function residentBytes(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-    return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+    // RssFile: pages mapped from files (the node binary and libraries); RssAnon: the process's own memory.
+    return { rss: kib('VmRSS'), peak: kib('VmHWM'), file: kib('RssFile'), anon: kib('RssAnon') };
   } catch {
     return undefined;
   }

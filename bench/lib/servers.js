@@ -122,7 +122,7 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
         const proc = residentBytes(child.pid);
         child.kill('SIGUSR2');
         const { probe: sample } = await waitFor('memory probe line', () => log.take((e) => e.probe), 10_000, 20);
-        return { rss: proc?.rss, peakRss: proc?.peak, before: sample.before, after: sample.after, gc: sample.gc };
+        return { rss: proc?.rss, peakRss: proc?.peak, rssFile: proc?.file, rssAnon: proc?.anon, before: sample.before, after: sample.after, gc: sample.gc };
       },
       stop: () => stopChild(child),
     };
