@@ -107,7 +107,9 @@ function httpsSection(r, plan) {
     const i = x.saturation[INJ];
     const b = x.saturation.baseline;
     const p = x.saturation[PATCH];
-    return [label(x.id), rate(i.rps), rate(b.rps), ratio(i.rps / b.rps), p ? `${rate(p.rps)} (${ratio(i.rps / p.rps)})` : 'n/a',
+    // Ratios: the median of the rounds' own ratios when the servers took turns over rounds.
+    const over = (name, other) => ratio(x.saturationRatios?.[name]?.median ?? i.rps / other.rps);
+    return [label(x.id), rate(i.rps), rate(b.rps), over('baseline', b), p ? `${rate(p.rps)} (${over(PATCH, p)})` : 'n/a',
       `${duration((i.serverCpu / i.rps) * 1e6)} / ${duration((b.serverCpu / b.rps) * 1e6)}${p ? ` / ${duration((p.serverCpu / p.rps) * 1e6)}` : ''}`, `${ms(i.latencyMs.p50)} / ${ms(i.latencyMs.p99)}`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`,
       `${Math.round(100 * (i.serverCpu ?? NaN))} % / ${Math.round(100 * (b.serverCpu ?? NaN))} %`, `${Math.round(100 * i.clientCpu)} % / ${Math.round(100 * b.clientCpu)} %`,
       String(i.errors + i.non2xx + b.errors + b.non2xx)];
@@ -118,10 +120,10 @@ function httpsSection(r, plan) {
       const cells = (y) => (y.overCapacity ? ['over capacity', '—', '—'] : [`${ms(y.latencyMs.p50)} / ${ms(y.latencyMs.p99)}`, ms(y.latencyMs.max), rate(y.achievedRps)]);
       const both = !pair[INJ].overCapacity && !pair.baseline.overCapacity;
       rates.push([label(x.id), rate(Number(offered)), ...cells(pair[INJ]), ...cells(pair.baseline).slice(0, 1),
-        both ? ratio(pair[INJ].latencyMs.p99 / pair.baseline.latencyMs.p99) : 'n/a',
+        both ? ratio(x.p99Ratios?.[offered]?.baseline?.median ?? pair[INJ].latencyMs.p99 / pair.baseline.latencyMs.p99) : 'n/a',
         both ? `${ms(pair[INJ].issueLatenessMs.p99)}` : '—',
         both ? String(pair[INJ].errors + pair[INJ].non2xx + pair[INJ].skipped + pair.baseline.errors + pair.baseline.non2xx + pair.baseline.skipped) : '—',
-        pair[PATCH] ? `${cells(pair[PATCH])[0]}${!pair[INJ].overCapacity && !pair[PATCH].overCapacity ? ` (${ratio(pair[INJ].latencyMs.p99 / pair[PATCH].latencyMs.p99)})` : ''}` : 'not run']);
+        pair[PATCH] ? `${cells(pair[PATCH])[0]}${!pair[INJ].overCapacity && !pair[PATCH].overCapacity ? ` (${ratio(x.p99Ratios?.[offered]?.[PATCH]?.median ?? pair[INJ].latencyMs.p99 / pair[PATCH].latencyMs.p99)})` : ''}` : 'not run']);
     }
   }
   const s = r.settings;
@@ -133,8 +135,8 @@ function httpsSection(r, plan) {
     `- **baseline with patch** (saturation, and the fixed rates on the typical review): the same server, every answer carrying the injector's own patch for the typical review (${r.patchBytes ? bytes(r.patchBytes) : 'its size'} of JSONPatch, base64 in the answer): what answering that many bytes costs by itself.`,
     '- All use the same ECDSA P-256 certificate (made by `src/certs/generate.ts`), TLS ≥ 1.2, keep-alive; they run one at a time, alternating review by review.',
     `- CPU: ${plan.describe}.`,
-    `- **Saturation**: autocannon 8 in its own process, ${s.connections} keep-alive connections, closed loop, ${s.saturationS} s per server and review after a ${s.warmupS} s warm-up. autocannon rounds latencies to whole milliseconds, so its p50/p99 are coarse; the fixed-rate figures are exact.`,
-    `- **Fixed offered rates**: \`bench/children/paced.js\` in its own process, open loop: request *i* is issued at start + *i*/rate whether earlier ones were answered or not (as the apiserver does), over up to 16 keep-alive connections; latency from issue to the last byte of the answer, \`hrtime\` nanoseconds; ${s.rateS} s measured after 1 s of warm-up. autocannon's own rate limit is not used because it sends each second's budget back to back and then idles (bursts, not a rate). A rate above 90 % of a server's saturation throughput is not run ("over capacity"). "client late p99" is how late the client issued requests (timer granularity): it bounds the client's own error.`,
+    `- **Saturation**: autocannon 8 in its own process, ${s.connections} keep-alive connections, closed loop, ${s.saturationRounds > 1 ? `${s.saturationRounds} rounds of ${s.saturationS} s per server and review, the servers taking turns within each round (this machine's speed drifts within a minute), after a ${s.warmupS} s warm-up; each server's figures are from its median round, and each ratio is the median of the rounds' own ratios` : `${s.saturationS} s per server and review after a ${s.warmupS} s warm-up`}. autocannon rounds latencies to whole milliseconds, so its p50/p99 are coarse; the fixed-rate figures are exact.`,
+    `- **Fixed offered rates**: \`bench/children/paced.js\` in its own process, open loop: request *i* is issued at start + *i*/rate whether earlier ones were answered or not (as the apiserver does), over up to 16 keep-alive connections; latency from issue to the last byte of the answer, \`hrtime\` nanoseconds; ${s.rateS} s measured after 1 s of warm-up. autocannon's own rate limit is not used because it sends each second's budget back to back and then idles (bursts, not a rate). A rate above 90 % of a server's saturation throughput is not run ("over capacity").${s.rateRounds > 1 ? ` The typical review at 500 req/s (the rate issue 15 judges) runs ${s.rateRounds} rounds, the servers taking turns: each server's row is its median round by p99, and the p99 ratios on that row are the medians of the rounds' own ratios.` : ''} "client late p99" is how late the client issued requests (timer granularity): it bounds the client's own error.`,
     '',
     table(['review', 'injector req/s', 'baseline req/s', 'injector / baseline', 'baseline with patch req/s (injector / it)', 'server CPU per request: injector / baseline / with patch', 'injector p50 / p99 (autocannon)', 'baseline p50 / p99 (autocannon)', 'server CPU injector / baseline', 'client CPU', 'errors'], sat),
     '',

@@ -42,19 +42,24 @@ export function judgeTargets(results) {
   const https = byId(results.https?.reviews, 'typical');
   const sat = https?.saturation;
   const floor = sat?.[PATCH_BASELINE];
-  const throughputRatio = sat && floor ? sat['https-injector'].rps / floor.rps : undefined;
+  // The median of the per-round ratios when the servers took turns over several rounds.
+  const rounds = https?.saturationRatios?.[PATCH_BASELINE];
+  const throughputRatio = rounds ? rounds.median : sat && floor ? sat['https-injector'].rps / floor.rps : undefined;
+  const perRound = rounds && rounds.rounds.length > 1 ? `median of ${rounds.rounds.length} rounds: ${rounds.rounds.map((x) => ratio(x)).join(', ')}; ` : '';
   add('https-throughput', 'HTTPS saturation, typical review: ≥ 0.9 × the baseline answering the same patch',
-    throughputRatio !== undefined ? `${ratio(throughputRatio)} (${Math.round(sat['https-injector'].rps)} vs ${Math.round(floor.rps)} req/s)` : undefined,
+    throughputRatio !== undefined ? `${ratio(throughputRatio)} (${perRound}${Math.round(sat['https-injector'].rps)} vs ${Math.round(floor.rps)} req/s)` : undefined,
     throughputRatio !== undefined ? throughputRatio >= 0.9 : undefined);
   const at500 = https?.rates?.[500];
   const injector500 = at500?.['https-injector'];
   const floor500 = at500?.[PATCH_BASELINE] ?? at500?.baseline;
   const floorName = at500?.[PATCH_BASELINE] ? 'the baseline answering the same patch' : 'the baseline';
+  // The median of the per-round ratios when the servers took turns over several rounds.
+  const p99Rounds = https?.p99Ratios?.[500]?.[at500?.[PATCH_BASELINE] ? PATCH_BASELINE : 'baseline'];
   const p99Ratio = injector500 && floor500 && !injector500.overCapacity && !floor500.overCapacity
-    ? injector500.latencyMs.p99 / floor500.latencyMs.p99 : undefined;
+    ? p99Rounds?.median ?? injector500.latencyMs.p99 / floor500.latencyMs.p99 : undefined;
   add('https-p99-500', 'HTTPS p99 at 500 req/s, typical review: ≤ 2 × the floor\'s p99',
     injector500 ? (injector500.overCapacity ? `over capacity (${Math.round(injector500.capacityRps)} req/s at saturation)`
-      : `${ms(injector500.latencyMs.p99)} vs ${floor500 && !floor500.overCapacity ? ms(floor500.latencyMs.p99) : 'n/a'} (${floorName}): ${ratio(p99Ratio)}`) : undefined,
+      : `${ms(injector500.latencyMs.p99)} vs ${floor500 && !floor500.overCapacity ? ms(floor500.latencyMs.p99) : 'n/a'} (${floorName}): ${ratio(p99Ratio)}${p99Rounds && p99Rounds.rounds.length > 1 ? ` (median of ${p99Rounds.rounds.length} rounds: ${p99Rounds.rounds.map((x) => ratio(x)).join(', ')}; each server's median round shown)` : ''}`) : undefined,
     p99Ratio !== undefined ? p99Ratio <= 2 && injector500.errors === 0 : undefined);
 
   const memory = results.memory;
