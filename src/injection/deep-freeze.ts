@@ -1,3 +1,5 @@
+import { setOwn } from './merge.js';
+
 /**
  * Freezes a JSON-like value and everything under it; returns it. Walks with a stack, not
  * recursion, so a value nested deeper than the call stack (fuzzers build them) is fine.
@@ -34,7 +36,7 @@ export function frozenJsonCopy<T>(value: T): T {
         copies.push(item = Array.isArray(item) ? [] : {});
       }
       // A key `__proto__` (an annotation may have one) is data, never the prototype.
-      if (key === '__proto__') Object.defineProperty(copy, key, { value: item, writable: true, enumerable: true, configurable: true });
+      if (key === '__proto__') setOwn(copy as Record<string, unknown>, key, item);
       else (copy as Record<string, unknown>)[key] = item;
     }
     Object.freeze(copy);

@@ -13,6 +13,7 @@
 // - Containers whose name is not a DNS label are skipped: the apiserver refuses the pod
 //   anyway, and the name becomes part of a URL path.
 import type { AppProber, Container, HTTPGetAction, Lifecycle, PodSpec, Probe } from './types.js';
+import { setOwn } from './merge.js';
 import { isPlainObject } from './plain-object.js';
 
 export interface ProbeRewriteOptions {
@@ -142,7 +143,7 @@ function redirected(probe: Record<string, unknown>, path: string, statusPort: nu
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(probe)) {
     if (key === 'tcpSocket' || key === 'grpc') continue;
-    if (key === '__proto__') Object.defineProperty(out, key, { value: probe[key], enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__') setOwn(out, key, probe[key]);
     else out[key] = key === 'httpGet' ? httpGet : probe[key];
   }
   out.httpGet = httpGet;
