@@ -146,15 +146,6 @@ function proxyUID(declaredProxy: Json | null): string {
   return typeof uid === 'number' && Number.isSafeInteger(uid) && uid >= 0 ? String(uid) : '1337';
 }
 
-export interface IstioInputs {
-  pod: Pod;
-  namespace: string;
-  values: Readonly<Json>;
-  meshConfig: Readonly<Json>;
-  /** The cluster runs native sidecars (Kubernetes >= 1.29), when known. */
-  clusterNativeSidecars?: boolean;
-}
-
 /**
  * Everything of the pod and cluster the istio context is computed from, with the pod's
  * annotations (ISTIO_POD_READS), and nothing more: two pods with equal inputs and
@@ -238,9 +229,4 @@ export function istioContextOf(
     userVolumes: namedEntries(annotations['sidecar.istio.io/userVolume']),
     userVolumeMounts: namedEntries(annotations['sidecar.istio.io/userVolumeMount']),
   };
-}
-
-/** The whole context of one pod (both steps). */
-export function istioContext({ pod, namespace, values, meshConfig, clusterNativeSidecars }: IstioInputs): IstioContext {
-  return istioContextOf(istioPodInputs(pod, namespace, clusterNativeSidecars), pod.metadata?.annotations ?? {}, values, meshConfig);
 }

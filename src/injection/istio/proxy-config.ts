@@ -6,10 +6,9 @@ import { parse } from 'yaml';
 import { PROXY_CONFIG_MAX_CHARS, PROXY_CONFIG_SHAPE } from '../proxy-config-parse.js';
 import { isPlainObject } from '../plain-object.js';
 import { yamlShapeProblem } from '../yaml-shape.js';
+import type { Json } from './json.js';
 
 export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
-
-type Json = Record<string, unknown>;
 
 // Fields whose type the injection templates rely on; others are passed through to the agent,
 // which validates them itself.
