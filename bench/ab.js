@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadReviews } from './lib/fixtures.js';
 import { cpuPlan } from './lib/machine.js';
-import { runJsonChild, withCpuShare } from './lib/proc.js';
-import { benchFile, DEFAULT_FIXTURES_DIR } from './lib/paths.js';
-import { postJson, startBaseline, startInjector } from './lib/servers.js';
+import { withCpuShare } from './lib/proc.js';
+import { DEFAULT_FIXTURES_DIR } from './lib/paths.js';
+import { postJson, saturate as saturateServer, startBaseline, startInjector } from './lib/servers.js';
 import { writeServingPair } from './lib/tls.js';
 import { cpuProfileSection } from './lib/report-cpu.js';
 import { runCpuProfile } from './sections/cpu-profile.js';
@@ -42,9 +42,9 @@ try {
   }
   const answer = await postJson(servers[0].url, tls.files.ca, readFileSync(review.path));
   servers.push(await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: 'baseline-patch' }));
-  const saturate = (server, durationS) => withCpuShare({ server: server.pid }, () => runJsonChild(benchFile('children/saturate.js'), {
-    url: server.url, bodyFile: review.path, connections: 10, durationS,
-  }, { cpu: plan.clientCpu }));
+  const saturate = (server, durationS) => withCpuShare({ server: server.pid }, () => saturateServer(server, {
+    bodyFile: review.path, durationS, clientCpu: plan.clientCpu,
+  }));
   for (const s of servers) await saturate(s, 2);
   const table = {};
   for (let round = 0; round < Number(rounds); round++) {

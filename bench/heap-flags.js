@@ -17,7 +17,7 @@ import { cpuPlan } from './lib/machine.js';
 import { apiClient, expectOk, kubeDown, kubeUp } from './lib/kube.js';
 import { benchFile, DEFAULT_FIXTURES_DIR, DEFAULT_KUBE_DIR } from './lib/paths.js';
 import { runJsonChild } from './lib/proc.js';
-import { startInjector } from './lib/servers.js';
+import { saturate, startInjector } from './lib/servers.js';
 import { writeServingPair } from './lib/tls.js';
 import { longRun } from './sections/memory.js';
 
@@ -54,9 +54,7 @@ const log = (msg) => process.stderr.write(`[heap-flags] ${msg}\n`);
 const plan = values['no-pin'] ? { serverCpu: undefined, clientCpu: undefined } : cpuPlan();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'heap-flags-'));
 const reviewPath = path.join(DEFAULT_FIXTURES_DIR, '03-v1-checkout-57c78896fb.json');
-const load = (server, amount, seconds) => runJsonChild(benchFile('children/saturate.js'), {
-  url: server.url, bodyFile: reviewPath, connections: 10, varyIds: true, ...(amount ? { amount } : { durationS: seconds }),
-}, { cpu: plan.clientCpu });
+const load = (server, amount, seconds) => saturate(server, { bodyFile: reviewPath, varyIds: true, amount, durationS: seconds, clientCpu: plan.clientCpu });
 
 let kubeconfig;
 const kubeDir = DEFAULT_KUBE_DIR;

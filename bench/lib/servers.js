@@ -8,7 +8,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { imageEnvironment, imageNodeOptions } from './image-options.js';
-import { residentBytes, spawnNode, waitFor } from './proc.js';
+import { residentBytes, runJsonChild, spawnNode, waitFor } from './proc.js';
 import { benchFile, CLI, TEMPLATES_DIR } from './paths.js';
 
 /** New complete lines of a growing file since the last call. */
@@ -195,4 +195,18 @@ export function postJson(url, caFile, body) {
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * autocannon against `server` in its own process (children/saturate.js): closed loop over
+ * keep-alive connections, posting `bodyFile` (a new uid and pod name each time with
+ * `varyIds`) for `durationS` seconds, or `amount` requests. Resolves its summary (req/s,
+ * latencies, errors).
+ * @param {{ url: string }} server
+ * @param {{ bodyFile: string, durationS?: number, amount?: number, varyIds?: boolean, connections?: number, clientCpu?: number }} options
+ */
+export function saturate(server, { bodyFile, durationS, amount, varyIds, connections = 10, clientCpu }) {
+  return runJsonChild(benchFile('children/saturate.js'), {
+    url: server.url, bodyFile, connections, ...(varyIds ? { varyIds } : {}), ...(amount ? { amount } : { durationS }),
+  }, { cpu: clientCpu });
 }

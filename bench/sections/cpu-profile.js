@@ -9,9 +9,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { attributeProfile } from '../lib/cpu-stages.js';
-import { cpuSeconds, runJsonChild, waitFor } from '../lib/proc.js';
-import { benchFile } from '../lib/paths.js';
-import { postJson, startBaseline, startInjector } from '../lib/servers.js';
+import { cpuSeconds, waitFor } from '../lib/proc.js';
+import { postJson, saturate as saturateServer, startBaseline, startInjector } from '../lib/servers.js';
 
 /** V8's sampling interval: fine enough for a few thousand samples per second of load, light enough not to change it much. */
 const SAMPLING_INTERVAL_US = 250;
@@ -37,9 +36,9 @@ export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprof
     const answer = await postJson(injector.url, tls.files.ca, readFileSync(review.path));
     if (!answer.response?.patch) throw new Error(`the injector did not patch the ${review.id} review`);
     baseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: 'baseline-patch', nodeFlags: profileFlags(folders.baseline) });
-    const saturate = (server, durationS) => runJsonChild(benchFile('children/saturate.js'), {
-      url: server.url, bodyFile: review.path, connections: settings.connections, durationS,
-    }, { cpu: plan.clientCpu });
+    const saturate = (server, durationS) => saturateServer(server, {
+      bodyFile: review.path, connections: settings.connections, durationS, clientCpu: plan.clientCpu,
+    });
     for (const [key, server] of /** @type {const} */ ([['injector', injector], ['baseline', baseline]])) {
       log(`cpu-profile: warming up ${server.name}`);
       await saturate(server, settings.warmupS);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { runJsonChild, withCpuShare } from '../lib/proc.js';
 import { benchFile } from '../lib/paths.js';
 import { median } from '../lib/stats.js';
-import { postJson, startBaseline, startInjector } from '../lib/servers.js';
+import { postJson, saturate as saturateServer, startBaseline, startInjector } from '../lib/servers.js';
 
 export const PATCH_BASELINE = 'baseline-patch';
 
@@ -20,48 +20,29 @@ const INJECTOR = 'https-injector';
 export const JUDGED_RATE = 500;
 
 /**
- * Paced runs over rounds: each server's figures from its median round (by p99), with every
- * round's p99; and the injector's p99 over each other server's, the median of the per-round ratios.
+ * Runs taking turns over rounds, by server: each server's figures from its median round by
+ * `value` (with every round's value under `field`), and the injector's value over each
+ * other server's as the median of the per-round ratios (servers compared within a round,
+ * on the same machine state).
  * @param {Record<string, Array<Record<string, any>>>} rounds
+ * @param {(run: Record<string, any>) => number} value
+ * @param {string} field
  */
-function p99Of(rounds) {
+function medianRounds(rounds, value, field) {
   /** @type {Record<string, Record<string, any>>} */
   const figures = {};
   for (const [name, list] of Object.entries(rounds)) {
-    const byP99 = [...list].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99);
-    figures[name] = { ...byP99[Math.floor((byP99.length - 1) / 2)], roundsP99Ms: list.map((x) => x.latencyMs.p99) };
+    const sorted = [...list].sort((a, b) => value(a) - value(b));
+    figures[name] = { ...sorted[Math.floor((sorted.length - 1) / 2)], [field]: list.map(value) };
   }
   /** @type {Record<string, { median: number, rounds: number[] }>} */
   const ratios = {};
   for (const name of Object.keys(rounds)) {
     if (name === INJECTOR || !rounds[INJECTOR] || rounds[name].length !== rounds[INJECTOR].length) continue;
-    const perRound = rounds[INJECTOR].map((x, i) => x.latencyMs.p99 / rounds[name][i].latencyMs.p99);
+    const perRound = rounds[INJECTOR].map((x, i) => value(x) / value(rounds[name][i]));
     ratios[name] = { median: median(perRound), rounds: perRound };
   }
   return { figures, ratios };
-}
-
-/**
- * Each server's figures from its median round (by req/s), with every round's req/s; and
- * the injector's req/s over each baseline's, the median of the per-round ratios (servers
- * compared within a round, on the same machine state).
- * @param {Record<string, Array<Record<string, any>>>} rounds
- */
-export function saturationOf(rounds) {
-  /** @type {Record<string, Record<string, any>>} */
-  const saturation = {};
-  for (const [name, list] of Object.entries(rounds)) {
-    const byRps = [...list].sort((a, b) => a.rps - b.rps);
-    saturation[name] = { ...byRps[Math.floor((byRps.length - 1) / 2)], roundsRps: list.map((x) => x.rps) };
-  }
-  /** @type {Record<string, { median: number, rounds: number[] }>} */
-  const ratios = {};
-  for (const name of Object.keys(rounds)) {
-    if (name === INJECTOR || !rounds[INJECTOR]) continue;
-    const perRound = rounds[INJECTOR].map((x, i) => x.rps / rounds[name][i].rps);
-    ratios[name] = { median: median(perRound), rounds: perRound };
-  }
-  return { saturation, saturationRatios: ratios };
 }
 
 export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
@@ -80,9 +61,9 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
     for (const review of reviews.filter((r) => settings.reviews.includes(r.id))) {
       const entry = { id: review.id, size: review.size, saturation: {}, rates: {} };
       results.push(entry);
-      const saturate = (server, durationS) => withCpuShare({ server: server.pid }, () => runJsonChild(benchFile('children/saturate.js'), {
-        url: server.url, bodyFile: review.path, connections: settings.connections, durationS,
-      }, { cpu: plan.clientCpu }));
+      const saturate = (server, durationS) => withCpuShare({ server: server.pid }, () => saturateServer(server, {
+        bodyFile: review.path, connections: settings.connections, durationS, clientCpu: plan.clientCpu,
+      }));
       for (const server of servers) {
         log(`https: ${review.id}: warming up ${server.name}`);
         await saturate(server, settings.warmupS);
@@ -98,7 +79,9 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
           (rounds[server.name] ??= []).push({ ...result, serverCpu: cpu.server });
         }
       }
-      Object.assign(entry, saturationOf(rounds));
+      const { figures, ratios } = medianRounds(rounds, (run) => run.rps, 'roundsRps');
+      entry.saturation = figures;
+      entry.saturationRatios = ratios;
       for (const rate of settings.rateReviews.includes(review.id) ? settings.rates : []) {
         entry.rates[rate] = {};
         // The floor that answers the same patch is paced too on the typical review: issue 15
@@ -122,7 +105,7 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
             (rounds[server.name] ??= []).push({ ...result, serverCpu: cpu.server });
           }
         }
-        const { figures, ratios } = p99Of(rounds);
+        const { figures, ratios } = medianRounds(rounds, (run) => run.latencyMs.p99, 'roundsP99Ms');
         Object.assign(entry.rates[rate], figures);
         if (roundsHere > 1) (entry.p99Ratios ??= {})[rate] = ratios;
       }

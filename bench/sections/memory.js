@@ -9,9 +9,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { apiClient, controlPlaneAvailable, expectOk, kubeDown, kubeUp } from '../lib/kube.js';
-import { runJsonChild } from '../lib/proc.js';
-import { benchFile } from '../lib/paths.js';
-import { startBaseline, startInjector } from '../lib/servers.js';
+import { saturate, startBaseline, startInjector } from '../lib/servers.js';
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,10 +46,7 @@ export async function runMemory({ review, tls, plan, quick, dir, log, kube }) {
   // Quick runs bound each batch by time instead, and say how many requests it made.
   const batch = quick ? undefined : 100_000;
   const warmup = quick ? undefined : 5_000;
-  const load = (server, amount, seconds) => runJsonChild(benchFile('children/saturate.js'), {
-    url: server.url, bodyFile: review.path, connections: 10, varyIds: true,
-    ...(amount ? { amount } : { durationS: seconds }),
-  }, { cpu: plan.clientCpu });
+  const load = (server, amount, seconds) => saturate(server, { bodyFile: review.path, varyIds: true, amount, durationS: seconds, clientCpu: plan.clientCpu });
 
   const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, probe: true, name: 'memory-injector' });
   let samples;
