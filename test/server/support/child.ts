@@ -38,14 +38,14 @@ export class ServeChild {
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => { this.exit = { code, signal }; resolve(); }));
   }
 
-  /** Waits for a log line with this message and returns it. */
-  logLine(msg: string, timeoutMs = 90_000): Promise<Record<string, any>> {
-    return waitFor(`log "${msg}" (stderr: ${this.stderr.slice(-500)})`, () => this.exit ? Promise.reject(new Error(`child exited ${JSON.stringify(this.exit)}: ${this.stderr}`)) : this.logs.find((l) => l.msg === msg), timeoutMs);
+  /** Waits for a log line with this message and returns the first. */
+  async logLine(msg: string, timeoutMs = 90_000): Promise<Record<string, any>> {
+    return (await this.logLines(msg, 1, timeoutMs))[0];
   }
 
   /** Waits for `count` log lines with this message (stdout is written asynchronously: logger.ts) and returns them. */
   logLines(msg: string, count: number, timeoutMs = 90_000): Promise<Array<Record<string, any>>> {
-    return waitFor(`${count} log lines "${msg}" (stderr: ${this.stderr.slice(-500)})`, () => {
+    return waitFor(`${count} log line(s) "${msg}" (stderr: ${this.stderr.slice(-500)})`, () => {
       if (this.exit) return Promise.reject(new Error(`child exited ${JSON.stringify(this.exit)}: ${this.stderr}`));
       const found = this.logs.filter((l) => l.msg === msg);
       return found.length >= count ? found : undefined;
