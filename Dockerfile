@@ -41,7 +41,10 @@ ENV NODE_OPTIONS="--max-old-space-size=112 --max-semi-space-size=4"
 # bench/heap-flags.js, 205,000 requests standalone, two rounds each: RSS 90.0/90.9 MiB
 # with glibc's default, 84.9/84.0 with 2 arenas, 81.1/82.5 with 1 (82.4/83.3 in a second
 # run), throughput and p99 within the noise of the default's. With it, 2 MiB semi-spaces
-# reached 78.4/79.5 MiB but cost 16-23 % of the throughput: not taken.
+# reached 78.4/79.5 MiB but cost 16-23 % of the throughput: not taken. Fixed mmap and
+# trim thresholds (MALLOC_MMAP_THRESHOLD_=16384, MALLOC_TRIM_THRESHOLD_=65536,
+# MALLOC_TOP_PAD_=0) gave 80.8 MiB against 83.3/84.2 at 0.83-0.90x the throughput; at 4096,
+# 78.7/78.8 MiB at under 0.4x: not taken either.
 ENV MALLOC_ARENA_MAX=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -133,6 +133,7 @@ function httpsSection(r, plan) {
     `- **injector**: \`${['node', ...imageNodeOptions()].join(' ')} bin/sidecar-injector.js serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file. ${imageNodeOptions().length > 0 ? `The Node.js options are the image's (the Dockerfile's \`ENV NODE_OPTIONS\`), and so is the environment (${Object.entries(imageEnvironment()).map(([k, v]) => `\`${k}=${v}\``).join(', ') || 'none'}), for the baselines too, here and in sections 3 and 4.` : 'No Node.js options: the image sets none (were the Dockerfile to set `NODE_OPTIONS`, every server here would run with them).'}`,
     '- **baseline**: `bench/children/baseline-server.js`, a minimal `node:https` server that reads the body, `JSON.parse`s it and answers `allowed: true` with the uid.',
     `- **baseline with patch** (saturation, and the fixed rates on the typical review): the same server, every answer carrying the injector's own patch for the typical review (${r.patchBytes ? bytes(r.patchBytes) : 'its size'} of JSONPatch, base64 in the answer): what answering that many bytes costs by itself.`,
+    '- **fastify floor** (saturation, typical review): `bench/children/fastify-floor-server.js`, fastify 5 with one POST route, its own JSON parser and no logger, answering the same patch: what the decided framework costs by itself.',
     '- All use the same ECDSA P-256 certificate (made by `src/certs/generate.ts`), TLS ≥ 1.2, keep-alive; they run one at a time, alternating review by review.',
     `- CPU: ${plan.describe}.`,
     `- **Saturation**: autocannon 8 in its own process, ${s.connections} keep-alive connections, closed loop, ${s.saturationRounds > 1 ? `${s.saturationRounds} rounds of ${s.saturationS} s per server and review, the servers taking turns within each round (this machine's speed drifts within a minute), after a ${s.warmupS} s warm-up; each server's figures are from its median round, and each ratio is the median of the rounds' own ratios` : `${s.saturationS} s per server and review after a ${s.warmupS} s warm-up`}. autocannon rounds latencies to whole milliseconds, so its p50/p99 are coarse; the fixed-rate figures are exact.`,
@@ -140,8 +141,19 @@ function httpsSection(r, plan) {
     '',
     table(['review', 'injector req/s', 'baseline req/s', 'injector / baseline', 'baseline with patch req/s (injector / it)', 'server CPU per request: injector / baseline / with patch', 'injector p50 / p99 (autocannon)', 'baseline p50 / p99 (autocannon)', 'server CPU injector / baseline', 'client CPU', 'errors'], sat),
     '',
+    ...fastifyFloorLines(r),
     table(['review', 'offered', 'injector p50 / p99', 'injector max', 'injector achieved', 'baseline p50 / p99', 'p99 injector / baseline', 'client late p99', 'errors', 'baseline with patch p50 / p99 (p99 injector / it)'], rates),
   ].join('\n');
+}
+
+/** The fastify floor's saturation row (typical review), beside the injector's and the bare floor's. */
+function fastifyFloorLines(r) {
+  const sat = r.reviews.find((x) => x.id === 'typical')?.saturation;
+  const f = sat?.['fastify-floor'];
+  if (!f) return [];
+  const cpu = (x) => duration((x.serverCpu / x.rps) * 1e6);
+  const over = r.reviews.find((x) => x.id === 'typical')?.saturationRatios?.['fastify-floor']?.median;
+  return [`fastify floor, typical review: ${rate(f.rps)} at saturation, server CPU ${cpu(f)} per request (bare floor with the same patch: ${cpu(sat[PATCH])}; injector: ${cpu(sat[INJ])}${over ? `, ${ratio(over)} of the fastify floor's rate` : ''}).`, ''];
 }
 
 function memorySection(m, footprint) {

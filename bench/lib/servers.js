@@ -133,13 +133,14 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
 }
 
 /**
- * Starts the baseline HTTPS server (children/baseline-server.js) with the same pair; with
- * `patch`, its answers carry that base64 JSONPatch.
- * @param {{ tls: { cert: string, key: string }, cpu?: number, patch?: string, name?: string, nodeFlags?: string[] }} options
+ * Starts the baseline HTTPS server (children/baseline-server.js, or the fastify floor,
+ * children/fastify-floor-server.js) with the same pair; with `patch`, its answers carry
+ * that base64 JSONPatch.
+ * @param {{ tls: { cert: string, key: string }, cpu?: number, patch?: string, name?: string, nodeFlags?: string[], script?: string }} options
  */
-export async function startBaseline({ tls, cpu, patch, name = 'baseline', nodeFlags = [] }) {
+export async function startBaseline({ tls, cpu, patch, name = 'baseline', nodeFlags = [], script = 'children/baseline-server.js' }) {
   // The same Node.js options and environment as the injector, so the two differ only in the code they run.
-  const child = spawnNode(benchFile('children/baseline-server.js'), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: [...imageNodeOptions(), ...nodeFlags], env: imageEnvironment() });
+  const child = spawnNode(benchFile(script), [JSON.stringify({ cert: tls.cert, key: tls.key, patch })], { cpu, nodeFlags: [...imageNodeOptions(), ...nodeFlags], env: imageEnvironment() });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c) => { out += c; });

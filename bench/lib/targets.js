@@ -2,7 +2,7 @@
 // The targets of issues 5, 13 and 15, judged from one run's results. A target whose section did not
 // run is "not measured", never "met".
 import { bytes, duration, ms, ratio } from './format.js';
-import { PATCH_BASELINE } from '../sections/https.js';
+import { FASTIFY_FLOOR, PATCH_BASELINE } from '../sections/https.js';
 
 const MiB = 1024 * 1024;
 /** Growth between the two batches that still counts as flat (heap after a full GC, RSS). */
@@ -47,7 +47,7 @@ export function judgeTargets(results) {
   const throughputRatio = rounds ? rounds.median : sat && floor ? sat['https-injector'].rps / floor.rps : undefined;
   const perRound = rounds && rounds.rounds.length > 1 ? `median of ${rounds.rounds.length} rounds: ${rounds.rounds.map((x) => ratio(x)).join(', ')}; ` : '';
   add('https-throughput', 'HTTPS saturation, typical review: ≥ 0.9 × the baseline answering the same patch',
-    throughputRatio !== undefined ? `${ratio(throughputRatio)} (${perRound}${Math.round(sat['https-injector'].rps)} vs ${Math.round(floor.rps)} req/s)` : undefined,
+    throughputRatio !== undefined ? `${ratio(throughputRatio)} (${perRound}${Math.round(sat['https-injector'].rps)} vs ${Math.round(floor.rps)} req/s)${frameworkFloor(https)}` : undefined,
     throughputRatio !== undefined ? throughputRatio >= 0.9 : undefined);
   const at500 = https?.rates?.[500];
   const injector500 = at500?.['https-injector'];
@@ -86,4 +86,13 @@ export function judgeTargets(results) {
     h ? `${within} of ${h.count} calls ≤ 5 ms (${h.count ? Math.round((100 * within) / h.count) : 0} %, mean ${ms((h.sum / h.count) * 1000)})` : undefined,
     h ? h.count > 0 && within >= 0.9 * h.count : undefined);
   return targets;
+}
+
+/** The fastify floor's own rate over the same floor, by CPU per request (what a framework with no work of its own reaches). */
+function frameworkFloor(https) {
+  const sat = https?.saturation;
+  const [fw, floor] = [sat?.[FASTIFY_FLOOR], sat?.[PATCH_BASELINE]];
+  if (!fw || !floor) return '';
+  const cpu = (x) => x.serverCpu / x.rps;
+  return `; fastify answering the same patch and doing nothing else: ${ratio(cpu(floor) / cpu(fw))} by CPU per request, ${ratio(https.saturationRatios?.[PATCH_BASELINE] && https.saturationRatios?.[FASTIFY_FLOOR] ? https.saturationRatios[PATCH_BASELINE].median / https.saturationRatios[FASTIFY_FLOOR].median : fw.rps / floor.rps)} by req/s`;
 }

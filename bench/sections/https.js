@@ -4,7 +4,9 @@
 // change in the machine's load hits both. Saturation with autocannon (children/
 // saturate.js); fixed offered rates with the open-loop client (children/paced.js).
 // A second baseline answers with the injector's own patch for the typical review: the gap
-// between the two baselines is what the answer's size costs by itself.
+// between the two baselines is what the answer's size costs by itself. A third, on the
+// typical review, is fastify answering that patch and doing nothing else: the floor of the
+// decided stack, so the CPU beyond it is the injector's own.
 import { readFileSync } from 'node:fs';
 import { runJsonChild, withCpuShare } from '../lib/proc.js';
 import { benchFile } from '../lib/paths.js';
@@ -12,6 +14,7 @@ import { median } from '../lib/stats.js';
 import { postJson, saturate as saturateServer, startBaseline, startInjector } from '../lib/servers.js';
 
 export const PATCH_BASELINE = 'baseline-patch';
+export const FASTIFY_FLOOR = 'fastify-floor';
 
 export const RATES = [200, 500, 1000];
 
@@ -55,7 +58,10 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
   const answer = await postJson(injector.url, tls.files.ca, readFileSync(typical.path));
   if (!answer.response?.patch) throw new Error(`the injector did not patch the ${typical.id} review: ${JSON.stringify(answer).slice(0, 300)}`);
   const patchBaseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: PATCH_BASELINE });
-  const servers = [injector, baseline, patchBaseline];
+  const fastifyFloor = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: FASTIFY_FLOOR, script: 'children/fastify-floor-server.js' });
+  const floorAnswer = await postJson(fastifyFloor.url, tls.files.ca, readFileSync(typical.path));
+  if (floorAnswer.response?.patch !== answer.response.patch) throw new Error(`the fastify floor answered another patch than the injector's: ${JSON.stringify(floorAnswer).slice(0, 300)}`);
+  const servers = [injector, baseline, patchBaseline, fastifyFloor];
   const results = [];
   try {
     for (const review of reviews.filter((r) => settings.reviews.includes(r.id))) {
@@ -64,7 +70,8 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
       const saturate = (server, durationS) => withCpuShare({ server: server.pid }, () => saturateServer(server, {
         bodyFile: review.path, connections: settings.connections, durationS, clientCpu: plan.clientCpu,
       }));
-      for (const server of servers) {
+      const saturated = review.id === 'typical' ? servers : servers.filter((s) => s !== fastifyFloor);
+      for (const server of saturated) {
         log(`https: ${review.id}: warming up ${server.name}`);
         await saturate(server, settings.warmupS);
       }
@@ -73,7 +80,7 @@ export async function runHttps({ reviews, tls, plan, quick, dir, log }) {
       /** @type {Record<string, Array<Record<string, any>>>} */
       const rounds = {};
       for (let round = 1; round <= settings.saturationRounds; round++) {
-        for (const server of servers) {
+        for (const server of saturated) {
           log(`https: ${review.id}: ${server.name} at saturation (${settings.connections} connections, ${settings.saturationS} s, round ${round}/${settings.saturationRounds})`);
           const { result, cpu } = await saturate(server, settings.saturationS);
           (rounds[server.name] ??= []).push({ ...result, serverCpu: cpu.server });

@@ -1,13 +1,12 @@
 // The command line: dispatches `inject`, `explain`, `serve`, `help` and `--version`.
 // Returns the exit code instead of exiting, so tests run it in-process and the launcher
 // (bin/sidecar-injector.js) sets process.exitCode and lets pending output drain.
+// Each command's module is loaded when that command runs: serve does not carry the
+// offline and cluster commands' code in its heap, nor they the server's.
 import { readFileSync } from 'node:fs';
-import { runExplain, EXPLAIN_USAGE } from './explain.js';
-import { INJECT_USAGE, runInject, type CliIo } from './inject.js';
-import { AUDIT_USAGE, runAudit } from './audit.js';
-import { CHECK_USAGE, runCheck } from './check.js';
+import type { CliIo } from './command.js';
 
-export type { CliIo } from './inject.js';
+export type { CliIo } from './command.js';
 
 export const USAGE = `Usage: sidecar-injector <command> [flags]
 
@@ -61,14 +60,19 @@ function usageError(io: CliIo, message: string): number {
 }
 
 /** The commands whose help is a fixed text (serve and certs print their own). */
-const HELP_TOPICS: Readonly<Record<string, string>> = { inject: INJECT_USAGE, explain: EXPLAIN_USAGE, check: CHECK_USAGE, audit: AUDIT_USAGE };
+const HELP_TOPICS: Readonly<Record<string, () => Promise<string>>> = {
+  inject: async () => (await import('./inject.js')).INJECT_USAGE,
+  explain: async () => (await import('./explain.js')).EXPLAIN_USAGE,
+  check: async () => (await import('./check.js')).CHECK_USAGE,
+  audit: async () => (await import('./audit.js')).AUDIT_USAGE,
+};
 
 async function runHelp(argv: string[], io: CliIo): Promise<number> {
   const [topic, ...extra] = argv;
   if (extra.length > 0) return usageError(io, `help takes at most one command, got: ${argv.join(' ')}`);
   if (topic === 'serve') return runServeCommand(['--help'], io);
   if (topic === 'certs') return runCertsCommand(['--help'], io);
-  const usage = topic === undefined ? USAGE : Object.hasOwn(HELP_TOPICS, topic) ? HELP_TOPICS[topic] : undefined;
+  const usage = topic === undefined ? USAGE : Object.hasOwn(HELP_TOPICS, topic) ? await HELP_TOPICS[topic]() : undefined;
   if (usage === undefined) return usageError(io, `no help for "${topic}"; commands: ${COMMANDS.join(', ')}`);
   io.stdout.write(usage);
   return 0;
@@ -76,8 +80,11 @@ async function runHelp(argv: string[], io: CliIo): Promise<number> {
 
 /** Each command's entry point, by the word that names it. */
 const RUNNERS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = {
-  inject: runInject, explain: runExplain, serve: runServeCommand, check: (argv, io) => runCheck(argv, io),
-  audit: (argv, io) => runAudit(argv, io), certs: runCertsCommand, help: runHelp, '--help': runHelp, '-h': runHelp,
+  inject: async (argv, io) => (await import('./inject.js')).runInject(argv, io),
+  explain: async (argv, io) => (await import('./explain.js')).runExplain(argv, io),
+  check: async (argv, io) => (await import('./check.js')).runCheck(argv, io),
+  audit: async (argv, io) => (await import('./audit.js')).runAudit(argv, io),
+  serve: runServeCommand, certs: runCertsCommand, help: runHelp, '--help': runHelp, '-h': runHelp,
 };
 
 /** Runs one command line (without the program name) and resolves its exit code. */
