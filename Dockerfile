@@ -41,7 +41,9 @@ ENV NODE_OPTIONS="--max-old-space-size=112 --max-semi-space-size=4"
 # bench/heap-flags.js, 205,000 requests standalone, two rounds each: RSS 90.0/90.9 MiB
 # with glibc's default, 84.9/84.0 with 2 arenas, 81.1/82.5 with 1 (82.4/83.3 in a second
 # run), throughput and p99 within the noise of the default's. With it, 2 MiB semi-spaces
-# reached 78.4/79.5 MiB but cost 16-23 % of the throughput: not taken. Fixed mmap and
+# reached 78.4/79.5 MiB but cost 16-23 % of the throughput; in three later rounds 79.0/79.3/
+# 82.0 MiB against 83.8/83.9/82.2, throughput within the noise, p99 at 500 req/s 0.83-1.37x:
+# not under 80 MiB every time, and a risk to the p99 target: not taken. Fixed mmap and
 # trim thresholds (MALLOC_MMAP_THRESHOLD_=16384, MALLOC_TRIM_THRESHOLD_=65536,
 # MALLOC_TOP_PAD_=0) gave 80.8 MiB against 83.3/84.2 at 0.83-0.90x the throughput; at 4096,
 # 78.7/78.8 MiB at under 0.4x: not taken either.
