@@ -172,7 +172,7 @@ function memorySection(m, footprint) {
   return [
     '## 3. Memory over a long run',
     '',
-    `A fresh \`serve\` process (same flags as section 2, plus \`--expose-gc --import bench/lib/gc-probe.js\`, which on SIGUSR2 forces a full GC and prints \`process.memoryUsage()\`; the server code is untouched) receives the typical review with a new uid and pod name on every request (anything kept per request or per pod would grow), from autocannon at saturation: ${count(m.warmup)} warm-up requests, then two batches of ${count(m.batch)}. RSS is read from /proc before the forced GC; heap figures are after it. The baseline server's RSS after the same warm-up: ${bytes(m.baselineRss)}.`,
+    `A fresh \`serve\` process (same flags as section 2, plus \`--expose-gc --import bench/lib/gc-probe.js\`, which on SIGUSR2 forces a full GC and prints \`process.memoryUsage()\`; the server code is untouched) receives the typical review with a new uid and pod name on every request (anything kept per request or per pod would grow), from autocannon at saturation: ${count(m.warmup)} warm-up requests, then two batches of ${count(m.batch)}. RSS is read from /proc before the forced GC; heap figures are after it. The baseline server's RSS after the same warm-up: ${bytes(m.baselineRss)}.${m.fastifyFloorRss ? ` The fastify floor (section 2) after the same warm-up and both batches: ${bytes(m.fastifyFloorRss)}.` : ''}`,
     '',
     `Standalone (\`serve --standalone\`). ${growth(m)}.`,
     '',

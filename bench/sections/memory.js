@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { apiClient, controlPlaneAvailable, expectOk, kubeDown, kubeUp } from '../lib/kube.js';
-import { saturate, startBaseline, startInjector } from '../lib/servers.js';
+import { postJson, saturate, startBaseline, startInjector } from '../lib/servers.js';
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,7 +50,9 @@ export async function runMemory({ review, tls, plan, quick, dir, log, kube }) {
 
   const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, probe: true, name: 'memory-injector' });
   let samples;
+  let patch;
   try {
+    patch = (await postJson(injector.url, tls.files.ca, readFileSync(review.path))).response?.patch;
     samples = await longRun({ injector, load, warmup, batch, log, label: 'standalone' });
   } finally {
     await injector.stop();
@@ -65,8 +67,20 @@ export async function runMemory({ review, tls, plan, quick, dir, log, kube }) {
   } finally {
     await baseline.stop();
   }
+  // The decided framework's own share: fastify answering the same patch (section 2's
+  // fastify floor), after the injector's whole load.
+  const floor = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch, name: 'memory-fastify-floor', script: 'children/fastify-floor-server.js' });
+  let fastifyFloorRss;
+  try {
+    log('memory (fastify floor): the same load');
+    for (const [amount, seconds] of [[warmup, 1], [batch, 3], [batch, 3]]) await load(floor, amount, seconds);
+    await pause(500);
+    fastifyFloorRss = (await floor.memory()).rss;
+  } finally {
+    await floor.stop();
+  }
   const withKube = await kubeMemory({ review, tls, plan, dir, log, kube, load, warmup, batch });
-  return { batch: samples[2].requests - samples[1].requests, warmup: samples[1].requests, samples, growth: batchGrowth(samples), baselineRss, kube: withKube };
+  return { batch: samples[2].requests - samples[1].requests, warmup: samples[1].requests, samples, growth: batchGrowth(samples), baselineRss, fastifyFloorRss, kube: withKube };
 }
 
 /** The same run with Kubernetes access, or why it was not measured. */
