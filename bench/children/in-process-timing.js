@@ -5,7 +5,8 @@
 //   distinct  core with a different pod on every call (nothing reusable between calls),
 //   route     the real fastify app through inject(),
 //   floor     the baseline server's work —
-// and each engine stage run alone on the same, already parsed input.
+// and each engine stage run alone on the same, already parsed input (and the body's
+// nesting-depth check, on the bytes as captured and as the apiserver sends them).
 // Usage: node --expose-gc in-process-timing.js '{"fixturesDir":..., "quick":false}'
 import jsone from 'json-e';
 import { loadProgram } from '../lib/program.js';
@@ -68,7 +69,11 @@ async function engineStages(review) {
   const { readableMetadata } = await loadProgram('injection/pod-shape.js');
   const { renderTemplates, templateContext } = await loadProgram('injection/render.js');
   const { buildPatch } = await loadProgram('injection/patch.js');
+  const { findTooDeep } = await loadProgram('server/json-depth.js');
+  const { MAX_JSON_DEPTH } = await loadProgram('server/limit-defaults.js');
   const text = review.body.toString('utf8');
+  // The captured files are indented; the apiserver sends the same review without spaces.
+  const compact = Buffer.from(JSON.stringify(JSON.parse(text)));
   const decoded = decodeReview(JSON.parse(text));
   // The engine's input: a Pod CREATE (the reviews measured here are).
   const pod = /** @type {import('../../src/injection/types.js').Pod} */ (decoded.request.object);
@@ -79,7 +84,10 @@ async function engineStages(review) {
   const stage = (fn) => ({ fn: async () => fn(), input: undefined, block: blockFor(review, 'stage') });
   return {
     patchBytes: JSON.stringify(outcome.patch).length,
+    compactBytes: compact.length,
     stages: {
+      depth: stage(() => findTooDeep(review.body, MAX_JSON_DEPTH)),
+      depthCompact: stage(() => findTooDeep(compact, MAX_JSON_DEPTH)),
       parse: stage(() => JSON.parse(text)),
       evaluatePod: stage(() => evaluatePod(pod, ns, snapshot, req)),
       decide: stage(() => decide(pod, ns, snapshot, req)),
@@ -172,6 +180,7 @@ async function timing() {
         parseUs: t('stage:parse').medianUs, evaluatePodUs: t('stage:evaluatePod').medianUs, decideUs: t('stage:decide').medianUs,
         resolveSettingsUs: t('stage:resolveSettings').medianUs, renderUs: t('stage:render').medianUs, renderJsoneUs: t('stage:renderJsone').medianUs,
         buildPatchUs: t('stage:buildPatch').medianUs, encodeUs: t('stage:encode').medianUs, patchBytes: stages.patchBytes,
+        depthUs: t('stage:depth').medianUs, depthCompactUs: t('stage:depthCompact').medianUs, compactBytes: stages.compactBytes,
       },
     };
   });

@@ -32,6 +32,8 @@ import { dist } from './paths.js';
  *   'injection/probe-hook.js': typeof import('../../src/injection/probe-hook.js'),
  *   'injection/render.js': typeof import('../../src/injection/render.js'),
  *   'injection/resolve-settings.js': typeof import('../../src/injection/resolve-settings.js'),
+ *   'server/json-depth.js': typeof import('../../src/server/json-depth.js'),
+ *   'server/limit-defaults.js': typeof import('../../src/server/limit-defaults.js'),
  *   'server/logger.js': typeof import('../../src/server/logger.js'),
  *   'server/metrics.js': typeof import('../../src/server/metrics.js'),
  *   'server/webhook-app.js': typeof import('../../src/server/webhook-app.js'),

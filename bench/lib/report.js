@@ -76,7 +76,7 @@ function inProcessSection(r) {
   ]);
   const breakdown = r.reviews.filter((x) => !x.breakdown?.error).map((x) => {
     const b = x.breakdown;
-    return [label(x.id), duration(b.parseUs), duration(b.evaluatePodUs), duration(b.decideUs), duration(b.resolveSettingsUs),
+    return [label(x.id), b.depthUs !== undefined ? `${duration(b.depthUs)} / ${duration(b.depthCompactUs)} (${bytes(b.compactBytes)})` : 'n/a', duration(b.parseUs), duration(b.evaluatePodUs), duration(b.decideUs), duration(b.resolveSettingsUs),
       `${duration(b.renderUs)}${b.renderJsoneUs ? ` (json-e: ${duration(b.renderJsoneUs)})` : ''}`, duration(b.buildPatchUs), duration(b.encodeUs), bytes(b.patchBytes)];
   });
   const its = r.reviews.map((x) => `${x.id}: ${count(x.iterations.measured)} after ${count(x.iterations.warmup)} warm-up`).join('; ');
@@ -95,7 +95,7 @@ function inProcessSection(r) {
     '',
     'Where the core time goes (median of each stage run alone on the same input):',
     '',
-    table(['review', 'JSON.parse', 'evaluatePod (render from the cache)', 'decide', 'resolveSettings', 'renderTemplates without the cache, compiled (json-e interpreting the same templates)', 'buildPatch', 'encode (encodeResponse + responseJson)', 'patch size'], breakdown),
+    table(['review', 'nesting-depth check: as captured (indented) / compact, as the apiserver sends it (its size)', 'JSON.parse', 'evaluatePod (render from the cache)', 'decide', 'resolveSettings', 'renderTemplates without the cache, compiled (json-e interpreting the same templates)', 'buildPatch', 'encode (encodeResponse + responseJson)', 'patch size'], breakdown),
     '',
     ...profilesSection(r.profiles),
     ns ? `Namespace cache footprint, in-process: the real \`NamespaceCache\` fed by a scripted API with ${count(ns.namespaces)} namespaces shaped like \`kubectl apply\`'d ones (3 labels, 2 annotations, the last-applied copy, managedFields): ${bytes(ns.heapBytes)} of heap after a full GC, ${bytes(ns.perNamespaceBytes)} per namespace.` : '',
