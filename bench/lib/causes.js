@@ -94,7 +94,11 @@ export function causesOfMisses(results, targets) {
       const apiH = api.apiserverHistogram;
       const floors = api.attribution?.targets;
       const within = (h) => (h.buckets['0.005'] ?? 0) / Math.max(1, h.count);
-      const share = (h) => `${Math.round(100 * within(h))} %`;
+      // One decimal where rounding would hide which side of the 90 % a share is on.
+      const share = (h) => {
+        const p = 100 * within(h);
+        return `${Math.round(p) === 90 && p !== 90 ? p.toFixed(1) : Math.round(p)} %`;
+      };
       const meanMs = (h) => (h.sum / Math.max(1, h.count)) * 1000;
       const mean = (h) => ms(meanMs(h));
       out.push(`Through the apiserver: the injector's own histogram has ${own.buckets['0.005'] ?? 0} of ${own.count} admissions ≤ 5 ms (mean ${ms((own.sum / Math.max(1, own.count)) * 1000)}); the apiserver measures a mean of ${ms((apiH.sum / Math.max(1, apiH.count)) * 1000)} for the same calls.${floors
