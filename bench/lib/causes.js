@@ -4,7 +4,9 @@
 // footprints, the injector's own latency histogram next to the apiserver's), and what
 // has been done about it and what is left.
 import { bytes, duration, ms } from './format.js';
+import { cpuPerRequestUs } from './stats.js';
 import { RSS_LIMIT_MIB } from './targets.js';
+import { FASTIFY_FLOOR, INJECTOR, PATCH_BASELINE } from '../sections/https.js';
 
 const pct = (x) => `${Math.round(100 * x)} %`;
 
@@ -75,17 +77,17 @@ export function causesOfMisses(results, targets) {
     }
     const sat = results.https?.reviews.find((r) => r.id === 'typical')?.saturation;
     if (sat && missed.has('https-throughput')) {
-      const cpuPer = (x) => (x ? (x.serverCpu / x.rps) * 1e6 : NaN);
-      const [inj, base, withPatch, framework] = [cpuPer(sat['https-injector']), cpuPer(sat.baseline), cpuPer(sat['baseline-patch']), cpuPer(sat['fastify-floor'])];
+      const cpuPer = (x) => (x ? cpuPerRequestUs(x) : NaN);
+      const [inj, base, withPatch, framework] = [cpuPer(sat[INJECTOR]), cpuPer(sat.baseline), cpuPer(sat[PATCH_BASELINE]), cpuPer(sat[FASTIFY_FLOOR])];
       out.push(`Over HTTPS, CPU per typical request at saturation: injector ${duration(inj)}, baseline ${duration(base)}, baseline answering the injector's patch ${duration(withPatch)}. The baseline answers about a hundred bytes; a webhook that injects must answer with its patch (${bytes(results.https.patchBytes)} of JSONPatch, a third more in base64), and encrypting and writing that costs the second baseline ${duration(withPatch - base)} per request by itself. The remaining ${duration(inj - withPatch)} is the injector's own work (section 1's core, less the parse both do) and the framework: fastify's routing, hooks and reply, the per-request child logger and the one log line per admission, the metrics.${cpuProfileLines(results['cpu-profile'])}`, '');
       if (Number.isFinite(framework)) {
         const budget = withPatch / 0.9;
-        out.push(`What the target leaves: one core serving at 0.9× the floor's rate may spend ${duration(budget)} of CPU per request. fastify alone over the same TLS, without a logger, parsing the review with its own JSON parser and answering the same patch (bench/children/fastify-floor-server.js, in the same rounds), spent ${duration(framework)} (${Math.round(sat['fastify-floor'].rps)} req/s), so ${budget > framework ? `${duration(budget - framework)} per request remain` : 'nothing remains'} for everything the injector adds to that: the admission's log line, decoding the review, the engine${typical?.core && typical?.floor ? ` (section 1: a render-cache hit and the patch of the typical review take ${duration(typical.core.medianUs - typical.floor.medianUs)} beyond parsing and answering)` : ''}, encoding the answer, the metrics and the limits. The injector spent ${duration(inj - framework)} per request beyond that floor.${typical?.breakdown?.depthUs !== undefined ? ` The reviews here are sent as they were captured, indented (the typical one ${bytes(typical.size)}, ${bytes(typical.breakdown.compactBytes)} without the spaces, as the apiserver sends it); the body's nesting-depth check, which runs over every byte, took ${duration(typical.breakdown.depthUs)} on it and ${duration(typical.breakdown.depthCompactUs)} on the compact form (section 1), so with the apiserver's bytes that stage costs less than measured here.` : ''}`, '');
+        out.push(`What the target leaves: one core serving at 0.9× the floor's rate may spend ${duration(budget)} of CPU per request. fastify alone over the same TLS, without a logger, parsing the review with its own JSON parser and answering the same patch (bench/children/fastify-floor-server.js, in the same rounds), spent ${duration(framework)} (${Math.round(sat[FASTIFY_FLOOR].rps)} req/s), so ${budget > framework ? `${duration(budget - framework)} per request remain` : 'nothing remains'} for everything the injector adds to that: the admission's log line, decoding the review, the engine${typical?.core && typical?.floor ? ` (section 1: a render-cache hit and the patch of the typical review take ${duration(typical.core.medianUs - typical.floor.medianUs)} beyond parsing and answering)` : ''}, encoding the answer, the metrics and the limits. The injector spent ${duration(inj - framework)} per request beyond that floor.${typical?.breakdown?.depthUs !== undefined ? ` The reviews here are sent as they were captured, indented (the typical one ${bytes(typical.size)}, ${bytes(typical.breakdown.compactBytes)} without the spaces, as the apiserver sends it); the body's nesting-depth check, which runs over every byte, took ${duration(typical.breakdown.depthUs)} on it and ${duration(typical.breakdown.depthCompactUs)} on the compact form (section 1), so with the apiserver's bytes that stage costs less than measured here.` : ''}`, '');
       }
     }
     const at500 = results.https?.reviews.find((r) => r.id === 'typical')?.rates?.[500];
-    if (missed.has('https-p99-500') && at500 && !at500['https-injector'].overCapacity && !at500.baseline.overCapacity) {
-      const [i, b] = [at500['https-injector'], at500.baseline];
+    if (missed.has('https-p99-500') && at500 && !at500[INJECTOR].overCapacity && !at500.baseline.overCapacity) {
+      const [i, b] = [at500[INJECTOR], at500.baseline];
       out.push(`At 500 req/s the injector's p99 was ${ms(i.latencyMs.p99)} (p50 ${ms(i.latencyMs.p50)}) against the baseline's ${ms(b.latencyMs.p99)}, while the client itself issued its requests up to ${ms(i.issueLatenessMs.p99)} late (p99): the tail is set by how the two cores are shared more than by the request path. Repeated by hand (bench/children/paced.js against \`serve\`, three 5 s runs per setting) the p99 ranged from 2.6 to 7.5 ms (the first run after start-up, with the JIT still compiling, left out). Garbage collection is not the cause: with \`--trace-gc\` (V8's defaults, 1000 req/s) a scavenge ran about every 100 ms, 1.1 ms at the median and 1.8 ms at p90, and no full collection after start-up, so at 500 req/s under 1 % of requests meet one.`, '');
     }
     const api = results.apiserver;

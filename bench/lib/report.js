@@ -6,11 +6,11 @@ import { bytes, count, duration, ms, rate, ratio, table } from './format.js';
 import { causesOfMisses } from './causes.js';
 import { cpuProfileSection } from './report-cpu.js';
 import { imageEnvironment, imageNodeOptions } from './image-options.js';
+import { cpuPerRequestUs } from './stats.js';
+import { FASTIFY_FLOOR, INJECTOR as INJ, PATCH_BASELINE as PATCH } from '../sections/https.js';
 
 const REVIEW_LABEL = { small: 'small (01, 3.7 KB)', typical: 'typical (03, 13 KB)', huge: 'huge (08, 390 KB)' };
 const label = (id) => REVIEW_LABEL[id] ?? id;
-const INJ = 'https-injector';
-const PATCH = 'baseline-patch';
 
 /** The table with the ratios: injector against the baseline measured in the same run. */
 export function summaryTable(results) {
@@ -110,7 +110,7 @@ function httpsSection(r, plan) {
     // Ratios: the median of the rounds' own ratios when the servers took turns over rounds.
     const over = (name, other) => ratio(x.saturationRatios?.[name]?.median ?? i.rps / other.rps);
     return [label(x.id), rate(i.rps), rate(b.rps), over('baseline', b), p ? `${rate(p.rps)} (${over(PATCH, p)})` : 'n/a',
-      `${duration((i.serverCpu / i.rps) * 1e6)} / ${duration((b.serverCpu / b.rps) * 1e6)}${p ? ` / ${duration((p.serverCpu / p.rps) * 1e6)}` : ''}`, `${ms(i.latencyMs.p50)} / ${ms(i.latencyMs.p99)}`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`,
+      `${duration(cpuPerRequestUs(i))} / ${duration(cpuPerRequestUs(b))}${p ? ` / ${duration(cpuPerRequestUs(p))}` : ''}`, `${ms(i.latencyMs.p50)} / ${ms(i.latencyMs.p99)}`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`,
       `${Math.round(100 * (i.serverCpu ?? NaN))} % / ${Math.round(100 * (b.serverCpu ?? NaN))} %`, `${Math.round(100 * i.clientCpu)} % / ${Math.round(100 * b.clientCpu)} %`,
       String(i.errors + i.non2xx + b.errors + b.non2xx)];
   });
@@ -148,11 +148,12 @@ function httpsSection(r, plan) {
 
 /** The fastify floor's saturation row (typical review), beside the injector's and the bare floor's. */
 function fastifyFloorLines(r) {
-  const sat = r.reviews.find((x) => x.id === 'typical')?.saturation;
-  const f = sat?.['fastify-floor'];
+  const typical = r.reviews.find((x) => x.id === 'typical');
+  const sat = typical?.saturation;
+  const f = sat?.[FASTIFY_FLOOR];
   if (!f) return [];
-  const cpu = (x) => duration((x.serverCpu / x.rps) * 1e6);
-  const over = r.reviews.find((x) => x.id === 'typical')?.saturationRatios?.['fastify-floor']?.median;
+  const cpu = (x) => duration(cpuPerRequestUs(x));
+  const over = typical.saturationRatios?.[FASTIFY_FLOOR]?.median;
   return [`fastify floor, typical review: ${rate(f.rps)} at saturation, server CPU ${cpu(f)} per request (bare floor with the same patch: ${cpu(sat[PATCH])}; injector: ${cpu(sat[INJ])}${over ? `, ${ratio(over)} of the fastify floor's rate` : ''}).`, ''];
 }
 

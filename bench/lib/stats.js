@@ -25,6 +25,11 @@ export function summarizeNs(samplesNs) {
   };
 }
 
+/** Server CPU per request at saturation, in µs: the CPU share of a run over its req/s. */
+export function cpuPerRequestUs(run) {
+  return (run.serverCpu / run.rps) * 1e6;
+}
+
 export function median(values) {
   return percentile([...values].sort((a, b) => a - b), 50);
 }

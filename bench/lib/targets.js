@@ -2,7 +2,8 @@
 // The targets of issues 5, 13 and 15, judged from one run's results. A target whose section did not
 // run is "not measured", never "met".
 import { bytes, duration, ms, ratio } from './format.js';
-import { FASTIFY_FLOOR, PATCH_BASELINE } from '../sections/https.js';
+import { cpuPerRequestUs } from './stats.js';
+import { FASTIFY_FLOOR, INJECTOR, PATCH_BASELINE } from '../sections/https.js';
 
 const MiB = 1024 * 1024;
 /** Growth between the two batches that still counts as flat (heap after a full GC, RSS). */
@@ -46,13 +47,13 @@ export function judgeTargets(results) {
   const floor = sat?.[PATCH_BASELINE];
   // The median of the per-round ratios when the servers took turns over several rounds.
   const rounds = https?.saturationRatios?.[PATCH_BASELINE];
-  const throughputRatio = rounds ? rounds.median : sat && floor ? sat['https-injector'].rps / floor.rps : undefined;
+  const throughputRatio = rounds ? rounds.median : sat && floor ? sat[INJECTOR].rps / floor.rps : undefined;
   const perRound = rounds && rounds.rounds.length > 1 ? `median of ${rounds.rounds.length} rounds: ${rounds.rounds.map((x) => ratio(x)).join(', ')}; ` : '';
   add('https-throughput', 'HTTPS saturation, typical review: ≥ 0.9 × the baseline answering the same patch',
-    throughputRatio !== undefined ? `${ratio(throughputRatio)} (${perRound}${Math.round(sat['https-injector'].rps)} vs ${Math.round(floor.rps)} req/s)${frameworkFloor(https)}` : undefined,
+    throughputRatio !== undefined ? `${ratio(throughputRatio)} (${perRound}${Math.round(sat[INJECTOR].rps)} vs ${Math.round(floor.rps)} req/s)${frameworkFloor(https)}` : undefined,
     throughputRatio !== undefined ? throughputRatio >= 0.9 : undefined);
   const at500 = https?.rates?.[500];
-  const injector500 = at500?.['https-injector'];
+  const injector500 = at500?.[INJECTOR];
   const floor500 = at500?.[PATCH_BASELINE] ?? at500?.baseline;
   const floorName = at500?.[PATCH_BASELINE] ? 'the baseline answering the same patch' : 'the baseline';
   // The median of the per-round ratios when the servers took turns over several rounds.
@@ -95,6 +96,8 @@ function frameworkFloor(https) {
   const sat = https?.saturation;
   const [fw, floor] = [sat?.[FASTIFY_FLOOR], sat?.[PATCH_BASELINE]];
   if (!fw || !floor) return '';
-  const cpu = (x) => x.serverCpu / x.rps;
-  return `; fastify answering the same patch and doing nothing else: ${ratio(cpu(floor) / cpu(fw))} by CPU per request, ${ratio(https.saturationRatios?.[PATCH_BASELINE] && https.saturationRatios?.[FASTIFY_FLOOR] ? https.saturationRatios[PATCH_BASELINE].median / https.saturationRatios[FASTIFY_FLOOR].median : fw.rps / floor.rps)} by req/s`;
+  // By req/s: the injector's median ratios to each floor give the floors' ratio within the same rounds.
+  const [overFloor, overFw] = [https.saturationRatios?.[PATCH_BASELINE]?.median, https.saturationRatios?.[FASTIFY_FLOOR]?.median];
+  const byRate = overFloor && overFw ? overFloor / overFw : fw.rps / floor.rps;
+  return `; fastify answering the same patch and doing nothing else: ${ratio(cpuPerRequestUs(floor) / cpuPerRequestUs(fw))} by CPU per request, ${ratio(byRate)} by req/s`;
 }

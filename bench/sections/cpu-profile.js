@@ -11,6 +11,8 @@ import path from 'node:path';
 import { attributeProfile } from '../lib/cpu-stages.js';
 import { cpuSeconds, waitFor } from '../lib/proc.js';
 import { postJson, saturate as saturateServer, startBaseline, startInjector } from '../lib/servers.js';
+import { cpuPerRequestUs } from '../lib/stats.js';
+import { INJECTOR, PATCH_BASELINE } from './https.js';
 
 /** V8's sampling interval: fine enough for a few thousand samples per second of load, light enough not to change it much. */
 const SAMPLING_INTERVAL_US = 250;
@@ -35,7 +37,7 @@ export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprof
   try {
     const answer = await postJson(injector.url, tls.files.ca, readFileSync(review.path));
     if (!answer.response?.patch) throw new Error(`the injector did not patch the ${review.id} review`);
-    baseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: 'baseline-patch', nodeFlags: profileFlags(folders.baseline) });
+    baseline = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: PATCH_BASELINE, nodeFlags: profileFlags(folders.baseline) });
     const saturate = (server, durationS) => saturateServer(server, {
       bodyFile: review.path, connections: settings.connections, durationS, clientCpu: plan.clientCpu,
     });
@@ -54,11 +56,11 @@ export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprof
     await Promise.all([injector.stop(), baseline?.stop()]);
   }
   const out = { settings: { ...settings, samplingIntervalUs: SAMPLING_INTERVAL_US, review: review.id } };
-  const reference = { injector: unprofiled?.['https-injector'], baseline: unprofiled?.['baseline-patch'] };
+  const reference = { injector: unprofiled?.[INJECTOR], baseline: unprofiled?.[PATCH_BASELINE] };
   for (const key of /** @type {const} */ (['injector', 'baseline'])) {
     const m = measured[key];
     const ref = reference[key];
-    const unprofiledUs = ref ? (ref.serverCpu / ref.rps) * 1e6 : undefined;
+    const unprofiledUs = ref ? cpuPerRequestUs(ref) : undefined;
     const perRequest = unprofiledUs ?? m.cpuUsPerRequest;
     const profile = await readProfile(folders[key], m.pid);
     const attribution = attributeProfile(profile, { fromUs: m.fromUs, toUs: m.toUs });

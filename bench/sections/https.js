@@ -18,7 +18,7 @@ export const FASTIFY_FLOOR = 'fastify-floor';
 
 export const RATES = [200, 500, 1000];
 
-const INJECTOR = 'https-injector';
+export const INJECTOR = 'https-injector';
 /** The offered rate whose p99 issue 15 judges (typical review). */
 export const JUDGED_RATE = 500;
 

@@ -72,10 +72,7 @@ export async function runMemory({ review, tls, plan, quick, dir, log, kube }) {
   const floor = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch, name: 'memory-fastify-floor', script: 'children/fastify-floor-server.js' });
   let fastifyFloorRss;
   try {
-    log('memory (fastify floor): the same load');
-    for (const [amount, seconds] of [[warmup, 1], [batch, 3], [batch, 3]]) await load(floor, amount, seconds);
-    await pause(500);
-    fastifyFloorRss = (await floor.memory()).rss;
+    fastifyFloorRss = (await longRun({ injector: floor, load, warmup, batch, log, label: 'fastify floor' })).at(-1).rss;
   } finally {
     await floor.stop();
   }
