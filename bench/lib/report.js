@@ -13,6 +13,12 @@ const REVIEW_LABEL = { small: 'small (01, 3.7 KB)', typical: 'typical (03, 13 KB
 const label = (id) => REVIEW_LABEL[id] ?? id;
 
 /** The table with the ratios: injector against the baseline measured in the same run. */
+/** Creates the apiserver refused with a retry-after answer during section 4 (retried, as client-go does). */
+function retriedLines(retried) {
+  if (!retried?.length) return [];
+  return [`The apiserver refused ${count(retried.length)} create${retried.length === 1 ? '' : 's'} (warm-up included) with a retry-after answer (${[...new Set(retried.map((r) => `HTTP ${r.status} ${r.reason ?? ''}: "${r.message}"`))].join('; ')}); each was tried again after the wait it asked for, as client-go does, and its latency above includes the refused attempt and the wait.`, ''];
+}
+
 export function summaryTable(results) {
   const rows = [];
   for (const r of results['in-process']?.reviews ?? []) {
@@ -242,6 +248,7 @@ function apiserverSection(a) {
     '',
     table(['pods created in', 'pods', 'p50', 'p99', 'max', 'wrong'], rows),
     '',
+    ...retriedLines(p.retried),
     `The apiserver's own \`apiserver_admission_webhook_admission_duration_seconds\` for \`namespace.sidecar-injector.io\` over the measured creates (cumulative buckets; mean ${ms((h.sum / Math.max(1, h.count)) * 1000)}):`,
     '',
     table(['bucket', 'calls', 'share'], hRows),

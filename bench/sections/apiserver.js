@@ -104,6 +104,20 @@ async function inParallel(kubeconfig, clients, jobs, work) {
   await Promise.all(workers);
 }
 
+/** Attempts per pod create: the apiserver asks for a retry when etcd is slow (below). */
+const MAX_CREATE_ATTEMPTS = 3;
+
+/**
+ * How long to wait before trying a create again, when the apiserver answered that it could
+ * not complete it "at this time" (a Status with \`details.retryAfterSeconds\`, e.g. etcd
+ * timing out on these shared cores): client-go, and so kubectl, retries those. Undefined
+ * for any other failure, which stops the section.
+ */
+function retryAfterMs(res) {
+  const seconds = res.body?.kind === 'Status' ? res.body.details?.retryAfterSeconds : undefined;
+  return [429, 500, 503, 504].includes(res.status) && typeof seconds === 'number' ? Math.min(seconds, 5) * 1000 : undefined;
+}
+
 function containerNames(pod) {
   return (pod?.spec?.containers ?? []).map((c) => c.name);
 }
@@ -154,10 +168,19 @@ export async function runApiserver({ review, tls, quick, dir, kubeDir, apiPort, 
     const pod = podFrom(review);
     const pids = controlPlanePids(kubeRunDir);
     const apiHistogram = async (hook) => histogram((await expectOk(api.request('GET', '/metrics'), 'apiserver /metrics')).body, 'apiserver_admission_webhook_admission_duration_seconds', { name: hook });
+    const retried = [];
     const create = async (client, namespace) => {
-      const res = await client.request('POST', `/api/v1/namespaces/${namespace}/pods`, pod);
-      if (res.status !== 201) throw new Error(`creating a pod in ${namespace}: HTTP ${res.status}: ${res.body?.message ?? res.body}`);
-      return { ms: res.ms, injected: containerNames(res.body).includes('envoy') };
+      let spentMs = 0;
+      for (let attempt = 1; ; attempt++) {
+        const res = await client.request('POST', `/api/v1/namespaces/${namespace}/pods`, pod);
+        spentMs += res.ms;
+        if (res.status === 201) return { ms: spentMs, injected: containerNames(res.body).includes('envoy') };
+        const wait = retryAfterMs(res);
+        if (wait === undefined || attempt >= MAX_CREATE_ATTEMPTS) throw new Error(`creating a pod in ${namespace}: HTTP ${res.status}: ${res.body?.message ?? res.body}`);
+        retried.push({ namespace, status: res.status, reason: res.body?.reason, message: res.body?.message });
+        await new Promise((r) => setTimeout(r, wait));
+        spentMs += wait;
+      }
     };
     const interleaved = (n) => Array.from({ length: n * 2 }, (_, i) => (i % 2 ? PLAIN_NS : INJECTED_NS));
 
@@ -234,6 +257,7 @@ export async function runApiserver({ review, tls, quick, dir, kubeDir, apiPort, 
       pods: {
         injected: { ...summarizeNs(latencies[INJECTED_NS]), wrong: wrong[INJECTED_NS] },
         plain: { ...summarizeNs(latencies[PLAIN_NS]), wrong: wrong[PLAIN_NS] },
+        retried,
       },
       apiserverHistogram: measured.injector.histogram,
       injectorHistogram: measured.injector.own,
