@@ -47,15 +47,14 @@ function cpuProfileLines(r) {
 }
 
 /**
- * Why the injector's own time per apiserver call is what it is: its CPU per call in those
+ * Why the injector's own time per apiserver call (`ownMean`, ms, from its histogram) is what it is: its CPU per call in those
  * turns (from /proc, section 4) against the same server's CPU per request at saturation
  * (section 2), and the same for the bare server answering the same patch.
  */
-function apiserverCallCost(own, floors, sat) {
+function apiserverCallCost(ownMean, floors, sat) {
   const [injCall, floorCall] = [floors.injector?.cpuMsPerCall?.webhook, floors['floor-patch']?.cpuMsPerCall?.webhook];
   const [injSat, floorSat] = [sat[INJECTOR], sat[PATCH_BASELINE]].map((x) => (x ? cpuPerRequestUs(x) / 1000 : NaN));
   if (![injCall, floorCall, injSat, floorSat].every((x) => Number.isFinite(x) && x > 0)) return undefined;
-  const ownMean = (own.sum / Math.max(1, own.count)) * 1000;
   const times = (x) => `${x.toFixed(1)}×`;
   return `Where the injector's own ${ms(ownMean)} goes: most of it is CPU. Over these turns the injector used ${ms(injCall)} of CPU per call (section 4's table: the whole turn, from /proc, so its background work is in it too), the bare server answering the same patch ${ms(floorCall)}. These are ${times(injCall / injSat)} and ${times(floorCall / floorSat)} their CPU per request at saturation (section 2: ${duration(injSat * 1000)} and ${duration(floorSat * 1000)}): served one at a time among the apiserver's and etcd's threads, a request costs both servers far more than in a stream. Their ratio is ${times(injCall / floorCall)} here and ${times(injSat / floorSat)} at saturation: the apiserver's calls cost the injector no more, against the bare server, than a stream of requests does, so its share of this target moves with its CPU per request, the cost the HTTPS target measures.`;
 }
@@ -120,7 +119,7 @@ export function causesOfMisses(results, targets) {
       out.push(`Through the apiserver: the injector's own histogram has ${own.buckets['0.005'] ?? 0} of ${own.count} admissions ≤ 5 ms (mean ${ms((own.sum / Math.max(1, own.count)) * 1000)}); the apiserver measures a mean of ${ms((apiH.sum / Math.max(1, apiH.count)) * 1000)} for the same calls.${floors
         ? ` Registered the same way in the same run, a bare Node.js server answering the same ${bytes(api.attribution.patchBytes)} patch had ${share(floors['floor-patch'].histogram)} of its calls ≤ 5 ms (mean ${mean(floors['floor-patch'].histogram)}), and one answering no patch ${share(floors['floor-no-patch'].histogram)} (mean ${mean(floors['floor-no-patch'].histogram)}). So of the injector's mean, ${mean(floors['floor-no-patch'].histogram)} is the apiserver's cost of any call, ${ms(meanMs(floors['floor-patch'].histogram) - meanMs(floors['floor-no-patch'].histogram))} its cost of applying and decoding this patch, and ${meanMs(apiH) >= meanMs(floors['floor-patch'].histogram) ? `${ms(meanMs(apiH) - meanMs(floors['floor-patch'].histogram))} the injector's own over a server answering the same bytes` : `the injector came out ${ms(meanMs(floors['floor-patch'].histogram) - meanMs(apiH))} below a server answering the same bytes`}, all on the same two cores as etcd, the injector and the clients (section 4's table). Connections the apiserver opened to each server during its ${api.attribution.blockPods * api.settings.rounds} measured calls: ${Object.entries(floors).map(([id, x]) => `${id} ${x.connections?.opened ?? 'n/a'}`).join(', ')} (kept-alive, so no handshake per call). ${within(floors['floor-no-patch'].histogram) < 0.9 ? `Since even the server answering no patch, which does nothing at all, has only ${share(floors['floor-no-patch'].histogram)} of its calls within 5 ms, 90 % is not reachable through this apiserver on these two cores by any webhook` : within(floors['floor-patch'].histogram) < 0.9 ? `A server that does nothing reaches the 90 % only when it answers no patch; answering this patch, even a server that does nothing else gets ${share(floors['floor-patch'].histogram)}: the apiserver's own work on the patch takes an injecting webhook below the target here`: 'Both bare servers reach the 90 %'}; against the server answering the same bytes, the injector's share is ${share(apiH)} to its ${share(floors['floor-patch'].histogram)}.`
         : ' The difference is the round trip, TLS and the apiserver\'s own encoding of the review, on the same two cores as etcd, the injector and the clients.'}`, '');
-      const callCost = floors && sat ? apiserverCallCost(own, floors, sat) : undefined;
+      const callCost = floors && sat ? apiserverCallCost(meanMs(own), floors, sat) : undefined;
       if (callCost) out.push(callCost, '');
     }
   }
