@@ -50,7 +50,11 @@ ENV NODE_OPTIONS="--max-old-space-size=112 --max-semi-space-size=4"
 # not under 80 MiB every time, and a risk to the p99 target: not taken. Fixed mmap and
 # trim thresholds (MALLOC_MMAP_THRESHOLD_=16384, MALLOC_TRIM_THRESHOLD_=65536,
 # MALLOC_TOP_PAD_=0) gave 80.8 MiB against 83.3/84.2 at 0.83-0.90x the throughput; at 4096,
-# 78.7/78.8 MiB at under 0.4x: not taken either.
+# 78.7/78.8 MiB at under 0.4x: not taken either. Fixed thresholds of 128/256 KiB (trim twice
+# that): 87.1/82.4 and 85.4/84.0 MiB against 86.0/86.4, p99 at 500 req/s up to 1.65x. Not
+# taken either: --no-concurrent-recompilation (malloc's heap after loading the modules 4-6
+# MiB instead of 9-11, but after the load 81.9/82.0 MiB against 82.9/84.4 and p99 at 500
+# req/s 1.5-1.7x) and --single-threaded (83.4/87.1); NODE_OPTIONS refuses both anyway.
 ENV MALLOC_ARENA_MAX=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

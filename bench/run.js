@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadReviews } from './lib/fixtures.js';
 import { cpuPlan, machineFacts } from './lib/machine.js';
 import { parseOptions, HELP } from './lib/options.js';
+import { imageEnvironment, imageNodeOptions } from './lib/image-options.js';
 import { runJsonChild } from './lib/proc.js';
 import { benchFile, REPO_ROOT } from './lib/paths.js';
 import { fullReport, summaryTable, targetsTable } from './lib/report.js';
@@ -118,7 +119,8 @@ try {
     const r = await runMemory({ review: typical, tls, plan, quick: options.quick, dir, log, kube });
     results.footprint = [];
     for (const what of ['bare', 'fastify-stack', 'client-node', 'client-node-slim', 'serve-modules', 'serve-kube-modules']) {
-      results.footprint.push(await runJsonChild(benchFile('children/footprint.js'), { what }, { nodeFlags: ['--expose-gc'] }));
+      // With the image's options and environment, as the servers of this section run.
+      results.footprint.push(await runJsonChild(benchFile('children/footprint.js'), { what }, { nodeFlags: [...imageNodeOptions(), '--expose-gc'], env: imageEnvironment() }));
     }
     return r;
   });

@@ -3,6 +3,7 @@
 // Node.js process after importing one set of modules.
 // Usage: node --expose-gc footprint.js '{"what":"bare"|"serve-modules"|"serve-kube-modules"|"client-node"|"client-node-slim"|"fastify-stack"}'
 import { createRequire } from 'node:module';
+import { mallocHeapBytes } from '../lib/proc.js';
 import { programFile } from '../lib/program.js';
 
 /** Node.js started with --expose-gc. */
@@ -39,4 +40,6 @@ gc();
 const m = process.memoryUsage();
 /** CommonJS modules loaded (fastify's dependencies are CommonJS): a count, to see what a change leaves out. */
 const commonJs = Object.keys(createRequire(import.meta.url).cache).length;
-process.stdout.write(`${JSON.stringify({ what, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, commonJs })}\n`);
+// What malloc holds (parsing and compiling the modules included), beside V8's heap.
+const mallocHeap = mallocHeapBytes('self');
+process.stdout.write(`${JSON.stringify({ what, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, mallocHeap, commonJs })}\n`);

@@ -88,10 +88,22 @@ export function residentBytes(pid) {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
     // RssFile: pages mapped from files (the node binary and libraries); RssAnon: the process's own memory.
-    return { rss: kib('VmRSS'), peak: kib('VmHWM'), file: kib('RssFile'), anon: kib('RssAnon') };
+    return { rss: kib('VmRSS'), peak: kib('VmHWM'), file: kib('RssFile'), anon: kib('RssAnon'), mallocHeap: mallocHeapBytes(pid) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The resident part of the `[heap]` mapping (/proc/PID/smaps): glibc's main arena, where
+ * every malloc of the process goes with MALLOC_ARENA_MAX=1 (the image's setting) below the
+ * mmap threshold. RssAnon less this is V8's heap, thread stacks and malloc's own mmaps.
+ */
+export function mallocHeapBytes(pid) {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  const at = smaps.search(/ \[heap\]\n/);
+  if (at === -1) return 0;
+  return Number(/^Rss:\s+(\d+) kB/m.exec(smaps.slice(at))?.[1] ?? 0) * 1024;
 }
 
 /** Measures the CPU share two processes used while `work` ran (1.0 = one full core). */

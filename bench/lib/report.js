@@ -5,6 +5,7 @@
 import { bytes, count, duration, ms, rate, ratio, table } from './format.js';
 import { causesOfMisses } from './causes.js';
 import { cpuProfileSection } from './report-cpu.js';
+import { memorySection } from './report-memory.js';
 import { imageEnvironment, imageNodeOptions } from './image-options.js';
 import { cpuPerRequestUs } from './stats.js';
 import { FASTIFY_FLOOR, INJECTOR as INJ, PATCH_BASELINE as PATCH } from '../sections/https.js';
@@ -161,34 +162,6 @@ function fastifyFloorLines(r) {
   const cpu = (x) => duration(cpuPerRequestUs(x));
   const over = typical.saturationRatios?.[FASTIFY_FLOOR]?.median;
   return [`fastify floor, typical review: ${rate(f.rps)} at saturation, server CPU ${cpu(f)} per request (bare floor with the same patch: ${cpu(sat[PATCH])}; injector: ${cpu(sat[INJ])}${over ? `, ${ratio(over)} of the fastify floor's rate` : ''}).`, ''];
-}
-
-function memorySection(m, footprint) {
-  const sampleRows = (samples) => samples.map((x) => [x.point, count(x.requests), bytes(x.rss), bytes(x.after.heapUsed), bytes(x.after.heapTotal), bytes(x.after.external), x.rps ? rate(x.rps) : '—', x.errors !== undefined ? String(x.errors) : '—']);
-  const columns = ['after', 'requests', 'RSS', 'heap used (after GC)', 'heap total', 'external', 'req/s of the batch', 'errors'];
-  const rows = sampleRows(m.samples);
-  const growth = (x) => {
-    const d = x.samples.length >= 4 ? x.samples[3].rss - x.samples[2].rss : 0;
-    return `RSS from batch 1 to batch 2: ${d >= 0 ? '+' : '−'}${bytes(Math.abs(d))}`;
-  };
-  const kube = !m.kube ? '' : m.kube.samples
-    ? [`As deployed: \`serve --kubeconfig\` against a real apiserver (test/e2e/cluster/kube-up; the review's namespace exists, labelled for injection), so the namespace informer, Events and the cluster-version reader run, with the same load. ${growth(m.kube)}.`, '', table(columns, sampleRows(m.kube.samples))].join('\n')
-    : `With Kubernetes access: not measured (${m.kube.skipped}).`;
-  const fp = footprint ? table(['modules loaded (fresh process, after full GC)', 'RSS', 'heap used'],
-    footprint.map((f) => [f.what, bytes(f.rss), bytes(f.heapUsed)])) : '';
-  return [
-    '## 3. Memory over a long run',
-    '',
-    `A fresh \`serve\` process (same flags as section 2, plus \`--expose-gc --import bench/lib/gc-probe.js\`, which on SIGUSR2 forces a full GC and prints \`process.memoryUsage()\`; the server code is untouched) receives the typical review with a new uid and pod name on every request (anything kept per request or per pod would grow), from autocannon at saturation: ${count(m.warmup)} warm-up requests, then two batches of ${count(m.batch)}. RSS is read from /proc before the forced GC; heap figures are after it. The baseline server's RSS after the same warm-up: ${bytes(m.baselineRss)}.${m.fastifyFloorRss ? ` The fastify floor (section 2) after the same warm-up and both batches: ${bytes(m.fastifyFloorRss)}.` : ''}`,
-    '',
-    `Standalone (\`serve --standalone\`). ${growth(m)}.`,
-    '',
-    table(columns, rows),
-    '',
-    kube,
-    '',
-    fp ? 'What loading the code costs before any request (each line a fresh process, `bench/children/footprint.js`):\n\n' + fp : '',
-  ].join('\n');
 }
 
 /** Round by round (the turns were interleaved): each server's mean, and the injector's over the same-patch server's. */

@@ -122,7 +122,7 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
         const proc = residentBytes(child.pid);
         child.kill('SIGUSR2');
         const { probe: sample } = await waitFor('memory probe line', () => log.take((e) => e.probe), 10_000, 20);
-        return { rss: proc?.rss, peakRss: proc?.peak, rssFile: proc?.file, rssAnon: proc?.anon, before: sample.before, after: sample.after, gc: sample.gc };
+        return { rss: proc?.rss, peakRss: proc?.peak, rssFile: proc?.file, rssAnon: proc?.anon, mallocHeap: proc?.mallocHeap, before: sample.before, after: sample.after, gc: sample.gc };
       },
       stop: () => stopChild(child),
     };
@@ -157,7 +157,10 @@ export async function startBaseline({ tls, cpu, patch, name = 'baseline', nodeFl
     return {
       name, pid: child.pid, port,
       url: `https://127.0.0.1:${port}/inject`,
-      memory: async () => ({ rss: residentBytes(child.pid)?.rss }),
+      memory: async () => {
+        const proc = residentBytes(child.pid);
+        return { rss: proc?.rss, rssFile: proc?.file, rssAnon: proc?.anon, mallocHeap: proc?.mallocHeap };
+      },
       stop: () => stopChild(child),
     };
   } catch (e) {

@@ -70,14 +70,17 @@ export async function runMemory({ review, tls, plan, quick, dir, log, kube }) {
   // The decided framework's own share: fastify answering the same patch (section 2's
   // fastify floor), after the injector's whole load.
   const floor = await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch, name: 'memory-fastify-floor', script: 'children/fastify-floor-server.js' });
-  let fastifyFloorRss;
+  let fastifyFloor;
   try {
-    fastifyFloorRss = (await longRun({ injector: floor, load, warmup, batch, log, label: 'fastify floor' })).at(-1).rss;
+    fastifyFloor = (await longRun({ injector: floor, load, warmup, batch, log, label: 'fastify floor' })).at(-1);
   } finally {
     await floor.stop();
   }
   const withKube = await kubeMemory({ review, tls, plan, dir, log, kube, load, warmup, batch });
-  return { batch: samples[2].requests - samples[1].requests, warmup: samples[1].requests, samples, growth: batchGrowth(samples), baselineRss, fastifyFloorRss, kube: withKube };
+  return {
+    batch: samples[2].requests - samples[1].requests, warmup: samples[1].requests, samples, growth: batchGrowth(samples), baselineRss,
+    fastifyFloorRss: fastifyFloor.rss, fastifyFloor, kube: withKube,
+  };
 }
 
 /** The same run with Kubernetes access, or why it was not measured. */
