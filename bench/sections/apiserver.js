@@ -107,15 +107,21 @@ async function inParallel(kubeconfig, clients, jobs, work) {
 /** Attempts per pod create: the apiserver asks for a retry when etcd is slow (below). */
 const MAX_CREATE_ATTEMPTS = 3;
 
+/** Status reasons that say the apiserver could not do it "at this time", not that the pod is wrong. */
+const TRY_AGAIN_REASONS = ['ServerTimeout', 'Timeout', 'TooManyRequests'];
+
 /**
  * How long to wait before trying a create again, when the apiserver answered that it could
- * not complete it "at this time" (a Status with \`details.retryAfterSeconds\`, e.g. etcd
- * timing out on these shared cores): client-go, and so kubectl, retries those. Undefined
+ * not complete it "at this time" (e.g. etcd timing out on these shared cores): the wait its
+ * Status asks for (\`details.retryAfterSeconds\`, which client-go, and so kubectl, honours),
+ * else 1 s for a Status whose reason says so (a timed-out POST carries no wait). Undefined
  * for any other failure, which stops the section.
  */
 function retryAfterMs(res) {
-  const seconds = res.body?.kind === 'Status' ? res.body.details?.retryAfterSeconds : undefined;
-  return [429, 500, 503, 504].includes(res.status) && typeof seconds === 'number' ? Math.min(seconds, 5) * 1000 : undefined;
+  if (![429, 500, 503, 504].includes(res.status) || res.body?.kind !== 'Status') return undefined;
+  const seconds = res.body.details?.retryAfterSeconds;
+  if (typeof seconds === 'number' && seconds > 0) return Math.min(seconds, 5) * 1000;
+  return TRY_AGAIN_REASONS.includes(res.body.reason) ? 1000 : undefined;
 }
 
 function containerNames(pod) {
@@ -176,7 +182,7 @@ export async function runApiserver({ review, tls, quick, dir, kubeDir, apiPort, 
         spentMs += res.ms;
         if (res.status === 201) return { ms: spentMs, injected: containerNames(res.body).includes('envoy') };
         const wait = retryAfterMs(res);
-        if (wait === undefined || attempt >= MAX_CREATE_ATTEMPTS) throw new Error(`creating a pod in ${namespace}: HTTP ${res.status}: ${res.body?.message ?? res.body}`);
+        if (wait === undefined || attempt >= MAX_CREATE_ATTEMPTS) throw new Error(`creating a pod in ${namespace} (attempt ${attempt}): HTTP ${res.status} ${res.body?.reason ?? ''}: ${res.body?.message ?? res.body}`);
         retried.push({ namespace, status: res.status, reason: res.body?.reason, message: res.body?.message });
         await new Promise((r) => setTimeout(r, wait));
         spentMs += wait;

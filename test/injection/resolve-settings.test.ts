@@ -1,8 +1,7 @@
-// Settings resolution and opt-in intent (README.md: "Which pods are injected", "Per-pod settings"), against a hand-built Snapshot.
+// Settings resolution (README.md: "Per-pod settings"), against a hand-built Snapshot; opt-in intent is in intent.test.ts.
 import t from 'tap';
 import fc from 'fast-check';
 import { keysOfSetting, SETTINGS } from '../../src/injection/settings-catalogue.js';
-import { readNamespaceInjection, readPodInjectIntent } from '../../src/injection/intent.js';
 import { configDefaults, resolveSettings } from '../../src/injection/resolve-settings.js';
 import type { EffectiveSetting } from '../../src/injection/types.js';
 import { namespace, pod, snapshotFixture, valuesWith } from './snapshot-fixture.js';
@@ -233,65 +232,6 @@ t.test('unknown keys under the prefix warn with the nearest known key', async (t
   t.equal(capped.warnings[20], '30 more unknown annotations under sidecar-injector.io/ not listed');
 });
 
-t.test('pod inject intent', async (t) => {
-  const N = 'sidecar-injector.io/inject';
-  const I = 'sidecar.istio.io/inject';
-  // [labels, annotations, compat, value, key, source]
-  const cases: Array<[Record<string, string>, Record<string, string>, boolean, boolean | undefined, string | undefined, string | undefined]> = [
-    [{}, {}, true, undefined, undefined, undefined],
-    [{ [N]: 'true' }, {}, true, true, N, 'label'],
-    [{}, { [N]: 'false' }, true, false, N, 'annotation'],
-    [{ [N]: 'false' }, { [N]: 'true' }, true, false, N, 'label'],
-    [{ [I]: 'true' }, {}, true, true, I, 'label'],
-    [{}, { [I]: 'false' }, true, false, I, 'annotation'],
-    [{ [I]: 'false' }, { [N]: 'true' }, true, true, N, 'annotation'],
-    [{ [I]: 'true' }, { [I]: 'false' }, true, true, I, 'label'],
-    [{ [I]: 'true' }, {}, false, undefined, undefined, undefined],
-    [{ [I]: 'YES' }, {}, true, true, I, 'label'],
-    [{ [I]: 'on' }, {}, true, true, I, 'label'],
-    [{ [I]: 'Off' }, {}, true, false, I, 'label'],
-    [{ [I]: 'n' }, {}, true, false, I, 'label'],
-  ];
-  for (const [labels, annotations, compat, value, key, source] of cases) {
-    const r = readPodInjectIntent(pod(annotations, labels), compat);
-    t.same([r.value, r.key, r.source, r.warnings], [value, key, source, []], JSON.stringify([labels, annotations, compat]));
-  }
-  t.same(readPodInjectIntent(undefined, true), { warnings: [] });
-});
-
-t.test('an inject value that is not accepted is ignored with a warning', async (t) => {
-  const N = 'sidecar-injector.io/inject';
-  const I = 'sidecar.istio.io/inject';
-  const r = readPodInjectIntent(pod({}, { [N]: 'yes' }), true);
-  t.same(r, { warnings: ['label sidecar-injector.io/inject: ignored value "yes": expected "true" or "false"'] });
-  const fallsThrough = readPodInjectIntent(pod({ [N]: 'true' }, { [N]: 'True' }), true);
-  t.same([fallsThrough.value, fallsThrough.source], [true, 'annotation'], 'the next source decides');
-  t.equal(fallsThrough.warnings.length, 1);
-  const istio = readPodInjectIntent(pod({ [I]: 'enabled' }, {}), true);
-  t.same(istio, { warnings: ['annotation sidecar.istio.io/inject: ignored value "enabled": expected "true" or "false" (also y, yes, on, n, no, off, in any case)'] });
-  t.same(readPodInjectIntent(pod({ [I]: 'enabled' }, {}), false), { warnings: [] }, 'compat off: not our key');
-  const hidden = readPodInjectIntent(pod({ [I]: '???' }, { [N]: 'true' }), true);
-  t.same([hidden.value, hidden.warnings.length], [true, 1], 'a hidden bad value still warns');
-  const hostile = readPodInjectIntent(pod({}, { [N]: '"\n${x}' + 'y'.repeat(1 << 20) }), true);
-  t.match(hostile.warnings[0], /^label sidecar-injector\.io\/inject: ignored value "\\"\\n\$\{x\}y+"… \(1048582 characters\): expected "true" or "false"$/);
-  const malformed = readPodInjectIntent({ labels: { [N]: true as unknown as string }, annotations: 'nope' as unknown as Record<string, string> }, true);
-  t.same(malformed, { warnings: ['label sidecar-injector.io/inject: ignored value "true": expected "true" or "false"'] }, 'a non-string value is not accepted');
-});
-
-t.test('namespace injection label', async (t) => {
-  const cases: Array<[Record<string, string>, boolean, { value?: string; key?: string }]> = [
-    [{}, true, {}],
-    [{ 'sidecar-injection': 'enabled' }, true, { value: 'enabled', key: 'sidecar-injection' }],
-    [{ 'sidecar-injection': 'disabled' }, true, { value: 'disabled', key: 'sidecar-injection' }],
-    [{ 'istio-injection': 'enabled' }, true, { value: 'enabled', key: 'istio-injection' }],
-    [{ 'istio-injection': 'enabled' }, false, {}],
-    [{ 'sidecar-injection': 'enabled', 'istio-injection': 'disabled' }, true, { value: 'enabled', key: 'sidecar-injection' }],
-    [{ 'sidecar-injection': 'Enabled', 'istio-injection': 'disabled' }, true, { value: 'disabled', key: 'istio-injection' }],
-    [{ 'sidecar-injection': 'true' }, true, {}],
-  ];
-  for (const [labels, compat, want] of cases) t.same(readNamespaceInjection(namespace({}, labels), compat), want, JSON.stringify([labels, compat]));
-});
-
 const HOSTILE = [
   '"quoted"', "it's", 'a\nb', 'line\r\nbreak', '${settings.proxyImage}', '{"$eval": "values"}', '{$eval: values}',
   '\u0000', '\u202e', '<script>', 'x'.repeat(1 << 20), '8080\n- name: evil', '--- \nkind: Pod',
@@ -333,8 +273,6 @@ t.test('inputs are not modified', async (t) => {
   const ns = namespace({ 'sidecar-injector.io/log-level': 'debug' }, { 'sidecar-injection': 'enabled' });
   const before = JSON.stringify([meta, ns]);
   resolveSettings(meta, ns, snapshot);
-  readPodInjectIntent(meta, true);
-  readNamespaceInjection(ns, true);
   t.equal(JSON.stringify([meta, ns]), before);
 });
 
