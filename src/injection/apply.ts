@@ -35,9 +35,12 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst, plan.movedToInit)!;
   const initContainers = edited(spec.initContainers, merged.initContainers, fragment.initContainers, plan.initContainersFirst);
   if (initContainers !== undefined) newSpec.initContainers = initContainers;
-  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesFirst);
+  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesAndPullSecretsFirst);
   if (volumes !== undefined) newSpec.volumes = volumes;
   const secrets = newPullSecrets(pod, plan);
-  if (secrets.length > 0) newSpec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), ...secrets];
+  if (secrets.length > 0) {
+    const own = spec.imagePullSecrets ?? [];
+    newSpec.imagePullSecrets = plan.volumesAndPullSecretsFirst ? [...secrets, ...own] : [...own, ...secrets];
+  }
   return { ...pod, metadata, spec: newSpec };
 }

@@ -143,7 +143,7 @@ export function evaluatePod(
     // containers run inside the mesh; else the capture comes after them, so their traffic is
     // not redirected to a proxy that is not running yet (unless init-first says so).
     initContainersFirst: native || settings.initFirst === true,
-    volumesFirst: snapshot.meshConfig !== undefined,
+    volumesAndPullSecretsFirst: snapshot.meshConfig !== undefined,
   };
   return {
     decision, warnings, settings: resolution.effective, templates: resolution.templates, plan,

@@ -2,6 +2,7 @@
 // the fragments of several templates. Errors name the template and the field.
 import type { Container, Fragment, StringMap, Volume } from './types.js';
 import { isPlainObject } from './plain-object.js';
+import { quote } from './value-parsers.js';
 
 const FRAGMENT_FIELDS = ['containers', 'initContainers', 'volumes', 'imagePullSecrets', 'annotations', 'labels'] as const;
 // RFC 1123 label: what Kubernetes accepts as a container or volume name.
@@ -14,15 +15,27 @@ export class FragmentError extends Error {
   }
 }
 
-function namedObjects<T extends { name: string }>(template: string, field: string, raw: unknown): T[] {
+/** The longest name of a Secret (a DNS subdomain), and so of a pull secret that can exist. */
+const MAX_SECRET_NAME = 253;
+
+/** Why `name` is not accepted in `field`, or undefined. */
+type NameRule = (name: unknown) => string | undefined;
+
+// Containers and volumes: what the apiserver accepts.
+const dnsLabel: NameRule = (name) => (typeof name !== 'string' || name.length > 63 || !DNS_LABEL.test(name)
+  ? `must be a DNS label (lowercase letters, digits, '-'), got ${JSON.stringify(name)}` : undefined);
+// A pull secret is a reference the apiserver does not check (a Secret's name is a DNS
+// subdomain, dots allowed; v1.20 stores any string): any name up to a Secret's longest, as Istio.
+const secretReference: NameRule = (name) => (typeof name !== 'string' || name === '' || name.length > MAX_SECRET_NAME
+  ? `must be a Secret's name (1 to ${MAX_SECRET_NAME} characters), got ${typeof name === 'string' ? quote(name, 64) : JSON.stringify(name)}` : undefined);
+
+function namedObjects<T extends { name: string }>(template: string, field: string, raw: unknown, rule: NameRule = dnsLabel): T[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new FragmentError(template, field, 'must be a list');
   raw.forEach((item, i) => {
     if (!isPlainObject(item)) throw new FragmentError(template, `${field}[${i}]`, 'must be a mapping');
-    const name = item.name;
-    if (typeof name !== 'string' || name.length > 63 || !DNS_LABEL.test(name)) {
-      throw new FragmentError(template, `${field}[${i}].name`, `must be a DNS label (lowercase letters, digits, '-'), got ${JSON.stringify(name)}`);
-    }
+    const problem = rule(item.name);
+    if (problem !== undefined) throw new FragmentError(template, `${field}[${i}].name`, problem);
   });
   return raw as T[];
 }
@@ -49,7 +62,7 @@ export function toFragment(template: string, rendered: unknown): Fragment {
     containers: namedObjects<Container>(template, 'containers', rendered.containers),
     initContainers: namedObjects<Container>(template, 'initContainers', rendered.initContainers),
     volumes: namedObjects<Volume>(template, 'volumes', rendered.volumes),
-    imagePullSecrets: namedObjects<{ name: string }>(template, 'imagePullSecrets', rendered.imagePullSecrets),
+    imagePullSecrets: namedObjects<{ name: string }>(template, 'imagePullSecrets', rendered.imagePullSecrets, secretReference),
     annotations: stringMap(template, 'annotations', rendered.annotations),
     labels: stringMap(template, 'labels', rendered.labels),
   };

@@ -85,8 +85,8 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
   for (const index of [...plan.movedToInit].reverse()) ops.push({ op: 'remove', path: `/spec/containers/${index}` });
   listOps('/spec/initContainers', spec.initContainers, fragment.initContainers, plan.initContainersFirst, ops);
   listOps('/spec/containers', spec.containers, fragment.containers, plan.containersFirst, ops);
-  listOps('/spec/volumes', spec.volumes, fragment.volumes, plan.volumesFirst, ops);
-  listOps('/spec/imagePullSecrets', spec.imagePullSecrets, newPullSecrets(pod, plan), false, ops);
+  listOps('/spec/volumes', spec.volumes, fragment.volumes, plan.volumesAndPullSecretsFirst, ops);
+  listOps('/spec/imagePullSecrets', spec.imagePullSecrets, newPullSecrets(pod, plan), plan.volumesAndPullSecretsFirst, ops);
   return ops;
 }
 

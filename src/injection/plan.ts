@@ -23,8 +23,8 @@ export interface InjectionPlan {
   containersFirst: boolean;
   /** Added init containers go before the pod's own (native sidecars, init-first); else after. */
   initContainersFirst: boolean;
-  /** Added volumes go before the pod's own (the istio profile, as Istio's injector); else after. */
-  volumesFirst: boolean;
+  /** Added volumes and pull secrets go before the pod's own (the istio profile: Istio's merge puts what it renders first); else after. */
+  volumesAndPullSecretsFirst: boolean;
 }
 
 /** Keys of `additions` the pod does not already have: a user's own value is never replaced. */

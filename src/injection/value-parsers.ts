@@ -199,15 +199,18 @@ export const parseIstioPortsOrStar = portListParser(0, true);
 // ---------------------------------------------------------------------------------------
 // Template names.
 
-/** Comma-separated, each trimmed (as Istio does), each a known template, none twice. */
+/**
+ * Comma-separated, each trimmed (as Istio does), each a known template. A name listed again
+ * is rendered once, where it first appears: Istio renders it again, which adds nothing
+ * (what it renders merges by name into what it rendered before).
+ */
 export function parseTemplateNames(raw: string, known: ReadonlyMap<string, unknown>): Parsed<string[]> {
   const expected = () => `comma-separated template names from: ${[...known.keys()].join(', ') || '(none)'}`;
   const names: string[] = [];
   for (const part of raw.split(',')) {
     const name = goTrimSpace(part);
     if (!known.has(name)) return bad(`${expected()} (${name === '' ? 'an entry is empty' : `no template ${quote(name, 60)}`})`);
-    if (names.includes(name)) return bad(`${expected()} (${quote(name, 60)} is listed twice)`);
-    names.push(name);
+    if (!names.includes(name)) names.push(name);
   }
   return ok(names);
 }

@@ -50,6 +50,9 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['template YAML error', { ...readConfigFiles(), 'x.template.yaml': 'containers: [' }, /^x\.template\.yaml: invalid YAML/],
   ['template renders an unknown field', { ...readConfigFiles(), 'x.template.yaml': 'sidecars: []' }, /^x\.template\.yaml: sidecars: unknown field; a template renders to containers/],
   ['template container without a name', { ...readConfigFiles(), 'x.template.yaml': 'containers: [{image: a}]' }, /^x\.template\.yaml: containers\[0\]\.name: must be a DNS label/],
+  ['template pull secret with an empty name', { ...readConfigFiles(), 'x.template.yaml': "imagePullSecrets: [{name: ''}]" }, /^x\.template\.yaml: imagePullSecrets\[0\]\.name: must be a Secret's name \(1 to 253 characters\), got ""$/],
+  ['template pull secret name too long', { ...readConfigFiles(), 'x.template.yaml': `imagePullSecrets: [{name: ${'s'.repeat(254)}}]` }, /imagePullSecrets\[0\]\.name: must be a Secret's name \(1 to 253 characters\), got "s{64}"… \(254 characters\)$/],
+  ['template pull secret name not a string', { ...readConfigFiles(), 'x.template.yaml': 'imagePullSecrets: [{name: 7}]' }, /imagePullSecrets\[0\]\.name: must be a Secret's name \(1 to 253 characters\), got 7$/],
   ['template annotation not a string', { ...readConfigFiles(), 'x.template.yaml': 'annotations: {a: 1}' }, /^x\.template\.yaml: annotations\.a: must be a string/],
   ['template list not a list', { ...readConfigFiles(), 'x.template.yaml': 'volumes: {name: v}' }, /^x\.template\.yaml: volumes: must be a list/],
   ['template item not a mapping', { ...readConfigFiles(), 'x.template.yaml': 'volumes: [v]' }, /^x\.template\.yaml: volumes\[0\]: must be a mapping/],
@@ -71,4 +74,11 @@ for (const [name, files, message] of bad) {
 t.test('a template branch the defaults never take is still checked', async (t) => {
   const files = { ...readConfigFiles(), 'x.template.yaml': "containers:\n  - $if: 'settings.nativeSidecar'\n    then: {$eval: 'nothing.here'}\n    else: {name: x, image: x}\n" };
   t.throws(() => compileSnapshot(files), { message: /x\.template\.yaml: \(render\): .*\(with settings\.nativeSidecar=true\)/ });
+});
+
+t.test('a pull secret may have any name a Secret reference can carry (the apiserver does not check it; Istio passes it on)', async (t) => {
+  for (const name of ['barSecret', 'registry.example.com-creds', 's'.repeat(253)]) {
+    const snapshot = compileSnapshot({ ...readConfigFiles(), 'x.template.yaml': `imagePullSecrets: [{name: ${JSON.stringify(name)}}]` });
+    t.ok(snapshot.templates.has('x'), name.slice(0, 40));
+  }
 });

@@ -7,6 +7,8 @@ import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
 import type { Container, Pod } from '../../../src/injection/types.js';
 import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
 import { join } from 'node:path';
+import jsonpatch from 'fast-json-patch';
+import { applySetFlags } from '../../../src/cli/config-flags.js';
 
 const snapshot = compileSnapshot(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')));
 const NAMESPACE = { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: {} };
@@ -119,4 +121,15 @@ t.test('a pod that declares istio-proxy as a container, native sidecars on: the 
   t.equal(proxy?.restartPolicy, 'Always');
   t.match((proxy?.resources as { limits?: unknown } | undefined)?.limits, { memory: '2Gi' }, 'the override merged in');
   t.same(outcome.patch.filter((op) => op.op === 'remove'), [{ op: 'remove', path: '/spec/containers/1' }], 'removed by one remove op');
+});
+
+t.test('pull secrets from values: any Secret name, before the pod\'s own (as Istio), each once; patch and pod agree', async (t) => {
+  const withSecrets = compileSnapshot(applySetFlags(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')), ['values.global.imagePullSecrets=["barSecret","registry.example.com-creds","own"]']));
+  const input = pod();
+  input.spec!.imagePullSecrets = [{ name: 'own' }];
+  const outcome = evaluatePod(input, NAMESPACE, withSecrets, { kind: 'Pod', operation: 'CREATE' }, { cluster: { kubernetesVersion: '1.33', oldestKubeletVersion: null } });
+  t.equal(outcome.denial, undefined);
+  const injected = applyOutcome(input, outcome);
+  t.same(injected.spec!.imagePullSecrets, [{ name: 'barSecret' }, { name: 'registry.example.com-creds' }, { name: 'own' }]);
+  t.same(jsonpatch.applyPatch(structuredClone(input), outcome.patch as jsonpatch.Operation[]).newDocument.spec!.imagePullSecrets, injected.spec!.imagePullSecrets);
 });
