@@ -1,6 +1,6 @@
 // Builds the injected pod from the original and the plan. Copies only the path it changes
 // (metadata maps, spec arrays); everything else is shared with the input, never mutated.
-import { newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
+import { keptAnnotations, newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
 import type { Pod, StringMap } from './types.js';
 
 function withEntries(existing: StringMap | undefined, additions: StringMap): StringMap | undefined {
@@ -26,7 +26,7 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   const meta = pod.metadata ?? {};
   const spec = pod.spec ?? { containers: [] };
   const metadata = { ...meta };
-  const annotations = withEntries(meta.annotations, fragment.annotations);
+  const annotations = withEntries(keptAnnotations(meta.annotations, plan), fragment.annotations);
   if (annotations !== undefined) metadata.annotations = annotations;
   const labels = withEntries(meta.labels, fragment.labels);
   if (labels !== undefined) metadata.labels = labels;

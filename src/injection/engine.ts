@@ -4,6 +4,7 @@ import { applyPlan } from './apply.js';
 import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
 import { proxyConfigProblem } from './istio/config-defaults.js';
+import { prometheusMergeOf } from './istio/prometheus-merge.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
 import type { ClusterInfo } from './native-sidecar.js';
@@ -101,6 +102,9 @@ export function evaluatePod(
   // (checked here, not in the render, which the render cache may skip).
   const proxyConfig = snapshot.meshConfig && proxyConfigProblem(pod, snapshot.meshConfig);
   if (proxyConfig) return denied(decision, warnings, `cannot inject: ${proxyConfig}`, resolution.effective, resolution.templates);
+  // And Istio's metrics merge, which takes the pod's scrape annotations away (the template adds the agent's).
+  const metricsMerge = snapshot.meshConfig && prometheusMergeOf(meta.annotations ?? {}, snapshot.meshConfig);
+  if (metricsMerge && metricsMerge.problem) return denied(decision, warnings, `cannot inject: ${metricsMerge.problem}`, resolution.effective, resolution.templates);
   let rendered: Fragment;
   try {
     const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes) });
@@ -144,6 +148,7 @@ export function evaluatePod(
     // not redirected to a proxy that is not running yet (unless init-first says so).
     initContainersFirst: native || settings.initFirst === true,
     volumesAndPullSecretsFirst: snapshot.meshConfig !== undefined,
+    removedAnnotations: metricsMerge ? metricsMerge.replaced : [],
   };
   return {
     decision, warnings, settings: resolution.effective, templates: resolution.templates, plan,

@@ -5,7 +5,7 @@
 // initContainers.
 import { sameJson } from './merge.js';
 import { isPlainObject } from './plain-object.js';
-import { newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
+import { keptAnnotations, newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
 import { toJson } from './shared-json.js';
 import type { PatchOperation, Pod, StringMap } from './types.js';
 
@@ -72,7 +72,10 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
     if (Object.keys(fragment.labels).length > 0) metadata.labels = fragment.labels;
     ops.push({ op: 'add', path: '/metadata', value: metadata });
   } else {
-    mapOps('/metadata/annotations', meta.annotations, fragment.annotations, ops);
+    for (const key of plan.removedAnnotations) {
+      if (meta.annotations !== undefined && Object.hasOwn(meta.annotations, key)) ops.push({ op: 'remove', path: `/metadata/annotations/${escapePointer(key)}` });
+    }
+    mapOps('/metadata/annotations', keptAnnotations(meta.annotations, plan), fragment.annotations, ops);
     mapOps('/metadata/labels', meta.labels, fragment.labels, ops);
   }
   const spec = pod.spec!; // the engine refuses pods without spec.containers before planning

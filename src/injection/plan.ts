@@ -25,6 +25,8 @@ export interface InjectionPlan {
   initContainersFirst: boolean;
   /** Added volumes and pull secrets go before the pod's own (the istio profile: Istio's merge puts what it renders first); else after. */
   volumesAndPullSecretsFirst: boolean;
+  /** The pod's annotations the injection takes away (the istio profile's metrics merge moves the scrape ones into the proxy). */
+  removedAnnotations: string[];
 }
 
 /** Keys of `additions` the pod does not already have: a user's own value is never replaced. */
@@ -34,6 +36,14 @@ export function newEntries(existing: StringMap | undefined, additions: StringMap
     if (existing === undefined || !Object.hasOwn(existing, key)) out.push([key, additions[key]]);
   }
   return out;
+}
+
+/** The pod's annotations less the removed ones: what the fragment's are added to. */
+export function keptAnnotations(existing: StringMap | undefined, plan: InjectionPlan): StringMap | undefined {
+  if (existing === undefined || plan.removedAnnotations.length === 0) return existing;
+  const kept = { ...existing };
+  for (const key of plan.removedAnnotations) delete kept[key];
+  return kept;
 }
 
 /** Pull secrets the pod does not list yet. */

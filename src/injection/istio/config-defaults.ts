@@ -48,7 +48,6 @@ export interface ConfigDefaults {
   statusPort: string;
   excludeInboundPorts: string;
   resources: Json;
-  prometheusMerge: boolean;
 }
 
 const defaultsOf = new WeakMap<object, WeakMap<object, ConfigDefaults>>();
@@ -67,7 +66,6 @@ export function configDefaults(values: Readonly<Json>, meshConfig: Readonly<Json
       statusPort: str(at(proxy, 'statusPort')),
       excludeInboundPorts: str(at(proxy, 'excludeInboundPorts')),
       resources: withoutNulls(at(proxy, 'resources')),
-      prometheusMerge: meshConfig.enablePrometheusMerge !== false,
     });
     byMesh.set(meshConfig, defaults);
   }

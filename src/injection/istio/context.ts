@@ -8,6 +8,7 @@ import type { Pod, StringMap } from '../types.js';
 import { canonicalQuantity, configDefaults, proxyConfigView } from './config-defaults.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
+import { prometheusMergeOf } from './prometheus-merge.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 import { CANONICAL_LABELS, canonicalLabels, ownerURI, workloadMeta, type WorkloadMeta } from './workload.js';
 
@@ -59,8 +60,10 @@ export interface IstioContext {
   declaredInit: Json | null;
   /** istio-init's `-u`: the UID the capture exempts, the pod's istio-proxy runAsUser when it sets one (as Istio). */
   proxyUID: string;
-  /** Prometheus scrape annotations pointing at the agent ({} when the merge does not apply). */
+  /** Prometheus scrape annotations pointing at the agent ({} when the merge does not apply; prometheus-merge.ts). */
   prometheusAnnotations: StringMap;
+  /** ISTIO_PROMETHEUS_ANNOTATIONS: the pod's own scrape annotations as JSON, '' for none. */
+  prometheusScrapeConfig: string;
 }
 
 const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'];
@@ -90,18 +93,6 @@ function excludeInboundPort(port: string, excluded: string): string {
   const ports = excluded.split(',').map((p) => p.trim()).filter((p) => p !== '');
   if (ports.includes(wanted)) return excluded;
   return [...ports, wanted].join(',');
-}
-
-// Istio matches Prometheus annotations after turning every non-alphanumeric into '_'.
-const SCRAPE_KEY = 'prometheus_io_scrape';
-const isScrapeKey = (key: string): boolean => key.length === SCRAPE_KEY.length && key.replace(/[^a-zA-Z0-9_]/g, '_') === SCRAPE_KEY;
-
-function prometheusMerge(annotations: StringMap, targetPort: string): StringMap {
-  if (annotations['prometheus.istio.io/merge-metrics'] === 'false') return {};
-  for (const [k, v] of Object.entries(annotations)) {
-    if (isScrapeKey(k) && /^(0|f|false|F|FALSE|False)$/.test(v)) return {};
-  }
-  return { 'prometheus.io/port': targetPort, 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true' };
 }
 
 // Each resource annotation: the kind (requests, limits) and resource it sets.
@@ -202,6 +193,7 @@ export function istioContextOf(
   const statusPort = annotations['status.sidecar.istio.io/port'] ?? defaults.statusPort;
   const excluded = annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? defaults.excludeInboundPorts;
   const declaredProxy = declared(inputs.proxy, annotations);
+  const metricsMerge = prometheusMergeOf(annotations, meshConfig);
   return {
     proxyConfig: config,
     proxyConfigJSON: json,
@@ -222,7 +214,8 @@ export function istioContextOf(
     statusPort,
     excludeInboundPorts: excludeInboundPort(statusPort, excluded),
     resources: resourcesOf(annotations, defaults.resources),
-    prometheusAnnotations: defaults.prometheusMerge ? prometheusMerge(annotations, str(config.statusPort ?? 15020)) : {},
+    prometheusAnnotations: metricsMerge.annotations,
+    prometheusScrapeConfig: metricsMerge.scrapeConfig,
     declaredProxy,
     proxyUID: proxyUID(declaredProxy),
     declaredInit: declared(inputs.init, annotations),

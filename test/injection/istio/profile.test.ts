@@ -133,3 +133,22 @@ t.test('pull secrets from values: any Secret name, before the pod\'s own (as Ist
   t.same(injected.spec!.imagePullSecrets, [{ name: 'barSecret' }, { name: 'registry.example.com-creds' }, { name: 'own' }]);
   t.same(jsonpatch.applyPatch(structuredClone(input), outcome.patch as jsonpatch.Operation[]).newDocument.spec!.imagePullSecrets, injected.spec!.imagePullSecrets);
 });
+
+t.test('metrics merge: the pod\'s scrape annotations move into the proxy, Prometheus goes to the agent; patch and pod agree', async (t) => {
+  const input = pod({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090', 'prometheus-io/path': '/m' });
+  const { outcome, pod: out } = inject(input, '1.33');
+  t.equal(outcome.denial, undefined);
+  const annotations = out.metadata!.annotations!;
+  t.same([annotations['prometheus.io/port'], annotations['prometheus.io/path'], annotations['prometheus.io/scrape']], ['15020', '/stats/prometheus', 'true']);
+  t.notOk('prometheus-io/path' in annotations, 'every spelling is taken away');
+  const proxy = out.spec!.initContainers!.find((c) => c.name === 'istio-proxy');
+  t.equal(env(proxy, 'ISTIO_PROMETHEUS_ANNOTATIONS'), '{"scrape":"true","path":"/m","port":"9090"}');
+  const names = (proxy!.env as Array<{ name: string }>).map((e) => e.name);
+  t.ok(names.indexOf('ISTIO_PROMETHEUS_ANNOTATIONS') < names.indexOf('ISTIO_KUBE_APP_PROBERS'), 'before the probers, as Istio adds them');
+  const patched = jsonpatch.applyPatch(structuredClone(input), outcome.patch as jsonpatch.Operation[]).newDocument;
+  t.same(patched.metadata!.annotations, annotations);
+  const refused = inject(pod({ 'prometheus.io/port': '15000' }), '1.33').outcome;
+  t.match(refused.denial, /^cannot inject: invalid prometheus scrape configuration: port 15000 is reserved for Istio \(Envoy admin\)/);
+  const off = inject(pod({ 'prometheus.io/port': '9090', 'prometheus.istio.io/merge-metrics': 'false' }), '1.33').pod;
+  t.equal(off.metadata!.annotations!['prometheus.io/port'], '9090', 'merge off: the pod\'s own stay');
+});
