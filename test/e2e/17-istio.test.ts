@@ -2,7 +2,8 @@
 // selectors, the sidecar-injector-istio ConfigMap). A Deployment with probes and an init
 // container in a namespace labelled istio-injection=enabled is stored with istio-proxy,
 // istio-init after the app's init container (native sidecars off on this 1.20 apiserver),
-// its probes pointed at the agent and PROXY_CONFIG set; a server-side dry run shows the same.
+// its probes pointed at the agent and PROXY_CONFIG set; a server-side dry run shows the same,
+// and moves a pod's own Prometheus annotations into the agent (metrics merge).
 import t from 'tap';
 import type { Test } from 'tap';
 import { installLocalInjector } from './support/harness.js';
@@ -76,6 +77,19 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
       input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probed-dry', namespace, labels: { app: 'probed' }, annotations: PROXY_CONFIG_ANNOTATIONS }, spec: probedSpec() }),
     }) as KubeObject;
     assertIstioInjected(t, pod, 'dry-run pod');
+  });
+
+  t.test('metrics merge: the apiserver applies the removal of the pod\'s scrape annotations; scraping goes to the agent', async (t) => {
+    const annotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090', 'prometheus_io/path': '/metrics' };
+    const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'scraped', namespace, annotations }, spec: probedSpec() }),
+    }) as KubeObject;
+    const stored = pod.metadata.annotations ?? {};
+    t.same([stored['prometheus.io/port'], stored['prometheus.io/path'], stored['prometheus.io/scrape']], ['15020', '/stats/prometheus', 'true'], 'pointed at the agent');
+    t.notOk('prometheus_io/path' in stored, 'the other spelling is gone');
+    const proxy = container(pod, 'istio-proxy');
+    const env = new Map<string, string>((proxy?.env ?? []).map((e: { name: string; value?: string }) => [e.name, e.value ?? '']));
+    t.same(JSON.parse(env.get('ISTIO_PROMETHEUS_ANNOTATIONS') ?? 'null'), { scrape: 'true', path: '/metrics', port: '9090' }, 'the agent scrapes the app where the pod said');
   });
 
   t.test('a namespace without istio-injection=enabled is left alone', async (t) => {
