@@ -4,6 +4,7 @@
 // annotations move into the proxy's ISTIO_PROMETHEUS_ANNOTATIONS and are removed from the
 // pod. Pure.
 import type { StringMap } from '../types.js';
+import { goTrimSpace } from '../value-parsers.js';
 import { at, str, type Json } from './json.js';
 
 export const MERGE_METRICS_ANNOTATION = 'prometheus.istio.io/merge-metrics';
@@ -63,12 +64,12 @@ function portProblem(port: string, agentPort: string, what: string, which: strin
 function scrapeTargets(raw: string): Array<{ port: string; path: string }> | undefined {
   const targets: Array<{ port: string; path: string }> = [];
   for (const item of raw.split(',')) {
-    const entry = item.trim();
+    const entry = goTrimSpace(item);
     if (entry === '') continue;
     const colon = entry.indexOf(':');
-    const port = (colon === -1 ? entry : entry.slice(0, colon)).trim();
+    const port = goTrimSpace(colon === -1 ? entry : entry.slice(0, colon));
     if (port === '') return undefined; // Istio logs it and ignores the annotation
-    const path = colon === -1 ? '' : entry.slice(colon + 1).trim();
+    const path = colon === -1 ? '' : goTrimSpace(entry.slice(colon + 1));
     targets.push({ port, path: path === '' ? '/metrics' : path });
   }
   return targets;
