@@ -8,8 +8,6 @@
 // - A probe whose port cannot be resolved (a named port the container does not declare),
 //   lies on a port excluded from capture, or names its own `host`, is left as it is:
 //   the kubelet reaches it as before (Istio rewrites it and then has no prober for it).
-// - Lifecycle handlers: only `httpGet` ones. The kubelet never runs a `tcpSocket` handler,
-//   so turning one into an HTTP call (as Istio does) would add a check that can fail.
 // - Containers whose name is not a DNS label are skipped: the apiserver refuses the pod
 //   anyway, and the name becomes part of a URL path.
 import type { AppProber, Container, HTTPGetAction, Lifecycle, PodSpec, Probe } from './types.js';
@@ -131,6 +129,21 @@ function proberOf(probe: Record<string, unknown>, named: Map<string, number>, op
   return prober;
 }
 
+/**
+ * The prober for a lifecycle hook: `httpGet`, or `tcpSocket`, which the kubelet accepts in a
+ * hook but fails when it runs it (deprecated, never implemented); as an HTTP call to the
+ * agent, which checks the port, it works (as Istio rewrites it). `exec` hooks stay.
+ */
+function lifecycleProber(handler: Record<string, unknown>, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber | undefined {
+  if (handler.httpGet !== undefined) {
+    const httpGet = httpProber(handler.httpGet, named, opts);
+    return httpGet ? { httpGet } : undefined;
+  }
+  if (!isPlainObject(handler.tcpSocket)) return undefined;
+  const port = capturedPort(handler.tcpSocket, named, opts);
+  return port === undefined ? undefined : { tcpSocket: { port } };
+}
+
 /** The probe as the kubelet now runs it: an HTTP GET of `path` on the status port. */
 function redirected(probe: Record<string, unknown>, path: string, statusPort: number): Record<string, unknown> {
   const httpGet: Record<string, unknown> = isPlainObject(probe.httpGet) ? { ...probe.httpGet } : {};
@@ -170,11 +183,11 @@ function rewriteContainer(container: Container, opts: ProbeRewriteOptions, appPr
     let hooks = false;
     for (const [field, kind] of LIFECYCLE_PATHS) {
       const handler = lifecycle[field];
-      if (!isPlainObject(handler) || handler.httpGet === undefined) continue;
-      const httpGet = httpProber(handler.httpGet, named, opts);
-      if (!httpGet) continue;
+      if (!isPlainObject(handler)) continue;
+      const prober = lifecycleProber(handler, named, opts);
+      if (!prober) continue;
       const path = appLifecyclePath(container.name, kind);
-      appProbers[path] = { httpGet };
+      appProbers[path] = prober;
       rewritten[field] = redirected(handler, path, opts.statusPort);
       hooks = true;
     }
