@@ -37,10 +37,7 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   if (initContainers !== undefined) newSpec.initContainers = initContainers;
   const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesAndPullSecretsFirst);
   if (volumes !== undefined) newSpec.volumes = volumes;
-  const secrets = newPullSecrets(pod, plan);
-  if (secrets.length > 0) {
-    const own = spec.imagePullSecrets ?? [];
-    newSpec.imagePullSecrets = plan.volumesAndPullSecretsFirst ? [...secrets, ...own] : [...own, ...secrets];
-  }
+  const secrets = edited(spec.imagePullSecrets, [], newPullSecrets(pod, plan), plan.volumesAndPullSecretsFirst);
+  if (secrets !== undefined) newSpec.imagePullSecrets = secrets;
   return { ...pod, metadata, spec: newSpec };
 }

@@ -26,7 +26,7 @@ export interface InjectionPlan {
   /** Added volumes and pull secrets go before the pod's own (the istio profile: Istio's merge puts what it renders first); else after. */
   volumesAndPullSecretsFirst: boolean;
   /** The pod's annotations the injection takes away (the istio profile's metrics merge moves the scrape ones into the proxy). */
-  removedAnnotations: string[];
+  removedAnnotations: readonly string[];
 }
 
 /** Keys of `additions` the pod does not already have: a user's own value is never replaced. */

@@ -108,15 +108,27 @@ function httpProber(action: unknown, named: Map<string, number>, opts: ProbeRewr
   return prober;
 }
 
+/**
+ * The prober for an `httpGet` or `tcpSocket` action, httpGet first (Istio's precedence);
+ * undefined when it is left to the kubelet. Probes and lifecycle hooks alike: the kubelet
+ * accepts `tcpSocket` in a hook but fails it when it runs (deprecated, never implemented);
+ * as an HTTP call to the agent, which checks the port, it works (as Istio rewrites it).
+ */
+function actionProber(handler: Record<string, unknown>, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber | undefined {
+  if (handler.httpGet !== undefined) {
+    const httpGet = httpProber(handler.httpGet, named, opts);
+    return httpGet ? { httpGet } : undefined;
+  }
+  if (!isPlainObject(handler.tcpSocket)) return undefined;
+  const port = capturedPort(handler.tcpSocket, named, opts);
+  return port === undefined ? undefined : { tcpSocket: { port } };
+}
+
 /** The prober for a probe, in Istio's order of precedence: httpGet, tcpSocket, grpc. */
 function proberOf(probe: Record<string, unknown>, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber | undefined {
   let prober: AppProber | undefined;
-  if (probe.httpGet !== undefined) {
-    const httpGet = httpProber(probe.httpGet, named, opts);
-    if (httpGet) prober = { httpGet };
-  } else if (isPlainObject(probe.tcpSocket)) {
-    const port = capturedPort(probe.tcpSocket, named, opts);
-    if (port !== undefined) prober = { tcpSocket: { port } };
+  if (probe.httpGet !== undefined || isPlainObject(probe.tcpSocket)) {
+    prober = actionProber(probe, named, opts);
   } else if (isPlainObject(probe.grpc)) {
     // gRPC probes take only a number (Kubernetes has no named gRPC port).
     const { port, service } = probe.grpc;
@@ -127,21 +139,6 @@ function proberOf(probe: Record<string, unknown>, named: Map<string, number>, op
   }
   if (prober && isPort(probe.timeoutSeconds)) prober.timeoutSeconds = probe.timeoutSeconds;
   return prober;
-}
-
-/**
- * The prober for a lifecycle hook: `httpGet`, or `tcpSocket`, which the kubelet accepts in a
- * hook but fails when it runs it (deprecated, never implemented); as an HTTP call to the
- * agent, which checks the port, it works (as Istio rewrites it). `exec` hooks stay.
- */
-function lifecycleProber(handler: Record<string, unknown>, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber | undefined {
-  if (handler.httpGet !== undefined) {
-    const httpGet = httpProber(handler.httpGet, named, opts);
-    return httpGet ? { httpGet } : undefined;
-  }
-  if (!isPlainObject(handler.tcpSocket)) return undefined;
-  const port = capturedPort(handler.tcpSocket, named, opts);
-  return port === undefined ? undefined : { tcpSocket: { port } };
 }
 
 /** The probe as the kubelet now runs it: an HTTP GET of `path` on the status port. */
@@ -184,7 +181,7 @@ function rewriteContainer(container: Container, opts: ProbeRewriteOptions, appPr
     for (const [field, kind] of LIFECYCLE_PATHS) {
       const handler = lifecycle[field];
       if (!isPlainObject(handler)) continue;
-      const prober = lifecycleProber(handler, named, opts);
+      const prober = actionProber(handler, named, opts); // `exec` hooks stay
       if (!prober) continue;
       const path = appLifecyclePath(container.name, kind);
       appProbers[path] = prober;

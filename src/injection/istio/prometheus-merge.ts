@@ -4,7 +4,7 @@
 // annotations move into the proxy's ISTIO_PROMETHEUS_ANNOTATIONS and are removed from the
 // pod. Pure.
 import type { StringMap } from '../types.js';
-import { goTrimSpace } from '../value-parsers.js';
+import { goTrimSpace, parseGoBool } from '../value-parsers.js';
 import { at, str, type Json } from './json.js';
 
 export const MERGE_METRICS_ANNOTATION = 'prometheus.istio.io/merge-metrics';
@@ -14,14 +14,14 @@ export interface PrometheusMerge {
   /** The annotations pointing Prometheus at the agent ({} when the merge does not apply). */
   annotations: StringMap;
   /** The pod's scrape annotations, in every spelling Istio matches: removed from the pod. */
-  replaced: string[];
+  replaced: readonly string[];
   /** ISTIO_PROMETHEUS_ANNOTATIONS: the pod's scrape configuration as Istio's agent reads it; '' for none. */
   scrapeConfig: string;
   /** Why Istio refuses the pod (a scrape port that is not a port, or one the proxy owns). */
   problem?: string;
 }
 
-const NONE: PrometheusMerge = Object.freeze({ annotations: Object.freeze({}), replaced: Object.freeze([]) as unknown as string[], scrapeConfig: '' });
+const NONE: PrometheusMerge = Object.freeze({ annotations: Object.freeze({}), replaced: Object.freeze([]), scrapeConfig: '' });
 
 // Istio compares annotation keys as Prometheus label names: every other character is '_'.
 const SCRAPE = 'prometheus_io_scrape';
@@ -37,11 +37,10 @@ const RESERVED_PORTS: Readonly<Record<string, string>> = {
   15090: 'Envoy Prometheus (already merged)',
 };
 
-/** Go's strconv.ParseBool. */
+/** Go's strconv.ParseBool; undefined when it fails. */
 function goBool(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
+  const parsed = parseGoBool(text);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /** Go's strconv.Atoi within a port's range, as text without sign or leading zeros; undefined if not a port. */
@@ -82,20 +81,22 @@ function goJson(value: unknown): string {
 
 /** The merge for a pod with these annotations under this mesh config. */
 export function prometheusMergeOf(annotations: StringMap, meshConfig: Readonly<Json>): PrometheusMerge {
+  // Runs for every pod of the profile: each key is turned into a label name once.
   const keys = Object.keys(annotations);
-  const scrapeKey = keys.find((k) => labelName(k) === SCRAPE && goBool(annotations[k]) !== undefined);
-  if (scrapeKey !== undefined && goBool(annotations[scrapeKey]) === false) return NONE;
+  const names = keys.map(labelName);
+  const scrapeAt = names.findIndex((n, i) => n === SCRAPE && goBool(annotations[keys[i]]) !== undefined);
+  if (scrapeAt !== -1 && goBool(annotations[keys[scrapeAt]]) === false) return NONE;
   const podChoice = Object.hasOwn(annotations, MERGE_METRICS_ANNOTATION) ? goBool(annotations[MERGE_METRICS_ANNOTATION]) : undefined;
   if (!(podChoice ?? meshConfig.enablePrometheusMerge !== false)) return NONE;
   const agentPort = str(at(meshConfig, 'defaultConfig', 'statusPort') ?? 15020);
-  const portKey = keys.find((k) => labelName(k) === PORT);
+  const portAt = names.indexOf(PORT);
   // Already pointing at the agent: the pod was injected before, or its owner chose so.
-  if (portKey !== undefined && annotations[portKey] === agentPort) return NONE;
+  if (portAt !== -1 && annotations[keys[portAt]] === agentPort) return NONE;
 
   const config: { scrape: string; path: string; port: string; targets?: Array<{ port: string; path: string }> } = { scrape: '', path: '', port: '' };
   const replaced: string[] = [];
-  for (const key of keys) {
-    const name = labelName(key);
+  for (const [i, key] of keys.entries()) {
+    const name = names[i];
     if (name === PORT) config.port = annotations[key];
     else if (name === SCRAPE) config.scrape = annotations[key];
     else if (name === PATH) config.path = annotations[key];
