@@ -82,13 +82,13 @@ export function cpuSeconds(pid) {
   }
 }
 
-/** Resident set size and its peak, in bytes, from /proc/PID/status. */
+/** Resident set size, its peak and its parts, in bytes, from /proc/PID/status (and malloc's heap from smaps). */
 export function residentBytes(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
     // RssFile: pages mapped from files (the node binary and libraries); RssAnon: the process's own memory.
-    return { rss: kib('VmRSS'), peak: kib('VmHWM'), file: kib('RssFile'), anon: kib('RssAnon'), mallocHeap: mallocHeapBytes(pid) };
+    return { rss: kib('VmRSS'), peakRss: kib('VmHWM'), rssFile: kib('RssFile'), rssAnon: kib('RssAnon'), mallocHeap: mallocHeapBytes(pid) };
   } catch {
     return undefined;
   }

@@ -14,10 +14,10 @@ const REVIEW_LABEL = { small: 'small (01, 3.7 KB)', typical: 'typical (03, 13 KB
 const label = (id) => REVIEW_LABEL[id] ?? id;
 
 /** The table with the ratios: injector against the baseline measured in the same run. */
-/** Creates the apiserver refused with a retry-after answer during section 4 (retried, as client-go does). */
+/** Creates the apiserver refused with an answer to try again during section 4 (retried). */
 function retriedLines(retried) {
   if (!retried?.length) return [];
-  return [`The apiserver refused ${count(retried.length)} create${retried.length === 1 ? '' : 's'} (warm-up included) with a retry-after answer (${[...new Set(retried.map((r) => `HTTP ${r.status} ${r.reason ?? ''}: "${r.message}"`))].join('; ')}); each was tried again after the wait it asked for, as client-go does, and its latency above includes the refused attempt and the wait.`, ''];
+  return [`The apiserver refused ${count(retried.length)} create${retried.length === 1 ? '' : 's'} (warm-up included) with an answer to try again (${[...new Set(retried.map((r) => `HTTP ${r.status} ${r.reason ?? ''}: "${r.message}"`))].join('; ')}); each was tried again after the wait the answer asked for (1 s when it named none), and its latency above includes the refused attempt and the wait.`, ''];
 }
 
 export function summaryTable(results) {

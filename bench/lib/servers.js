@@ -119,10 +119,10 @@ export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconf
       metrics: async () => (await httpGet(metricsPort, '/metrics')).body,
       /** RSS (from /proc) before, and Node's memory figures before and after a forced GC. */
       async memory() {
-        const proc = residentBytes(child.pid);
+        const resident = residentBytes(child.pid);
         child.kill('SIGUSR2');
         const { probe: sample } = await waitFor('memory probe line', () => log.take((e) => e.probe), 10_000, 20);
-        return { rss: proc?.rss, peakRss: proc?.peak, rssFile: proc?.file, rssAnon: proc?.anon, mallocHeap: proc?.mallocHeap, before: sample.before, after: sample.after, gc: sample.gc };
+        return { ...resident, before: sample.before, after: sample.after, gc: sample.gc };
       },
       stop: () => stopChild(child),
     };
@@ -157,10 +157,7 @@ export async function startBaseline({ tls, cpu, patch, name = 'baseline', nodeFl
     return {
       name, pid: child.pid, port,
       url: `https://127.0.0.1:${port}/inject`,
-      memory: async () => {
-        const proc = residentBytes(child.pid);
-        return { rss: proc?.rss, rssFile: proc?.file, rssAnon: proc?.anon, mallocHeap: proc?.mallocHeap };
-      },
+      memory: async () => ({ ...residentBytes(child.pid) }),
       stop: () => stopChild(child),
     };
   } catch (e) {
