@@ -32,8 +32,8 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   if (labels !== undefined) metadata.labels = labels;
 
   const newSpec = { ...spec };
-  newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst, plan.movedToInit)!;
-  const initContainers = edited(spec.initContainers, merged.initContainers, fragment.initContainers, plan.initContainersFirst);
+  newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst, plan.relocated.containers)!;
+  const initContainers = edited(spec.initContainers, merged.initContainers, fragment.initContainers, plan.initContainersFirst, plan.relocated.initContainers);
   if (initContainers !== undefined) newSpec.initContainers = initContainers;
   const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesAndPullSecretsFirst);
   if (volumes !== undefined) newSpec.volumes = volumes;

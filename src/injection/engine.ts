@@ -10,13 +10,15 @@ import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
 import type { ClusterInfo } from './native-sidecar.js';
 import { buildPatch } from './patch.js';
 import { placeFragment, type InjectionPlan, type MergedItem } from './plan.js';
-import { rewriteAppProbes, templateAppProbers, type ProbeRewrite, type ProbeRewriter } from './probe-hook.js';
+import { rewriteAppProbes, templateAppProbers, withoutContainers, type ProbeRewrite, type ProbeRewriter } from './probe-hook.js';
 import { podShapeProblem, readableMetadata } from './pod-shape.js';
 import { renderTemplatesCached, templateContext } from './render.js';
 import { resolveSettings } from './resolve-settings.js';
+import { keysOfSetting, SETTING_BY_NAME } from './settings-catalogue.js';
+import { parseGoBool, parseNativeBool } from './value-parsers.js';
 import { DEFAULT_CONTAINER_ANNOTATION, injectionStatus, STATUS_ANNOTATION } from './status.js';
 import type {
-  Container, Decision, EffectiveSetting, Fragment, NamespaceView, PatchOperation, Pod, RequestInfo, Snapshot,
+  Container, Decision, EffectiveSetting, Fragment, NamespaceView, PatchOperation, Pod, RequestInfo, Snapshot, StringMap,
 } from './types.js';
 
 export interface InjectionOutcome {
@@ -77,6 +79,30 @@ function withRewrittenProbes(containers: Container[], merged: MergedItem<Contain
   return out.sort((a, b) => a.index - b.index);
 }
 
+/** The containers the templates inject (they name their image), as opposed to edits of the app's (placeFragment). */
+function injectedNames(fragment: Fragment): Set<string> {
+  const names = new Set<string>();
+  for (const c of [...fragment.initContainers, ...fragment.containers]) if (typeof c.image === 'string') names.add(c.name);
+  return names;
+}
+
+const REWRITE_KEYS = keysOfSetting(SETTING_BY_NAME.get('rewriteProbes')!);
+
+/**
+ * Whether the rendered annotations turn probe rewriting off (Istio's gRPC templates render
+ * `sidecar.istio.io/rewriteAppHTTPProbers: "false"`, which Istio reads after rendering); the
+ * pod's own annotation wins, as it does for every annotation.
+ */
+function templateTurnsOffRewriting(rendered: Fragment, podAnnotations: StringMap): boolean {
+  if (REWRITE_KEYS.some((key) => Object.hasOwn(podAnnotations, key))) return false;
+  return REWRITE_KEYS.some((key) => {
+    const value = rendered.annotations[key];
+    if (value === undefined) return false;
+    const parsed = key === REWRITE_KEYS[0] ? parseNativeBool(value) : parseGoBool(value);
+    return parsed.ok && parsed.value === false;
+  });
+}
+
 /** Runs the whole pipeline for one pod (or pod template). Never throws for bad pod input. */
 export function evaluatePod(
   pod: Pod, namespace: NamespaceView, snapshot: Snapshot, request: RequestInfo, env: EngineEnvironment = {},
@@ -94,7 +120,7 @@ export function evaluatePod(
 
   const { settings } = resolution;
   const rewriter = env.probeRewriter === undefined ? rewriteAppProbes : env.probeRewriter;
-  const probes = settings.rewriteProbes === true && rewriter ? rewriter(pod.spec!, {
+  let probes = settings.rewriteProbes === true && rewriter ? rewriter(pod.spec!, {
     statusPort: statusPort(snapshot.values),
     excludedInboundPorts: Array.isArray(settings.excludeInboundPorts) ? settings.excludeInboundPorts as number[] : [],
   }) : undefined;
@@ -106,9 +132,22 @@ export function evaluatePod(
   const metricsMerge = snapshot.meshConfig && prometheusMergeOf(meta.annotations ?? {}, snapshot.meshConfig);
   if (metricsMerge && metricsMerge.problem) return denied(decision, warnings, `cannot inject: ${metricsMerge.problem}`, resolution.effective, resolution.templates);
   let rendered: Fragment;
+  const render = (): Fragment => renderTemplatesCached(resolution.templates, snapshot,
+    templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes) }));
   try {
-    const context = templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes) });
-    rendered = renderTemplatesCached(resolution.templates, snapshot, context);
+    rendered = render();
+    // The pod's declaration of a container the templates inject (an override of the proxy)
+    // is not the app's: its probes stay its own (Istio skips its proxy by name). Known only
+    // once rendered, so such a pod renders again without them (overrides with probes only).
+    // Likewise a template that turns probe rewriting off for its pods (Istio's gRPC templates).
+    const overrides = injectedNames(rendered);
+    if (probes && templateTurnsOffRewriting(rendered, meta.annotations ?? {})) {
+      probes = undefined;
+      rendered = render();
+    } else if (probes && probes.containers.some((c) => overrides.has(c.name))) {
+      probes = withoutContainers(probes, overrides);
+      rendered = render();
+    }
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
     return denied(decision, warnings, `cannot inject: ${err.message}`, resolution.effective, resolution.templates);
@@ -119,13 +158,22 @@ export function evaluatePod(
     if (conflict.reason === 'foreign-proxy' && snapshot.foreignProxy === 'skip') return skipped(refused, [...warnings, `not injected: ${conflict.message}`]);
     return denied(refused, warnings, `cannot inject: ${conflict.message}`, resolution.effective, resolution.templates);
   }
-  const placement = placeFragment(pod, rendered);
+  const native = settings.nativeSidecar === true;
+  const addedFirst = {
+    containers: settings.holdApplicationUntilProxyStarts === true && !native,
+    // As Istio: with native sidecars the capture and the proxy come first, so the app's init
+    // containers run inside the mesh; else the capture comes after them, so their traffic is
+    // not redirected to a proxy that is not running yet (unless init-first says so).
+    initContainers: native || settings.initFirst === true,
+  };
+  const placement = placeFragment(pod, rendered, addedFirst);
   if ('problem' in placement) return denied(decision, warnings, `cannot inject: ${placement.problem}`, resolution.effective, resolution.templates);
-  const { movedToInit } = placement;
+  const { relocated } = placement;
   const merged = probes ? {
     ...placement.merged,
-    containers: withRewrittenProbes(pod.spec!.containers, placement.merged.containers, probes).filter((m) => !movedToInit.includes(m.index)),
-    initContainers: withRewrittenProbes(pod.spec!.initContainers ?? [], placement.merged.initContainers, probes),
+    containers: withRewrittenProbes(pod.spec!.containers, placement.merged.containers, probes).filter((m) => !relocated.containers.includes(m.index)),
+    initContainers: withRewrittenProbes(pod.spec!.initContainers ?? [], placement.merged.initContainers, probes)
+      .filter((m) => !relocated.initContainers.includes(m.index)),
   } : placement.merged;
   const added = { ...rendered, ...placement.added };
 
@@ -134,19 +182,17 @@ export function evaluatePod(
   const annotations: Record<string, string> = {
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),
   };
-  // A container declared with `image: auto` is the injector's (a proxy override), never the app.
-  const firstApp = pod.spec!.containers.find((c, i) => c.image !== AUTO_IMAGE && !movedToInit.includes(i))?.name;
-  if (firstApp !== undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;
-  const native = settings.nativeSidecar === true;
+  // A declared container the templates inject (or one with `image: auto`) is the injector's (an override), never the app.
+  const injected = injectedNames(rendered);
+  const firstApp = pod.spec!.containers.find((c, i) => c.image !== AUTO_IMAGE && !injected.has(c.name) && !relocated.containers.includes(i))?.name;
+  // The istio profile's templates write it themselves, or not at all (Istio's grpc-simple).
+  if (firstApp !== undefined && snapshot.meshConfig === undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;
   const plan: InjectionPlan = {
     fragment: { ...added, annotations },
     merged,
-    movedToInit,
-    containersFirst: settings.holdApplicationUntilProxyStarts === true && !native,
-    // As Istio: with native sidecars the capture and the proxy come first, so the app's init
-    // containers run inside the mesh; else the capture comes after them, so their traffic is
-    // not redirected to a proxy that is not running yet (unless init-first says so).
-    initContainersFirst: native || settings.initFirst === true,
+    relocated,
+    containersFirst: addedFirst.containers,
+    initContainersFirst: addedFirst.initContainers,
     volumesAndPullSecretsFirst: snapshot.meshConfig !== undefined,
     removedAnnotations: metricsMerge ? metricsMerge.replaced : [],
   };

@@ -71,15 +71,39 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k], b[k]));
 }
 
-/** The pod's container with the rendered one merged into it (see the rules above). */
-export function mergeContainer(pod: Container, rendered: Container): Container {
+/**
+ * Override order, for the pod's declaration of a container the templates inject: the
+ * template's entries in their order, each replaced by the pod's of the same key, then the
+ * pod's other entries (Istio's strategic merge of the override onto the template). So an
+ * override's env may refer to the template's variables (`$(POD_NAME)`): Kubernetes expands
+ * only variables defined before.
+ */
+function overrideKeyedList(pod: unknown[], rendered: unknown[], mergeKey: string): unknown[] {
+  const renderedKeys = new Set(rendered.map((item) => keyOf(item, mergeKey)));
+  const out: unknown[] = [];
+  for (const item of rendered) {
+    const key = keyOf(item, mergeKey);
+    const mine = pod.filter((p) => keyOf(p, mergeKey) === key);
+    out.push(...(mine.length > 0 ? mine : [item]));
+  }
+  for (const item of pod) if (!renderedKeys.has(keyOf(item, mergeKey))) out.push(item);
+  return out;
+}
+
+/**
+ * The pod's container with the rendered one merged into it (see the rules above). `override`:
+ * the pod's declaration is an override of a container the templates inject, whose keyed
+ * lists take override order (overrideKeyedList); else the template edits the pod's container,
+ * whose entries stay first.
+ */
+export function mergeContainer(pod: Container, rendered: Container, override = false): Container {
   const out = copyOwn(pod);
   for (const key of Object.keys(rendered)) {
     const mine = Object.hasOwn(pod, key) ? pod[key] : undefined;
     const theirs = rendered[key];
     if (mine === undefined || mine === null || (key === 'image' && mine === AUTO_IMAGE)) setOwn(out, key, theirs);
     else if (Array.isArray(mine) && Array.isArray(theirs) && Object.hasOwn(CONTAINER_LIST_KEYS, key)) {
-      setOwn(out, key, mergeKeyedList(mine, theirs, CONTAINER_LIST_KEYS[key]));
+      setOwn(out, key, (override ? overrideKeyedList : mergeKeyedList)(mine, theirs, CONTAINER_LIST_KEYS[key]));
     } else if (isPlainObject(mine) && isPlainObject(theirs)) setOwn(out, key, mergeMaps(mine, theirs));
   }
   return out as Container;

@@ -1,8 +1,8 @@
 // RFC 6902 patch built directly from the plan, never a diff of the whole pod (cheaper, and
 // minimal): `add` for what is new; for an entry a rendered one was merged into, the
 // operations from the pod's entry to the merged one (`add` for new fields, `replace` where
-// a value changes: `image: auto`); `remove` only for a container declaration that moves to
-// initContainers.
+// a value changes: `image: auto`); `remove` only for a container declaration whose merged
+// value is added elsewhere (plan.relocated).
 import { sameJson } from './merge.js';
 import { isPlainObject } from './plain-object.js';
 import { keptAnnotations, newEntries, newPullSecrets, type InjectionPlan, type MergedItem } from './plan.js';
@@ -83,9 +83,11 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
   mergedOps('/spec/initContainers', spec.initContainers, plan.merged.initContainers, ops);
   mergedOps('/spec/containers', spec.containers, plan.merged.containers, ops);
   mergedOps('/spec/volumes', spec.volumes, plan.merged.volumes, ops);
-  // Declarations that move to initContainers (merged into the native sidecar added there):
-  // removed last index first, so each index is still the pod's.
-  for (const index of [...plan.movedToInit].reverse()) ops.push({ op: 'remove', path: `/spec/containers/${index}` });
+  // Declarations whose merged value is added elsewhere (plan.relocated): removed last index
+  // first, so each index is still the pod's.
+  for (const list of ['initContainers', 'containers'] as const) {
+    for (const index of [...plan.relocated[list]].reverse()) ops.push({ op: 'remove', path: `/spec/${list}/${index}` });
+  }
   listOps('/spec/initContainers', spec.initContainers, fragment.initContainers, plan.initContainersFirst, ops);
   listOps('/spec/containers', spec.containers, fragment.containers, plan.containersFirst, ops);
   listOps('/spec/volumes', spec.volumes, fragment.volumes, plan.volumesAndPullSecretsFirst, ops);

@@ -16,9 +16,9 @@ export interface InjectionPlan {
   fragment: Fragment;
   /** The pod's entries a rendered one (same name) was merged into. */
   merged: { containers: MergedItem<Container>[]; initContainers: MergedItem<Container>[]; volumes: MergedItem<Volume>[] };
-  /** Indexes (ascending) of the pod's containers that move to initContainers: the pod declares
-   * a container the templates render as a native sidecar; the merged one is in the fragment. */
-  movedToInit: number[];
+  /** Indexes (ascending) of the pod's declarations whose merged value is among the fragment's
+   * (relocation, placeFragment): they are removed from where the pod wrote them. */
+  relocated: Relocated;
   /** Proxy containers go before the app's (hold-application-until-proxy-starts); else after. */
   containersFirst: boolean;
   /** Added init containers go before the pod's own (native sidecars, init-first); else after. */
@@ -52,10 +52,16 @@ export function newPullSecrets(pod: Pod, plan: InjectionPlan): Array<{ name: str
   return plan.fragment.imagePullSecrets.filter((s) => !have.has(s.name));
 }
 
+/** Per list, the indexes (ascending) of the pod's declarations that move (see placeFragment). */
+export interface Relocated { containers: number[]; initContainers: number[] }
+
+/** Where added containers go: before the pod's own (true) or after. */
+export interface AddedFirst { containers: boolean; initContainers: boolean }
+
 /** A rendered fragment split into additions and merges against the pod; or why it cannot be. */
 export type Placement =
   | { problem: string }
-  | { added: Pick<Fragment, 'containers' | 'initContainers' | 'volumes'>; merged: InjectionPlan['merged']; movedToInit: number[] };
+  | { added: Pick<Fragment, 'containers' | 'initContainers' | 'volumes'>; merged: InjectionPlan['merged']; relocated: Relocated };
 
 function indexByName<T extends { name: string }>(list: readonly T[] | undefined): Map<string, number> {
   const out = new Map<string, number>();
@@ -90,8 +96,25 @@ function volumeMerge(first: Volume, later: Volume): Volume | { problem: string }
   return 'problem' in merged ? { problem: `the templates render the volume "${first.name}" twice, of different kinds` } : merged.value;
 }
 
-/** Splits `rendered` into what the pod lacks (added) and what it declares already (merged). */
-export function placeFragment(pod: Pod, fragment: Fragment): Placement {
+/** The names of the pod's `list` once `removed` are gone and `added` are placed. */
+function namesAfter(list: readonly Container[], removed: readonly number[], added: readonly Container[], first: boolean): string[] {
+  const kept = list.filter((_, i) => !removed.includes(i)).map((c) => c.name);
+  const names = added.map((c) => c.name);
+  return first ? [...names, ...kept] : [...kept, ...names];
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((n, i) => n === b[i]);
+
+/**
+ * Splits `rendered` into what the pod lacks (added) and what it declares already (merged).
+ * A container the templates inject (it names its image) that the pod declares too is the
+ * pod's override of it: the merged container goes where injected ones go (`addedFirst`), as
+ * Istio moves its proxy and init containers, so holding the app for the proxy and keeping
+ * the capture after the app's init containers hold for overrides too; it stays in place
+ * when that is where it would go anyway (a smaller patch). A rendered container without an
+ * image edits the pod's container of that name in place (an app container gaining env).
+ */
+export function placeFragment(pod: Pod, fragment: Fragment, addedFirst: AddedFirst): Placement {
   const spec = pod.spec!;
   const containers = foldByName(fragment.containers, mergeContainer);
   const initContainers = foldByName(fragment.initContainers, mergeContainer);
@@ -107,7 +130,10 @@ export function placeFragment(pod: Pod, fragment: Fragment): Placement {
   const podInit = indexByName(spec.initContainers);
   const merged: InjectionPlan['merged'] = { containers: [], initContainers: [], volumes: [] };
   const added: Pick<Fragment, 'containers' | 'initContainers' | 'volumes'> = { containers: [], initContainers: [], volumes: [] };
-  const movedToInit: number[] = [];
+  const relocated: Relocated = { containers: [], initContainers: [] };
+  // Declared injected containers, merged: `moving` lists them, `addedIfMoved` is `added` with them in rendered order.
+  const moving = { containers: [] as MergedItem<Container>[], initContainers: [] as MergedItem<Container>[] };
+  const addedIfMoved = { containers: [] as Container[], initContainers: [] as Container[] };
   for (const [list, own, other, kind] of [
     ['containers', podContainers, podInit, 'an init container'],
     ['initContainers', podInit, podContainers, 'a container'],
@@ -117,8 +143,10 @@ export function placeFragment(pod: Pod, fragment: Fragment): Placement {
       // As Istio: a pod written for sidecar containers declares its override of the proxy
       // under containers; with native sidecars the declaration moves to initContainers.
       if (declared !== undefined && list === 'initContainers' && c.restartPolicy === 'Always' && !own.has(c.name)) {
-        added.initContainers.push(mergeContainer(spec.containers[declared], c));
-        movedToInit.push(declared);
+        const value = mergeContainer(spec.containers[declared], c, true);
+        added.initContainers.push(value);
+        addedIfMoved.initContainers.push(value);
+        relocated.containers.push(declared);
         continue;
       }
       // Any other container in both lists: the pod's declaration would have to move the other way.
@@ -127,11 +155,29 @@ export function placeFragment(pod: Pod, fragment: Fragment): Placement {
         return { problem: `the pod declares "${c.name}" as ${kind} but the templates render it as ${where}; declare it under ${list} to override it` };
       }
       const at = own.get(c.name);
-      if (at === undefined) added[list].push(c);
-      else {
-        const value = mergeContainer(spec[list]![at], c);
-        if (!sameJson(value, spec[list]![at])) merged[list].push({ index: at, value });
+      if (at === undefined) {
+        added[list].push(c);
+        addedIfMoved[list].push(c);
+        continue;
       }
+      const injects = typeof c.image === 'string';
+      const value = mergeContainer(spec[list]![at], c, injects);
+      if (injects) {
+        moving[list].push({ index: at, value });
+        addedIfMoved[list].push(value);
+      } else if (!sameJson(value, spec[list]![at])) merged[list].push({ index: at, value });
+    }
+  }
+  for (const list of ['containers', 'initContainers'] as const) {
+    if (moving[list].length === 0) continue;
+    const own = spec[list] ?? [];
+    const indexes = moving[list].map((m) => m.index);
+    const inPlace = namesAfter(own, relocated[list], added[list], addedFirst[list]);
+    if (sameNames(inPlace, namesAfter(own, [...relocated[list], ...indexes], addedIfMoved[list], addedFirst[list]))) {
+      for (const m of moving[list]) if (!sameJson(m.value, own[m.index])) merged[list].push(m);
+    } else {
+      added[list] = addedIfMoved[list];
+      relocated[list].push(...indexes);
     }
   }
   const podVolumes = indexByName(spec.volumes);
@@ -145,5 +191,6 @@ export function placeFragment(pod: Pod, fragment: Fragment): Placement {
     if ('problem' in result) return { problem: result.problem };
     if (!sameJson(result.value, spec.volumes![at])) merged.volumes.push({ index: at, value: result.value });
   }
-  return { added, merged, movedToInit: movedToInit.sort((a, b) => a - b) };
+  const ascending = (a: number, b: number): number => a - b;
+  return { added, merged, relocated: { containers: relocated.containers.sort(ascending), initContainers: relocated.initContainers.sort(ascending) } };
 }

@@ -3,10 +3,10 @@
 // spec: its `appProbers` reach templates as `appProbers` (a list sorted by path, which
 // JSON-e can iterate), and its per-container probes replace the app containers' own
 // (engine.ts, withRewrittenProbes).
-import { appProberList, rewriteAppProbes, type ProbeRewrite, type ProbeRewriteOptions } from './probe-rewrite.js';
+import { appProberList, rewriteAppProbes, withoutContainers, type ProbeRewrite, type ProbeRewriteOptions } from './probe-rewrite.js';
 import type { AppProber, PodSpec } from './types.js';
 
-export { rewriteAppProbes, type ProbeRewrite };
+export { rewriteAppProbes, withoutContainers, type ProbeRewrite };
 
 export type ProbeRewriter = (spec: PodSpec, opts: ProbeRewriteOptions) => ProbeRewrite;
 

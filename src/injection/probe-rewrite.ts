@@ -217,6 +217,15 @@ export function rewriteAppProbes(spec: PodSpec, opts: ProbeRewriteOptions): Prob
   return { containers, appProbers };
 }
 
+/** `rewrite` without the containers named in `names` and their probers (paths name their container). */
+export function withoutContainers(rewrite: ProbeRewrite, names: ReadonlySet<string>): ProbeRewrite {
+  const appProbers: Record<string, AppProber> = {};
+  for (const [path, prober] of Object.entries(rewrite.appProbers)) {
+    if (!names.has(path.split('/')[2] ?? '')) appProbers[path] = prober;
+  }
+  return { containers: rewrite.containers.filter((c) => !names.has(c.name)), appProbers };
+}
+
 /** The probers as a list sorted by path: what a JSON-e template can iterate over. */
 export function appProberList(appProbers: Record<string, AppProber>): Array<{ path: string; prober: AppProber }> {
   return Object.keys(appProbers).sort().map((path) => ({ path, prober: appProbers[path]! }));

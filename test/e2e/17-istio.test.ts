@@ -3,7 +3,8 @@
 // container in a namespace labelled istio-injection=enabled is stored with istio-proxy,
 // istio-init after the app's init container (native sidecars off on this 1.20 apiserver),
 // its probes pointed at the agent and PROXY_CONFIG set; a server-side dry run shows the same,
-// and moves a pod's own Prometheus annotations into the agent (metrics merge).
+// and moves a pod's own Prometheus annotations into the agent (metrics merge); grpc-agent and
+// a proxy override with hold go through the apiserver too.
 import t from 'tap';
 import type { Test } from 'tap';
 import { installLocalInjector } from './support/harness.js';
@@ -90,6 +91,38 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
     const proxy = container(pod, 'istio-proxy');
     const env = new Map<string, string>((proxy?.env ?? []).map((e: { name: string; value?: string }) => [e.name, e.value ?? '']));
     t.same(JSON.parse(env.get('ISTIO_PROMETHEUS_ANNOTATIONS') ?? 'null'), { scrape: 'true', path: '/metrics', port: '9090' }, 'the agent scrapes the app where the pod said');
+  });
+
+  t.test('grpc-agent: the agent alone beside the app, the app\'s probes its own; the apiserver takes the source-less volumes', async (t) => {
+    const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+      input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: 'grpc', namespace, annotations: { 'inject.istio.io/templates': 'grpc-agent' } },
+        spec: { serviceAccountName: 'default', containers: [{ name: 'app', image: APP_IMAGE, readinessProbe: { httpGet: { path: '/ready', port: 8080 } } }] },
+      }),
+    }) as KubeObject;
+    t.same(containerNames(pod), ['app', 'istio-proxy']);
+    t.same(initContainerNames(pod), [], 'no capture');
+    const app = container(pod, 'app');
+    t.match(app?.readinessProbe?.httpGet, { path: '/ready', port: 8080 }, 'the app answers its own probe');
+    t.ok((app?.env ?? []).some((e: { name: string }) => e.name === 'GRPC_XDS_BOOTSTRAP'), 'the app is pointed at the agent\'s bootstrap');
+    const volumes = (pod.spec?.volumes ?? []) as Array<{ name: string; emptyDir?: unknown }>;
+    t.ok(volumes.find((v) => v.name === 'workload-socket')?.emptyDir, 'a volume rendered without a source is stored as an emptyDir');
+  });
+
+  t.test('an istio-proxy override written before the app, with hold: stored first, merged with the rendered proxy', async (t) => {
+    const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+      input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: 'held', namespace, annotations: { 'proxy.istio.io/config': 'holdApplicationUntilProxyStarts: true' } },
+        spec: { serviceAccountName: 'default', containers: [{ name: 'app', image: APP_IMAGE }, { name: 'istio-proxy', image: 'auto', resources: { limits: { memory: '2Gi' } } }] },
+      }),
+    }) as KubeObject;
+    t.same(containerNames(pod), ['istio-proxy', 'app'], 'the proxy first, so the app waits for it');
+    const proxy = container(pod, 'istio-proxy');
+    t.match(proxy?.image, /proxyv2/, 'image auto is the rendered one');
+    t.equal(proxy?.resources?.limits?.memory, '2Gi', 'the override wins');
+    t.same(proxy?.lifecycle?.postStart?.exec?.command?.slice(0, 2), ['pilot-agent', 'wait'], 'the hold hook');
   });
 
   t.test('a namespace without istio-injection=enabled is left alone', async (t) => {

@@ -18,7 +18,7 @@ import { hostileKey, hostileString } from './support/hostile.js';
 import { deepFreeze, sameJson } from './support/json.js';
 import { NAMESPACE_LABEL_KEYS, POD_ANNOTATION_KEYS, POD_LABEL_KEYS } from './support/known-keys.js';
 import { describeMutation, mutateToText, mutation, nodePaths, SWEEP_MUTATIONS, type Mutation, type Path } from './support/mutate.js';
-import { movesToInit } from './support/oracle.js';
+import { relocates } from './support/oracle.js';
 
 t.setTimeout(FILE_TIMEOUT_MS);
 const prototypesBefore = prototypeFingerprint();
@@ -109,7 +109,7 @@ function outcomeProblems(c: EngineCase, outcome: InjectionOutcome, request: Requ
   if (outcome.patch.length === 0) problems.push('an injection without a patch');
   const merges = outcome.plan ? Object.values(outcome.plan.merged).flat().length : 0;
   const sentPod = JSON.parse(c.podText) as unknown;
-  if (!outcome.patch.every((op) => op.op === 'add' || (op.op === 'replace' && merges > 0) || movesToInit(op.path, outcome.patch, sentPod))) {
+  if (!outcome.patch.every((op) => op.op === 'add' || (op.op === 'replace' && merges > 0) || relocates(op.path, outcome.patch, sentPod))) {
     problems.push('an operation other than add (replace only where a merge changed a value, remove only for a move to initContainers)');
   }
   // The patch applies to a fresh copy of what the client sent, and gives what applyOutcome gives.

@@ -1,7 +1,7 @@
 // Merge by name, fuzzed: pods that declare the injector's own containers and volumes
 // (overrides), and app containers a template renders into, with hostile names, keys and
 // values. Every outcome is a denial or a patch of `add`/`replace` operations (and the `remove` of
-// a container declaration that moves to initContainers) that applies to
+// a container declaration that moves: relocated overrides, native sidecars) that applies to
 // the pod as sent, equals the injected pod, keeps every value the pod declared as it was
 // (data, never evaluated), and re-injection changes nothing.
 import t from 'tap';
@@ -14,7 +14,7 @@ import { FILE_TIMEOUT_MS, fuzzTarget } from './support/budget.js';
 import { assertPrototypesUntouched, prototypeFingerprint } from './support/guards.js';
 import { hostileKey, hostileString } from './support/hostile.js';
 import { deepFreeze, sameJson } from './support/json.js';
-import { movesToInit } from './support/oracle.js';
+import { relocates } from './support/oracle.js';
 
 t.setTimeout(FILE_TIMEOUT_MS);
 const prototypesBefore = prototypeFingerprint();
@@ -51,9 +51,12 @@ const podArb = fc.record({
   spec: { serviceAccountName, containers, ...(initContainers.length ? { initContainers } : {}), ...(volumes.length ? { volumes } : {}) },
 }));
 
-/** Whether every value of `mine` is in `now` as declared: mappings may gain keys, keyed lists entries after the pod's. */
+/**
+ * Whether every value of `mine` is in `now` as declared: mappings may gain keys, keyed lists
+ * entries (an override's take the template's order, merge.ts).
+ */
 function kept(mine: unknown, now: unknown, keyedList: boolean): boolean {
-  if (Array.isArray(mine) && keyedList) return Array.isArray(now) && mine.every((item, i) => sameJson(item, now[i]));
+  if (Array.isArray(mine) && keyedList) return Array.isArray(now) && mine.every((item) => now.some((n) => sameJson(item, n)));
   if (typeof mine === 'object' && mine !== null && !Array.isArray(mine)) {
     if (typeof now !== 'object' || now === null || Array.isArray(now)) return false;
     return Object.keys(mine).every((k) => Object.hasOwn(now, k) && kept((mine as Record<string, unknown>)[k], (now as Record<string, unknown>)[k], false));
@@ -89,8 +92,8 @@ t.test('fuzz: overrides and app containers merged by name', async (t) => {
         if (!/cannot inject: the (pod declares|pod's volume|templates render)/.test(outcome.denial)) throw new Error(`unexpected denial: ${outcome.denial}`);
         return;
       }
-      if (!outcome.patch.every((op) => op.op === 'add' || op.op === 'replace' || movesToInit(op.path, outcome.patch, sent))) {
-        throw new Error('an operation other than add, replace, or the removal of a container that moves to initContainers');
+      if (!outcome.patch.every((op) => op.op === 'add' || op.op === 'replace' || relocates(op.path, outcome.patch, sent))) {
+        throw new Error('an operation other than add, replace, or the removal of a container declaration that moves');
       }
       const target = JSON.parse(text);
       fjp.applyPatch(target, fjp.deepClone(outcome.patch), true, true);

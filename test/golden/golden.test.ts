@@ -86,9 +86,9 @@ for (const c of [...reviewCases(), ...inputCases()]) {
     const patched = fjp.applyPatch(structuredClone(c.pod), fjp.deepClone(outcome.patch), true, false).newDocument;
     t.same(patched, injected, 'applying the patch gives the injected object');
     const merges = outcome.plan ? Object.values(outcome.plan.merged).flat().length : 0;
-    const moved = outcome.plan?.movedToInit.length ?? 0;
+    const relocated = outcome.plan ? outcome.plan.relocated.containers.length + outcome.plan.relocated.initContainers.length : 0;
     t.ok(outcome.patch.every((op) => op.op === 'add' || (op.op === 'replace' && merges > 0)
-      || (op.op === 'remove' && moved > 0 && /^\/spec\/containers\/\d+$/.test(op.path))), 'add operations, replace only for merges, remove only for a move to initContainers');
+      || (op.op === 'remove' && relocated > 0 && /^\/spec\/(containers|initContainers)\/\d+$/.test(op.path))), 'add operations, replace only for merges, remove only for a relocated declaration');
 
     // Injecting the result again changes nothing.
     const again = evaluatePod(injected, c.namespace, snapshot, c.request, env);

@@ -7,7 +7,9 @@ import { mergeContainer, mergeVolume, overrideFields, sameJson } from '../../src
 import { diffOps } from '../../src/injection/patch.js';
 import type { ProbeRewriter } from '../../src/injection/probe-hook.js';
 import type { NamespaceView, PatchOperation, Pod } from '../../src/injection/types.js';
-import { snapshotWith } from '../support/config.js';
+import { parse, stringify } from 'yaml';
+import { compileSnapshot } from '../../src/config/compile.js';
+import { configFiles, snapshotWith } from '../support/config.js';
 
 const enabled: NamespaceView = { name: 'shop', labels: { 'sidecar-injection': 'enabled' }, annotations: {} };
 const request = { kind: 'Pod', operation: 'CREATE' };
@@ -88,4 +90,22 @@ t.test('the probe rewriting hook: appProbers reach templates, rewritten probes r
     enabled, snapshot, request, { probeRewriter: rewriter });
   t.equal(calls.length, 1, 'not called when rewrite-probes is off');
   t.equal(JSON.parse(applyOutcome(pod, off).metadata!.annotations!['example.com/probers'] ?? 'null'), null, 'appProbers is null when off');
+});
+
+t.test('a template that turns probe rewriting off (Istio\'s gRPC templates) leaves the probes; the pod\'s own annotation wins', async (t) => {
+  const files = configFiles();
+  const config = parse(files['config.yaml']) as { values: { proxy: Record<string, unknown> } };
+  config.values.proxy.rewriteProbes = true;
+  files['config.yaml'] = stringify(config);
+  files['no-rewrite.template.yaml'] = 'annotations: {sidecar-injector.io/rewrite-probes: "false"}\n';
+  const snapshot = compileSnapshot(files, { ownNamespace: 'sidecar-injector' });
+  const probe = { httpGet: { path: '/ready', port: 8080 } };
+  const pod = (annotations: Record<string, string>): Pod => ({
+    metadata: { name: 'p', annotations: { 'sidecar-injector.io/templates': 'sidecar,no-rewrite', ...annotations } },
+    spec: { containers: [{ name: 'app', image: 'app:1', readinessProbe: probe }] },
+  });
+  const probeOf = (p: Pod): unknown => applyOutcome(p, evaluatePod(p, enabled, snapshot, request)).spec!.containers[0].readinessProbe;
+  t.same(probeOf(pod({})), probe, 'not rewritten');
+  t.not(JSON.stringify(probeOf({ ...pod({}), metadata: { name: 'p', annotations: {} } })), JSON.stringify(probe), 'rewritten without that template');
+  t.match(probeOf(pod({ 'sidecar-injector.io/rewrite-probes': 'true' })), { httpGet: { path: '/app-health/app/readyz' } }, 'the pod asking for it still gets it');
 });

@@ -57,38 +57,40 @@ export function readableText(answer: Answer): string {
   return text;
 }
 
-/** Names of the containers the patch adds under /spec/initContainers (the list, or one entry). */
-function addedInitNames(ops: unknown[]): Set<unknown> {
+/** Names of the containers the patch adds under /spec/containers and /spec/initContainers (the list, or one entry). */
+function addedContainerNames(ops: unknown[]): Set<unknown> {
   const names = new Set<unknown>();
   for (const op of ops) {
     if (!isPlainObject(op) || op.op !== 'add' || typeof op.path !== 'string') continue;
-    if (op.path === '/spec/initContainers' && Array.isArray(op.value)) op.value.forEach((c) => isPlainObject(c) && names.add(c.name));
-    else if (/^\/spec\/initContainers\/(\d+|-)$/.test(op.path) && isPlainObject(op.value)) names.add(op.value.name);
+    if (/^\/spec\/(containers|initContainers)$/.test(op.path) && Array.isArray(op.value)) op.value.forEach((c) => isPlainObject(c) && names.add(c.name));
+    else if (/^\/spec\/(containers|initContainers)\/(\d+|-)$/.test(op.path) && isPlainObject(op.value)) names.add(op.value.name);
   }
   return names;
 }
 
 /**
- * A `remove` is only ever the move of a pod's container declaration to initContainers
- * (native sidecars): `/spec/containers/N`, whose container the patch adds there by name.
+ * A `remove` is only ever the move of a pod's container declaration (an override of an
+ * injected container, or a native sidecar's declaration moving to initContainers):
+ * `/spec/containers/N` or `/spec/initContainers/N`, whose container the patch adds again by name.
  */
-export function movesToInit(path: unknown, ops: unknown[], target: unknown): boolean {
-  const index = typeof path === 'string' ? /^\/spec\/containers\/(\d+)$/.exec(path)?.[1] : undefined;
-  if (index === undefined || !isPlainObject(target) || !isPlainObject(target.spec) || !Array.isArray(target.spec.containers)) return false;
-  const container: unknown = target.spec.containers[Number(index)];
-  return isPlainObject(container) && typeof container.name === 'string' && addedInitNames(ops).has(container.name);
+export function relocates(path: unknown, ops: unknown[], target: unknown): boolean {
+  const match = typeof path === 'string' ? /^\/spec\/(containers|initContainers)\/(\d+)$/.exec(path) : null;
+  if (match === null || !isPlainObject(target) || !isPlainObject(target.spec)) return false;
+  const list = target.spec[match[1]];
+  const container: unknown = Array.isArray(list) ? list[Number(match[2])] : undefined;
+  return isPlainObject(container) && typeof container.name === 'string' && addedContainerNames(ops).has(container.name);
 }
 
 /**
  * Applies `ops` to `target` with validation (fast-json-patch); returns the problem, or
  * undefined when every operation is an `add` (or a `replace`, which merging by name gives; or the
- * `remove` of a container declaration that moves to initContainers) that applies.
+ * `remove` of a container declaration that moves) that applies.
  */
 export function patchProblem(ops: unknown[], target: unknown): string | undefined {
   for (const [i, op] of ops.entries()) {
-    if (isPlainObject(op) && op.op === 'remove' && movesToInit(op.path, ops, target)) continue;
+    if (isPlainObject(op) && op.op === 'remove' && relocates(op.path, ops, target)) continue;
     if (!isPlainObject(op) || (op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string' || !('value' in op)) {
-      return `operation ${i} is not an add or replace with a path and a value, nor the removal of a container that moves to initContainers: ${JSON.stringify(op)?.slice(0, 200)}`;
+      return `operation ${i} is not an add or replace with a path and a value, nor the removal of a container declaration that moves: ${JSON.stringify(op)?.slice(0, 200)}`;
     }
   }
   try {
