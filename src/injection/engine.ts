@@ -5,6 +5,7 @@ import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
 import { proxyConfigProblem } from './istio/config-defaults.js';
 import { prometheusMergeOf } from './istio/prometheus-merge.js';
+import { proxyAsRoot, tproxyOverridesUser } from './istio/tproxy-root.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
 import type { ClusterInfo } from './native-sidecar.js';
@@ -166,8 +167,9 @@ export function evaluatePod(
     // not redirected to a proxy that is not running yet (unless init-first says so).
     initContainers: native || settings.initFirst === true,
   };
-  const placement = placeFragment(pod, rendered, addedFirst);
-  if ('problem' in placement) return denied(decision, warnings, `cannot inject: ${placement.problem}`, resolution.effective, resolution.templates);
+  const placed = placeFragment(pod, rendered, addedFirst);
+  if ('problem' in placed) return denied(decision, warnings, `cannot inject: ${placed.problem}`, resolution.effective, resolution.templates);
+  const placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
   const { relocated } = placement;
   const merged = probes ? {
     ...placement.merged,
