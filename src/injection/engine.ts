@@ -141,13 +141,15 @@ export function evaluatePod(
     // is not the app's: its probes stay its own (Istio skips its proxy by name). Known only
     // once rendered, so such a pod renders again without them (overrides with probes only).
     // Likewise a template that turns probe rewriting off for its pods (Istio's gRPC templates).
-    const overrides = injectedNames(rendered);
     if (probes && templateTurnsOffRewriting(rendered, meta.annotations ?? {})) {
       probes = undefined;
       rendered = render();
-    } else if (probes && probes.containers.some((c) => overrides.has(c.name))) {
-      probes = withoutContainers(probes, overrides);
-      rendered = render();
+    } else if (probes) {
+      const overrides = injectedNames(rendered);
+      if (probes.containers.some((c) => overrides.has(c.name))) {
+        probes = withoutContainers(probes, overrides);
+        rendered = render();
+      }
     }
   } catch (err) {
     if (!(err instanceof FragmentError)) throw err;
