@@ -5,6 +5,7 @@ import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
 import { proxyConfigProblem } from './istio/config-defaults.js';
 import { prometheusMergeOf } from './istio/prometheus-merge.js';
+import { ISTIO_STATUS_ANNOTATION, previousProbers, withRenderedProbers } from './istio/previous-probers.js';
 import { proxyAsRoot, tproxyOverridesUser } from './istio/tproxy-root.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
@@ -121,9 +122,12 @@ export function evaluatePod(
 
   const { settings } = resolution;
   const rewriter = env.probeRewriter === undefined ? rewriteAppProbes : env.probeRewriter;
+  // A pod injected before keeps the probers of the probes rewritten then (istio/previous-probers.ts).
+  const previous = snapshot.meshConfig ? previousProbers(pod) : undefined;
   let probes = settings.rewriteProbes === true && rewriter ? rewriter(pod.spec!, {
     statusPort: statusPort(snapshot.values),
     excludedInboundPorts: Array.isArray(settings.excludeInboundPorts) ? settings.excludeInboundPorts as number[] : [],
+    ...(previous ? { previousProbers: previous } : {}),
   }) : undefined;
   // The istio profile parses proxy.istio.io/config as a whole ProxyConfig: refused when invalid, as Istio does
   // (checked here, not in the render, which the render cache may skip).
@@ -171,7 +175,8 @@ export function evaluatePod(
   };
   const placed = placeFragment(pod, rendered, addedFirst);
   if ('problem' in placed) return denied(decision, warnings, `cannot inject: ${placed.problem}`, resolution.effective, resolution.templates);
-  const placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
+  let placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
+  if (previous && probes) placement = withRenderedProbers(placement, rendered);
   const { relocated } = placement;
   const merged = probes ? {
     ...placement.merged,
@@ -198,7 +203,11 @@ export function evaluatePod(
     containersFirst: addedFirst.containers,
     initContainersFirst: addedFirst.initContainers,
     volumesAndPullSecretsFirst: snapshot.meshConfig !== undefined,
-    removedAnnotations: metricsMerge ? metricsMerge.replaced : [],
+    removedAnnotations: [
+      ...(metricsMerge ? metricsMerge.replaced : []),
+      // Injected again: Istio's status says what this injection added, not the old one (as Istio rewrites it).
+      ...(snapshot.meshConfig && rendered.annotations[ISTIO_STATUS_ANNOTATION] !== undefined ? [ISTIO_STATUS_ANNOTATION] : []),
+    ],
   };
   return {
     decision, warnings, settings: resolution.effective, templates: resolution.templates, plan,

@@ -19,6 +19,8 @@ export interface ProbeRewriteOptions {
   statusPort: number;
   /** Inbound ports the capture leaves alone: probes on them need no rewriting. */
   excludedInboundPorts: number[];
+  /** The probers of an earlier injection (its rewritten probes are on the status port now): kept where not rewritten again. */
+  previousProbers?: Readonly<Record<string, AppProber>>;
 }
 
 /** The new probe fields of one container, to be merged into it by name. */
@@ -214,6 +216,7 @@ export function rewriteAppProbes(spec: PodSpec, opts: ProbeRewriteOptions): Prob
     const rewritten = rewriteContainer(container, opts, appProbers);
     if (rewritten) containers.push(rewritten);
   }
+  for (const [path, prober] of Object.entries(opts.previousProbers ?? {})) if (!Object.hasOwn(appProbers, path)) appProbers[path] = prober;
   return { containers, appProbers };
 }
 

@@ -3,13 +3,13 @@
 // istio-proxy override that sets runAsUser would otherwise win the merge and leave a proxy
 // that cannot intercept; Istio's injector sets it back to 0 after applying the override,
 // and so does this (the override's runAsGroup and every other field still win). Pure.
-import type { Placement } from '../plan.js';
 import type { Container, Fragment, Pod, StringMap } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { proxyConfigView } from './config-defaults.js';
 import { PROXY_CONTAINER } from './context.js';
 import type { Json } from './json.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
+import { withProxy, type Placed } from './proxy-placement.js';
 
 const MODE_ANNOTATION = 'sidecar.istio.io/interceptionMode';
 
@@ -25,21 +25,11 @@ export function tproxyOverridesUser(pod: Pod, rendered: Fragment, meshConfig: Re
 }
 
 function asRoot(c: Container): Container {
-  if (c.name !== PROXY_CONTAINER) return c;
   const context = isPlainObject(c.securityContext) ? c.securityContext : {};
   return { ...c, securityContext: { ...context, runAsUser: 0 } };
 }
 
 /** The placement with the merged istio-proxy running as root, wherever the merge put it. */
-export function proxyAsRoot(placement: Exclude<Placement, { problem: string }>): Exclude<Placement, { problem: string }> {
-  const { added, merged } = placement;
-  return {
-    ...placement,
-    added: { ...added, containers: added.containers.map(asRoot), initContainers: added.initContainers.map(asRoot) },
-    merged: {
-      ...merged,
-      containers: merged.containers.map((m) => ({ index: m.index, value: asRoot(m.value) })),
-      initContainers: merged.initContainers.map((m) => ({ index: m.index, value: asRoot(m.value) })),
-    },
-  };
+export function proxyAsRoot(placement: Placed): Placed {
+  return withProxy(placement, asRoot);
 }

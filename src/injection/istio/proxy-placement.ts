@@ -1,0 +1,24 @@
+// The merged istio-proxy, wherever placeFragment put it (added, relocated or merged in
+// place): the one spot where the istio profile adjusts what the merge of a pod's override
+// gave, as Istio's injector does after applying the override (tproxy-root.ts,
+// previous-probers.ts). Pure.
+import type { Placement } from '../plan.js';
+import type { Container } from '../types.js';
+import { PROXY_CONTAINER } from './context.js';
+
+export type Placed = Exclude<Placement, { problem: string }>;
+
+/** The placement with `update` applied to the container named istio-proxy. */
+export function withProxy(placement: Placed, update: (proxy: Container) => Container): Placed {
+  const at = (c: Container): Container => (c.name === PROXY_CONTAINER ? update(c) : c);
+  const { added, merged } = placement;
+  return {
+    ...placement,
+    added: { ...added, containers: added.containers.map(at), initContainers: added.initContainers.map(at) },
+    merged: {
+      ...merged,
+      containers: merged.containers.map((m) => ({ index: m.index, value: at(m.value) })),
+      initContainers: merged.initContainers.map((m) => ({ index: m.index, value: at(m.value) })),
+    },
+  };
+}
