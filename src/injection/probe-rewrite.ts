@@ -57,6 +57,13 @@ export function appLifecyclePath(container: string, kind: string): string {
   return `/app-lifecycle/${container}/${kind}`;
 }
 
+const PROBER_PATH = /^\/app-(?:health|lifecycle)\/([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\/[a-z]+$/;
+
+/** The container a prober's path names (appHealthPath, appLifecyclePath); undefined when the text is not such a path. */
+export function proberPathContainer(path: string): string | undefined {
+  return PROBER_PATH.exec(path)?.[1];
+}
+
 const PRINTABLE = /^[\x21-\x7e]{0,2048}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -224,7 +231,7 @@ export function rewriteAppProbes(spec: PodSpec, opts: ProbeRewriteOptions): Prob
 export function withoutContainers(rewrite: ProbeRewrite, names: ReadonlySet<string>): ProbeRewrite {
   const appProbers: Record<string, AppProber> = {};
   for (const [path, prober] of Object.entries(rewrite.appProbers)) {
-    if (!names.has(path.split('/')[2] ?? '')) appProbers[path] = prober;
+    if (!names.has(proberPathContainer(path) ?? '')) appProbers[path] = prober;
   }
   return { containers: rewrite.containers.filter((c) => !names.has(c.name)), appProbers };
 }

@@ -6,20 +6,13 @@
 // no prober for the new container's paths, answers them 404, and the kubelet restarts it.
 import type { AppProber, Container, Fragment, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
-import { PROXY_CONTAINER } from './context.js';
-import { withProxy, type Placed } from './proxy-placement.js';
+import { proberPathContainer } from '../probe-rewrite.js';
+import { declaredProxyOf, proxyIn, withProxy, type Placed } from './proxy-placement.js';
 
 /** Istio's record of what it injected: a pod carrying it was injected before. */
 export const ISTIO_STATUS_ANNOTATION = 'sidecar.istio.io/status';
 const PROBERS_ENV = 'ISTIO_KUBE_APP_PROBERS';
-/** The paths probers live at (probe-rewrite.ts): any other key of the old env is not one. */
-const PROBER_PATH = /^\/app-(health|lifecycle)\/[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z]+$/;
-
 type Env = Array<{ name?: unknown; value?: unknown }>;
-
-function proxyOf(containers: readonly Container[]): Container | undefined {
-  return containers.find((c) => isPlainObject(c) && c.name === PROXY_CONTAINER);
-}
 
 function probersEnv(container: Container | undefined): { name?: unknown; value?: unknown } | undefined {
   return Array.isArray(container?.env) ? (container.env as Env).find((e) => isPlainObject(e) && e.name === PROBERS_ENV) : undefined;
@@ -28,7 +21,7 @@ function probersEnv(container: Container | undefined): { name?: unknown; value?:
 /** The probers of the pod's own istio-proxy when the pod was injected before (Istio's status), else undefined. */
 export function previousProbers(pod: Pod): Record<string, AppProber> | undefined {
   if (!Object.hasOwn(pod.metadata?.annotations ?? {}, ISTIO_STATUS_ANNOTATION)) return undefined;
-  const value = probersEnv(proxyOf([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]))?.value;
+  const value = probersEnv(declaredProxyOf(pod))?.value;
   let old: unknown;
   try {
     old = typeof value === 'string' ? JSON.parse(value) : undefined;
@@ -37,13 +30,14 @@ export function previousProbers(pod: Pod): Record<string, AppProber> | undefined
   }
   if (!isPlainObject(old)) return undefined;
   const probers: Record<string, AppProber> = {};
-  for (const [path, prober] of Object.entries(old)) if (PROBER_PATH.test(path) && isPlainObject(prober)) probers[path] = prober as AppProber;
+  // Only keys that are prober paths (probe-rewrite.ts): any other key of the old env is not one.
+  for (const [path, prober] of Object.entries(old)) if (proberPathContainer(path) !== undefined && isPlainObject(prober)) probers[path] = prober as AppProber;
   return probers;
 }
 
 /** The placement with the merged istio-proxy's ISTIO_KUBE_APP_PROBERS as rendered (the old and new probers). */
 export function withRenderedProbers(placement: Placed, rendered: Fragment): Placed {
-  const value = probersEnv(proxyOf([...rendered.initContainers, ...rendered.containers]))?.value;
+  const value = probersEnv(proxyIn(rendered.containers) ?? proxyIn(rendered.initContainers))?.value;
   if (typeof value !== 'string') return placement;
   return withProxy(placement, (c) => (Array.isArray(c.env)
     ? { ...c, env: (c.env as Env).map((e) => (isPlainObject(e) && e.name === PROBERS_ENV ? { ...e, value } : e)) as Container['env'] }

@@ -6,18 +6,15 @@
 import type { Container, Fragment, Pod, StringMap } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { proxyConfigView } from './config-defaults.js';
-import { PROXY_CONTAINER } from './context.js';
 import type { Json } from './json.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
-import { withProxy, type Placed } from './proxy-placement.js';
+import { declaredProxyOf, withProxy, type Placed } from './proxy-placement.js';
 
 const MODE_ANNOTATION = 'sidecar.istio.io/interceptionMode';
 
 /** Whether the pod's istio-proxy override sets runAsUser in TPROXY mode (Istio's test: the ProxyConfig's mode, or the annotation). */
 export function tproxyOverridesUser(pod: Pod, rendered: Fragment, meshConfig: Readonly<Json>): boolean {
-  const spec = pod.spec;
-  const declared = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])].find((c) => isPlainObject(c) && c.name === PROXY_CONTAINER);
-  const context = declared?.securityContext;
+  const context = declaredProxyOf(pod)?.securityContext;
   if (!isPlainObject(context) || context.runAsUser === undefined || context.runAsUser === null) return false;
   const annotations: StringMap = pod.metadata?.annotations ?? {};
   const mode = annotations[MODE_ANNOTATION] ?? rendered.annotations[MODE_ANNOTATION];
