@@ -35,7 +35,7 @@ export function applyPlan(pod: Pod, plan: InjectionPlan): Pod {
   newSpec.containers = edited(spec.containers, merged.containers, fragment.containers, plan.containersFirst, plan.relocated.containers)!;
   const initContainers = edited(spec.initContainers, merged.initContainers, fragment.initContainers, plan.initContainersFirst, plan.relocated.initContainers);
   if (initContainers !== undefined) newSpec.initContainers = initContainers;
-  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesAndPullSecretsFirst);
+  const volumes = edited(spec.volumes, merged.volumes, fragment.volumes, plan.volumesAndPullSecretsFirst, plan.relocated.volumes);
   if (volumes !== undefined) newSpec.volumes = volumes;
   const secrets = edited(spec.imagePullSecrets, [], newPullSecrets(pod, plan), plan.volumesAndPullSecretsFirst);
   if (secrets !== undefined) newSpec.imagePullSecrets = secrets;

@@ -5,7 +5,8 @@ import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
 import { proxyConfigProblem } from './istio/config-defaults.js';
 import { prometheusMergeOf } from './istio/prometheus-merge.js';
-import { ISTIO_STATUS_ANNOTATION, previousProbers, withRenderedProbers } from './istio/previous-probers.js';
+import { ISTIO_STATUS_ANNOTATION, previousInjection } from './istio/previous-injection.js';
+import { previousProbers, withRenderedProbers } from './istio/previous-probers.js';
 import { proxyAsRoot, tproxyOverridesUser } from './istio/tproxy-root.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
@@ -172,8 +173,10 @@ export function evaluatePod(
     // containers run inside the mesh; else the capture comes after them, so their traffic is
     // not redirected to a proxy that is not running yet (unless init-first says so).
     initContainers: native || settings.initFirst === true,
+    // The istio profile: Istio's strategic merge puts what it renders first.
+    volumes: snapshot.meshConfig !== undefined,
   };
-  const placed = placeFragment(pod, rendered, addedFirst);
+  const placed = placeFragment(pod, rendered, addedFirst, snapshot.meshConfig ? previousInjection(pod) : undefined);
   if ('problem' in placed) return denied(decision, warnings, `cannot inject: ${placed.problem}`, resolution.effective, resolution.templates);
   let placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
   if (previous && probes) placement = withRenderedProbers(placement, rendered);
@@ -202,7 +205,7 @@ export function evaluatePod(
     relocated,
     containersFirst: addedFirst.containers,
     initContainersFirst: addedFirst.initContainers,
-    volumesAndPullSecretsFirst: snapshot.meshConfig !== undefined,
+    volumesAndPullSecretsFirst: addedFirst.volumes,
     removedAnnotations: [
       ...(metricsMerge ? metricsMerge.replaced : []),
       // Injected again: Istio's status says what this injection added, not the old one (as Istio rewrites it).

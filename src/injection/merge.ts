@@ -1,7 +1,8 @@
 // Merge by name: a rendered container (or volume) named like one the pod declares is merged
 // into the pod's, the way Istio's injector does it (a strategic merge of the template into
 // the pod, then the pod's own declaration applied again on top). The pod's declaration
-// wins: it is the user's override of what the template renders.
+// wins: it is the user's override of what the template renders. A declaration a previous
+// injection wrote (refreshContainer) is the one exception: there the template wins.
 // - A field only the template sets is added; a field both set keeps the pod's value.
 // - Mappings (resources, securityContext, probes, lifecycle, ...) merge the same way, deeply.
 // - Lists with a merge key in Kubernetes' strategic merge (env by name, volumeMounts by
@@ -72,22 +73,49 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Override order, for the pod's declaration of a container the templates inject: the
- * template's entries in their order, each replaced by the pod's of the same key, then the
- * pod's other entries (Istio's strategic merge of the override onto the template). So an
- * override's env may refer to the template's variables (`$(POD_NAME)`): Kubernetes expands
- * only variables defined before.
+ * Kubernetes' strategic merge of a list with a merge key (apimachinery's strategicpatch, as
+ * Istio's injector applies it): each of `patch`'s entries replaces `server`'s of the same
+ * key. The result has the patch's entries in the patch's order, and the server's other
+ * entries interleaved: each goes before the first patch entry that the server listed after
+ * it (Kubernetes' order-preserving merge). Entries without the key never match.
+ */
+export function strategicList<T>(server: readonly T[], patch: readonly T[], mergeKey: string): T[] {
+  // Every patch entry is kept, a repeated key too (duplicate env names are valid).
+  const patchKeys = new Set(patch.map((item) => keyOf(item, mergeKey)));
+  patchKeys.delete(undefined);
+  const serverAt = new Map<unknown, number>();
+  server.forEach((item, i) => {
+    const key = keyOf(item, mergeKey);
+    if (key !== undefined && !serverAt.has(key)) serverAt.set(key, i);
+  });
+  const serverOnly = server.filter((item) => {
+    const key = keyOf(item, mergeKey);
+    return key === undefined || !patchKeys.has(key);
+  });
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < patch.length) {
+    if (j >= patch.length) out.push(serverOnly[i++]);
+    else if (i >= serverOnly.length) out.push(patch[j++]);
+    else {
+      const left = serverAt.get(keyOf(serverOnly[i], mergeKey));
+      const right = serverAt.get(keyOf(patch[j], mergeKey));
+      out.push(left !== undefined && right !== undefined && left < right ? serverOnly[i++] : patch[j++]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Override order, for the pod's declaration of a container the templates inject: Istio
+ * merges the template into the pod, then the pod's declaration onto that, each a strategic
+ * merge. So the pod's entries win and keep their order, and the template's others keep
+ * their places around them: an override that adds env after the template's may refer to
+ * its variables (`$(POD_NAME)`), as Kubernetes expands only variables defined before.
  */
 function overrideKeyedList(pod: unknown[], rendered: unknown[], mergeKey: string): unknown[] {
-  const renderedKeys = new Set(rendered.map((item) => keyOf(item, mergeKey)));
-  const out: unknown[] = [];
-  for (const item of rendered) {
-    const key = keyOf(item, mergeKey);
-    const mine = pod.filter((p) => keyOf(p, mergeKey) === key);
-    out.push(...(mine.length > 0 ? mine : [item]));
-  }
-  for (const item of pod) if (!renderedKeys.has(keyOf(item, mergeKey))) out.push(item);
-  return out;
+  return strategicList(strategicList(pod, rendered, mergeKey), pod, mergeKey);
 }
 
 /**
@@ -109,6 +137,26 @@ export function mergeContainer(pod: Container, rendered: Container, override = f
   return out as Container;
 }
 
+/**
+ * A declaration an earlier injection wrote (the pod carries its status: `istioctl
+ * kube-inject` output, a copy of an injected pod) with the rendered container merged onto
+ * it, as Istio re-injects: the template wins (a new proxy image, new env values), and what
+ * only the old declaration has stays (a strategic merge of the template into the pod).
+ */
+export function refreshContainer(old: Container, rendered: Container): Container {
+  const out = copyOwn(old);
+  for (const key of Object.keys(rendered)) {
+    const mine = Object.hasOwn(old, key) ? old[key] : undefined;
+    const theirs = rendered[key];
+    if (theirs === undefined || theirs === null) continue;
+    if (Array.isArray(mine) && Array.isArray(theirs) && Object.hasOwn(CONTAINER_LIST_KEYS, key)) {
+      setOwn(out, key, strategicList(mine, theirs, CONTAINER_LIST_KEYS[key]));
+    } else if (isPlainObject(mine) && isPlainObject(theirs)) setOwn(out, key, mergeMaps(theirs, mine));
+    else setOwn(out, key, theirs);
+  }
+  return out as Container;
+}
+
 /** The volume source's field (emptyDir, configMap, projected, ...). */
 function sourceKinds(volume: Volume): string[] {
   return Object.keys(volume).filter((k) => k !== 'name').sort();
@@ -125,6 +173,11 @@ export function mergeVolume(pod: Volume, rendered: Volume): { value: Volume } | 
     return { problem: `the pod's volume "${pod.name}" is ${mine.join('+')} but the template renders it as ${theirs.join('+') || 'no source'}; they cannot be merged` };
   }
   return { value: mergeMaps(pod, rendered) as Volume };
+}
+
+/** A volume an earlier injection wrote, refreshed from the template: its values win; a source of another kind replaces the old one. */
+export function refreshVolume(old: Volume, rendered: Volume): Volume {
+  return sourceKinds(old).join() === sourceKinds(rendered).join() ? mergeMaps(rendered, old) as Volume : rendered;
 }
 
 /**

@@ -85,7 +85,7 @@ export function buildPatch(pod: Pod, plan: InjectionPlan): PatchOperation[] {
   mergedOps('/spec/volumes', spec.volumes, plan.merged.volumes, ops);
   // Declarations whose merged value is added elsewhere (plan.relocated): removed last index
   // first, so each index is still the pod's.
-  for (const list of ['initContainers', 'containers'] as const) {
+  for (const list of ['initContainers', 'containers', 'volumes'] as const) {
     for (const index of [...plan.relocated[list]].reverse()) ops.push({ op: 'remove', path: `/spec/${list}/${index}` });
   }
   listOps('/spec/initContainers', spec.initContainers, fragment.initContainers, plan.initContainersFirst, ops);

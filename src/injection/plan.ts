@@ -1,7 +1,7 @@
 // Where the rendered fragment goes in the pod: which rendered containers and volumes are
 // merged into the pod's own (merge by name, merge.ts), which are added, and where. Shared
 // by apply (injected object) and patch (RFC 6902 ops) so the two cannot disagree.
-import { mergeContainer, mergeVolume, sameJson } from './merge.js';
+import { mergeContainer, mergeVolume, refreshContainer, refreshVolume, sameJson, strategicList } from './merge.js';
 import type { Container, Fragment, Pod, StringMap, Volume } from './types.js';
 
 /** A pod's entry (at `index` of its list) and what it becomes. */
@@ -53,10 +53,17 @@ export function newPullSecrets(pod: Pod, plan: InjectionPlan): Array<{ name: str
 }
 
 /** Per list, the indexes (ascending) of the pod's declarations that move (see placeFragment). */
-export interface Relocated { containers: number[]; initContainers: number[] }
+export interface Relocated { containers: number[]; initContainers: number[]; volumes: number[] }
 
-/** Where added containers go: before the pod's own (true) or after. */
-export interface AddedFirst { containers: boolean; initContainers: boolean }
+/** The names of the pod's declarations an earlier injection wrote (a pod submitted again), per list. */
+export interface PreviousInjection {
+  containers: ReadonlySet<string>;
+  initContainers: ReadonlySet<string>;
+  volumes: ReadonlySet<string>;
+}
+
+/** Where added containers and volumes go: before the pod's own (true) or after. */
+export interface AddedFirst { containers: boolean; initContainers: boolean; volumes: boolean }
 
 /** A rendered fragment split into additions and merges against the pod; or why it cannot be. */
 export type Placement =
@@ -113,8 +120,10 @@ const sameNames = (a: readonly string[], b: readonly string[]): boolean => a.len
  * the capture after the app's init containers hold for overrides too; it stays in place
  * when that is where it would go anyway (a smaller patch). A rendered container without an
  * image edits the pod's container of that name in place (an app container gaining env).
+ * A declaration `previous` names (written by an earlier injection, in the same list) is
+ * refreshed instead: the template wins (merge.ts refreshContainer).
  */
-export function placeFragment(pod: Pod, fragment: Fragment, addedFirst: AddedFirst): Placement {
+export function placeFragment(pod: Pod, fragment: Fragment, addedFirst: AddedFirst, previous?: PreviousInjection): Placement {
   const spec = pod.spec!;
   const containers = foldByName(fragment.containers, mergeContainer);
   const initContainers = foldByName(fragment.initContainers, mergeContainer);
@@ -130,7 +139,7 @@ export function placeFragment(pod: Pod, fragment: Fragment, addedFirst: AddedFir
   const podInit = indexByName(spec.initContainers);
   const merged: InjectionPlan['merged'] = { containers: [], initContainers: [], volumes: [] };
   const added: Pick<Fragment, 'containers' | 'initContainers' | 'volumes'> = { containers: [], initContainers: [], volumes: [] };
-  const relocated: Relocated = { containers: [], initContainers: [] };
+  const relocated: Relocated = { containers: [], initContainers: [], volumes: [] };
   // Declared injected containers, merged: `moving` lists them, `addedIfMoved` is `added` with them in rendered order.
   const moving = { containers: [] as MergedItem<Container>[], initContainers: [] as MergedItem<Container>[] };
   const addedIfMoved = { containers: [] as Container[], initContainers: [] as Container[] };
@@ -161,7 +170,7 @@ export function placeFragment(pod: Pod, fragment: Fragment, addedFirst: AddedFir
         continue;
       }
       const injects = typeof c.image === 'string';
-      const value = mergeContainer(spec[list]![at], c, injects);
+      const value = injects && previous?.[list].has(c.name) ? refreshContainer(spec[list]![at], c) : mergeContainer(spec[list]![at], c, injects);
       if (injects) {
         moving[list].push({ index: at, value });
         addedIfMoved[list].push(value);
@@ -180,17 +189,44 @@ export function placeFragment(pod: Pod, fragment: Fragment, addedFirst: AddedFir
       relocated[list].push(...indexes);
     }
   }
-  const podVolumes = indexByName(spec.volumes);
-  for (const v of rendered.volumes) {
-    const at = podVolumes.get(v.name);
-    if (at === undefined) {
-      added.volumes.push(v);
-      continue;
-    }
-    const result = mergeVolume(spec.volumes![at], v);
-    if ('problem' in result) return { problem: result.problem };
-    if (!sameJson(result.value, spec.volumes![at])) merged.volumes.push({ index: at, value: result.value });
-  }
+  const placedVolumes = placeVolumes(spec.volumes ?? [], rendered.volumes, addedFirst.volumes, previous?.volumes);
+  if ('problem' in placedVolumes) return placedVolumes;
+  added.volumes = placedVolumes.added;
+  merged.volumes = placedVolumes.merged;
   const ascending = (a: number, b: number): number => a - b;
-  return { added, merged, relocated: { containers: relocated.containers.sort(ascending), initContainers: relocated.initContainers.sort(ascending) } };
+  return {
+    added, merged,
+    relocated: { containers: relocated.containers.sort(ascending), initContainers: relocated.initContainers.sort(ascending), volumes: placedVolumes.relocated },
+  };
+}
+
+/**
+ * The rendered volumes against the pod's: merged by name (the pod's values win; one an
+ * earlier injection wrote is refreshed), the others added. Added first (the istio profile),
+ * they take the order of Istio's strategic merge, which interleaves them with the pod's own
+ * when the pod has some already (injected before): then all the pod's volumes move.
+ */
+function placeVolumes(own: readonly Volume[], rendered: readonly Volume[], first: boolean, previous: ReadonlySet<string> | undefined):
+  { added: Volume[]; merged: MergedItem<Volume>[]; relocated: number[] } | { problem: string } {
+  const podAt = indexByName(own);
+  const added: Volume[] = [];
+  const merged: MergedItem<Volume>[] = [];
+  const values: Volume[] = [];
+  for (const v of rendered) {
+    const at = podAt.get(v.name);
+    let value = v;
+    if (at === undefined) added.push(v);
+    else {
+      const result = previous?.has(v.name) ? { value: refreshVolume(own[at], v) } : mergeVolume(own[at], v);
+      if ('problem' in result) return result;
+      value = result.value;
+      if (!sameJson(value, own[at])) merged.push({ index: at, value });
+    }
+    values.push(value);
+  }
+  if (!first || added.length === values.length) return { added, merged, relocated: [] };
+  const ordered = strategicList(own, values, 'name');
+  const inPlace = [...added, ...own];
+  if (ordered.every((v, i) => v.name === inPlace[i]?.name)) return { added, merged, relocated: [] };
+  return { added: ordered, merged: [], relocated: own.map((_, i) => i) };
 }

@@ -3,15 +3,15 @@
 // container in a namespace labelled istio-injection=enabled is stored with istio-proxy,
 // istio-init after the app's init container (native sidecars off on this 1.20 apiserver),
 // its probes pointed at the agent and PROXY_CONFIG set; a server-side dry run shows the same,
-// and moves a pod's own Prometheus annotations into the agent (metrics merge); grpc-agent and
-// a proxy override with hold go through the apiserver too.
+// and moves a pod's own Prometheus annotations into the agent (metrics merge); grpc-agent, a
+// proxy override with hold and a pod an older release injected go through the apiserver too.
 import t from 'tap';
 import type { Test } from 'tap';
 import { installLocalInjector } from './support/harness.js';
 import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectlJson } from './support/kubectl.js';
 import type { KubeObject } from './support/manifests.js';
-import { APP_IMAGE, container, containerNames, initContainerNames } from './support/pods.js';
+import { APP_IMAGE, container, containerNames, initContainerNames, volumeNames } from './support/pods.js';
 import { waitFor } from './support/wait.js';
 
 t.setTimeout(300_000);
@@ -53,6 +53,27 @@ function assertIstioInjected(t: Test, pod: KubeObject, what: string): void {
   t.ok(pod.metadata.annotations?.['sidecar.istio.io/status'], `${what}: Istio's status annotation`);
 }
 
+/**
+ * An injected pod as an older release would have written it, submitted again (kube-inject
+ * output): another proxy image, an env entry and value this release lacks, one of this
+ * release's volumes missing, an app volume after the injected ones; only Istio's status.
+ */
+function olderInjection(fresh: KubeObject): KubeObject {
+  const pod = structuredClone(fresh) as KubeObject & { status?: unknown };
+  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, selfLink: _sl, ...metadata } = pod.metadata as Record<string, unknown>;
+  const annotations = { ...(pod.metadata.annotations ?? {}) };
+  delete annotations['sidecar-injector.io/status'];
+  pod.metadata = { ...metadata, name: 'reinjected', annotations } as KubeObject['metadata'];
+  delete pod.status;
+  const proxy = container(pod, 'istio-proxy')!;
+  proxy.image = 'proxyv2:old';
+  proxy.env = [{ name: 'OLD_ONLY', value: '1' }, ...proxy.env.map((e: { name: string }) => (e.name === 'ISTIO_META_CLUSTER_ID' ? { ...e, value: 'old' } : e))];
+  container(pod, 'istio-init')!.image = 'proxyv2:old';
+  const volumes = (pod.spec!.volumes as Array<{ name: string }>).filter((v) => v.name !== 'istio-ca-crl');
+  pod.spec!.volumes = [...volumes, { name: 'data', emptyDir: {} }];
+  return pod;
+}
+
 t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
   await installLocalInjector(t, '17-istio', { overlay: 'istio', configMap: 'sidecar-injector-istio', enabledLabels: ISTIO_LABELS });
   const namespace = await scenarioNamespace(t, 'istio', { labels: ISTIO_LABELS });
@@ -73,11 +94,28 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
     assertIstioInjected(t, pod, 'stored pod');
   });
 
+  let dryRun: KubeObject | undefined;
   t.test('kubectl --dry-run=server shows the same', async (t) => {
     const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
       input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probed-dry', namespace, labels: { app: 'probed' }, annotations: PROXY_CONFIG_ANNOTATIONS }, spec: probedSpec() }),
     }) as KubeObject;
     assertIstioInjected(t, pod, 'dry-run pod');
+    dryRun = pod;
+  });
+
+  t.test('a pod an older release injected, submitted again: this release\'s proxy, the old-only env kept, volumes reordered by the apiserver', async (t) => {
+    if (!dryRun) return t.fail('needs the dry-run pod');
+    const fresh = dryRun;
+    const old = olderInjection(fresh);
+    const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], { input: JSON.stringify(old) }) as KubeObject;
+    t.same(containerNames(pod), ['app', 'istio-proxy']);
+    t.same(initContainerNames(pod), ['migrate', 'istio-init']);
+    t.equal(container(pod, 'istio-proxy')?.image, container(fresh, 'istio-proxy')?.image, 'the proxy runs this release\'s image, not proxyv2:old');
+    t.equal(container(pod, 'istio-init')?.image, container(fresh, 'istio-init')?.image, 'so does istio-init');
+    const env = (container(pod, 'istio-proxy')?.env ?? []) as Array<{ name: string; value?: string }>;
+    t.equal(env[0]?.name, 'OLD_ONLY', 'an entry only the old injection has stays where it was');
+    t.not(env.find((e) => e.name === 'ISTIO_META_CLUSTER_ID')?.value, 'old', 'the template\'s value wins');
+    t.same(volumeNames(pod), [...volumeNames(fresh), 'data'], 'the volume the old injection lacked among the injected ones, the app\'s after them');
   });
 
   t.test('metrics merge: the apiserver applies the removal of the pod\'s scrape annotations; scraping goes to the agent', async (t) => {

@@ -3,7 +3,7 @@
 import t from 'tap';
 import fjp from 'fast-json-patch';
 import { applyOutcome, evaluatePod } from '../../src/injection/engine.js';
-import { mergeContainer, mergeVolume, overrideFields, sameJson } from '../../src/injection/merge.js';
+import { mergeContainer, mergeVolume, overrideFields, refreshContainer, refreshVolume, sameJson, strategicList } from '../../src/injection/merge.js';
 import { diffOps } from '../../src/injection/patch.js';
 import type { ProbeRewriter } from '../../src/injection/probe-hook.js';
 import type { NamespaceView, PatchOperation, Pod } from '../../src/injection/types.js';
@@ -108,4 +108,29 @@ t.test('a template that turns probe rewriting off (Istio\'s gRPC templates) leav
   t.same(probeOf(pod({})), probe, 'not rewritten');
   t.not(JSON.stringify(probeOf({ ...pod({}), metadata: { name: 'p', annotations: {} } })), JSON.stringify(probe), 'rewritten without that template');
   t.match(probeOf(pod({ 'sidecar-injector.io/rewrite-probes': 'true' })), { httpGet: { path: '/app-health/app/readyz' } }, 'the pod asking for it still gets it');
+});
+
+t.test('strategicList: the patch\'s entries in its order, the server\'s others interleaved where the server had them', async (t) => {
+  const e = (name: string, value = 's'): { name: string; value: string } => ({ name, value });
+  const order = (server: string[], patch: string[]): string[] => strategicList(server.map((n) => e(n)), patch.map((n) => e(n, 'p')), 'name').map((x) => x.name);
+  t.same(order(['J', 'P', 'C'], ['P', 'C', 'N']), ['J', 'P', 'C', 'N'], 'a server entry before the patch\'s first shared one stays first');
+  t.same(order(['A', 'X', 'B'], ['B', 'C']), ['A', 'X', 'B', 'C']);
+  t.same(order(['X', 'B', 'Y'], ['A', 'B']), ['A', 'X', 'B', 'Y'], 'an entry new to the server does not wait for the server\'s');
+  t.same(order([], ['A', 'A']), ['A', 'A'], 'a repeated patch key is kept');
+  const merged = strategicList([e('A'), e('B')], [e('B', 'p')], 'name');
+  t.same(merged, [e('A'), e('B', 'p')], 'the patch\'s entry replaces the server\'s');
+});
+
+t.test('refreshContainer: the template wins over an earlier injection; what only the old one has stays', async (t) => {
+  const old = Object.freeze({
+    name: 'istio-proxy', image: 'proxyv2:old', args: ['old'], env: [{ name: 'OLD', value: '1' }, { name: 'P', value: 'old' }],
+    resources: { limits: { cpu: '2' } }, stdin: true,
+  });
+  const rendered = { name: 'istio-proxy', image: 'proxyv2:new', args: ['new'], env: [{ name: 'P', value: 'new' }, { name: 'N', value: '2' }], resources: { requests: { cpu: '100m' } } };
+  t.same(refreshContainer(old, rendered), {
+    name: 'istio-proxy', image: 'proxyv2:new', args: ['new'], env: [{ name: 'OLD', value: '1' }, { name: 'P', value: 'new' }, { name: 'N', value: '2' }],
+    resources: { limits: { cpu: '2' }, requests: { cpu: '100m' } }, stdin: true,
+  });
+  t.same(refreshVolume({ name: 'v', emptyDir: { sizeLimit: '1Gi' } }, { name: 'v', emptyDir: { medium: 'Memory' } }), { name: 'v', emptyDir: { medium: 'Memory', sizeLimit: '1Gi' } });
+  t.same(refreshVolume({ name: 'v', configMap: { name: 'c' } }, { name: 'v', emptyDir: {} }), { name: 'v', emptyDir: {} }, 'another kind replaces the old source');
 });

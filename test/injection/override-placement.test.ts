@@ -57,7 +57,7 @@ t.test('a declared capture before the app\'s init containers moves after them (t
   t.same(injected.spec!.initContainers![1].args, ['--custom']);
 });
 
-t.test('an override\'s env keeps the template\'s order, so it may refer to the template\'s variables', async (t) => {
+t.test('an override\'s env is placed as Istio\'s strategic merge places it: the template\'s variables before it stay before it', async (t) => {
   const { injected } = inject({
     metadata: { name: 'p' },
     spec: {
@@ -70,8 +70,8 @@ t.test('an override\'s env keeps the template\'s order, so it may refer to the t
   const env = (injected.spec!.containers[1].env ?? []) as Array<{ name: string; value?: string }>;
   const at = (name: string): number => env.findIndex((e) => e.name === name);
   t.ok(at('POD_NAME') >= 0 && at('POD_NAME') < at('ID'), 'POD_NAME comes before the override\'s ID');
-  t.ok(at('POD_NAMESPACE') < at('ID'), 'a replaced variable keeps the template\'s place');
-  t.equal(env[at('POD_NAMESPACE')].value, 'fixed', 'with the pod\'s value');
+  t.ok(at('ID') < at('POD_NAMESPACE'), 'the override\'s own entries keep the override\'s order');
+  t.equal(env[at('POD_NAMESPACE')].value, 'fixed', 'the override\'s value wins');
 });
 
 t.test('a declared proxy\'s own probes are not rewritten as an app\'s', async (t) => {

@@ -8,6 +8,7 @@ import type { Pod, StringMap } from '../types.js';
 import { canonicalQuantity, configDefaults, proxyConfigView } from './config-defaults.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
+import { previousInjection } from './previous-injection.js';
 import { prometheusMergeOf } from './prometheus-merge.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 import { CANONICAL_LABELS, canonicalLabels, ownerURI, workloadMeta, type WorkloadMeta } from './workload.js';
@@ -168,7 +169,10 @@ export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecar
   const labels: StringMap = meta.labels ?? {};
   const read: StringMap = {};
   for (const key of READ_LABELS) if (labels[key] !== undefined) read[key] = labels[key];
-  const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : []).filter(isPlainObject) as Json[];
+  // As Istio, the templates see the pod without what an earlier injection added (its status says what).
+  const previous = previousInjection(pod)?.containers;
+  const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : [])
+    .filter((c) => isPlainObject(c) && !previous?.has(c.name as string)) as Json[];
   const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter(isPlainObject) as Json[];
   const named = (name: string): Json | undefined => containers.find((c) => c.name === name) ?? inits.find((c) => c.name === name);
   return {

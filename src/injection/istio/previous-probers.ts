@@ -7,10 +7,8 @@
 import type { AppProber, Container, Fragment, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { proberPathContainer } from '../probe-rewrite.js';
+import { ISTIO_STATUS_ANNOTATION } from './previous-injection.js';
 import { declaredProxyOf, proxyIn, withProxy, type Placed } from './proxy-placement.js';
-
-/** Istio's record of what it injected: a pod carrying it was injected before. */
-export const ISTIO_STATUS_ANNOTATION = 'sidecar.istio.io/status';
 const PROBERS_ENV = 'ISTIO_KUBE_APP_PROBERS';
 type Env = Array<{ name?: unknown; value?: unknown }>;
 
