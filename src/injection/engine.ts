@@ -5,8 +5,10 @@ import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
 import { proxyConfigProblem } from './istio/config-defaults.js';
 import { prometheusMergeOf } from './istio/prometheus-merge.js';
-import { ISTIO_STATUS_ANNOTATION, previousInjection } from './istio/previous-injection.js';
+import { ISTIO_STATUS_ANNOTATION } from './istio/go-annotations.js';
+import { previousInjection } from './istio/previous-injection.js';
 import { previousProbers, withRenderedProbers } from './istio/previous-probers.js';
+import { withCanonicalResources } from './istio/proxy-placement.js';
 import { proxyAsRoot, tproxyOverridesUser } from './istio/tproxy-root.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
@@ -178,8 +180,11 @@ export function evaluatePod(
   };
   const placed = placeFragment(pod, rendered, addedFirst, snapshot.meshConfig ? previousInjection(pod) : undefined);
   if ('problem' in placed) return denied(decision, warnings, `cannot inject: ${placed.problem}`, resolution.effective, resolution.templates);
+  // A declared container the templates inject (or one with `image: auto`) is the injector's (an override), never the app.
+  const injected = injectedNames(rendered);
   let placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
   if (previous && probes) placement = withRenderedProbers(placement, rendered);
+  if (snapshot.meshConfig) placement = withCanonicalResources(placement, injected);
   const { relocated } = placement;
   const merged = probes ? {
     ...placement.merged,
@@ -194,8 +199,6 @@ export function evaluatePod(
   const annotations: Record<string, string> = {
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),
   };
-  // A declared container the templates inject (or one with `image: auto`) is the injector's (an override), never the app.
-  const injected = injectedNames(rendered);
   const firstApp = pod.spec!.containers.find((c, i) => c.image !== AUTO_IMAGE && !injected.has(c.name) && !relocated.containers.includes(i))?.name;
   // The istio profile's templates write it themselves, or not at all (Istio's grpc-simple).
   if (firstApp !== undefined && snapshot.meshConfig === undefined) annotations[DEFAULT_CONTAINER_ANNOTATION] = firstApp;

@@ -3,6 +3,7 @@
 import { compiledTemplate } from './template-compile.js';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
 import { istioContextOf, istioPodInputs, type IstioContext, type IstioPodInputs } from './istio/context.js';
+import { goOverrides, goStatus, ISTIO_OVERRIDES_ANNOTATION, ISTIO_STATUS_ANNOTATION } from './istio/go-annotations.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
 import type { TemplateAppProbers } from './probe-hook.js';
 import { clusterContext, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
@@ -119,7 +120,23 @@ export function renderTemplates(names: readonly string[], snapshot: Snapshot, co
     }
     fragment = mergeFragment(fragment, toFragment(name, rendered));
   }
-  return fragment;
+  return snapshot.meshConfig === undefined ? fragment : withGoAnnotations(fragment);
+}
+
+/** The istio profile's status and record of the pod's overrides as Istio writes them (Go's field order). */
+function withGoAnnotations(fragment: Fragment): Fragment {
+  const { annotations } = fragment;
+  const status = annotations[ISTIO_STATUS_ANNOTATION];
+  const overrides = annotations[ISTIO_OVERRIDES_ANNOTATION];
+  if (status === undefined && overrides === undefined) return fragment;
+  return {
+    ...fragment,
+    annotations: {
+      ...annotations,
+      ...(status === undefined ? {} : { [ISTIO_STATUS_ANNOTATION]: goStatus(status) }),
+      ...(overrides === undefined ? {} : { [ISTIO_OVERRIDES_ANNOTATION]: goOverrides(overrides) }),
+    },
+  };
 }
 
 /**

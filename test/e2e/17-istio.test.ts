@@ -7,6 +7,7 @@
 // proxy override with hold and a pod an older release injected go through the apiserver too.
 import t from 'tap';
 import type { Test } from 'tap';
+import { canonicalQuantity } from '../../src/injection/value-parsers.js';
 import { installLocalInjector } from './support/harness.js';
 import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectlJson } from './support/kubectl.js';
@@ -161,6 +162,21 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
     t.match(proxy?.image, /proxyv2/, 'image auto is the rendered one');
     t.equal(proxy?.resources?.limits?.memory, '2Gi', 'the override wins');
     t.same(proxy?.lifecycle?.postStart?.exec?.command?.slice(0, 2), ['pilot-agent', 'wait'], 'the hold hook');
+  });
+
+  t.test('quantities: the apiserver stores each as canonicalQuantity writes an override\'s', async (t) => {
+    const plain = await scenarioNamespace(t, 'istio-quantities');
+    // Nothing below milli: the apiserver rounds a pod's resources up to milli besides (100u is stored as 1m).
+    const written = ['3000m', '1500m', '0.5', '1000', '100Mi', '1.5Gi', '0.5Ki', '1e3', '1.5e3', '1E3', '1024Mi', '2048Ki', '1Ki',
+      '1000k', '1.0', '.5', '5.', '10e-1', '+1', '1024', '12e6', '1000Mi', '0m', '0', '7', '250m', '1.25', '3e-3'];
+    const pod = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+      input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'quantities', namespace: plain },
+        spec: { serviceAccountName: 'default', containers: written.map((cpu, i) => ({ name: `c${i}`, image: APP_IMAGE, resources: { limits: { cpu } } })) },
+      }),
+    }) as KubeObject;
+    const stored = (pod.spec?.containers as Array<{ resources: { limits: { cpu: string } } }>).map((c) => c.resources.limits.cpu);
+    t.same(stored, written.map(canonicalQuantity));
   });
 
   t.test('a namespace without istio-injection=enabled is left alone', async (t) => {

@@ -4,27 +4,13 @@
 import { deepFreeze } from '../deep-freeze.js';
 import type { Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
+import { canonicalQuantity } from '../value-parsers.js';
 import { at, str, type Json } from './json.js';
 import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 
-const BINARY_SUFFIXES = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
-
-/**
- * A quantity in Kubernetes' canonical form, as the API server stores it and Istio's goldens
- * show it: "4000m" is "4", "1024Mi" is "1Gi". Anything else is kept as written.
- */
-export function canonicalQuantity(q: unknown): unknown {
-  if (typeof q !== 'string') return q;
-  const milli = /^(\d+)m$/.exec(q);
-  if (milli && Number(milli[1]) % 1000 === 0) return String(Number(milli[1]) / 1000);
-  const binary = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(q);
-  if (binary) {
-    let n = Number(binary[1]);
-    let unit = BINARY_SUFFIXES.indexOf(binary[2]);
-    while (n >= 1024 && n % 1024 === 0 && unit < BINARY_SUFFIXES.length - 1) { n /= 1024; unit++; }
-    return `${n}${BINARY_SUFFIXES[unit]}`;
-  }
-  return q;
+/** A quantity in Kubernetes' canonical form (value-parsers.ts); other values as they are. */
+export function canonicalQuantityOf(q: unknown): unknown {
+  return typeof q === 'string' ? canonicalQuantity(q) : q;
 }
 
 /** Drops null entries, as the chart's omitNil does. */
@@ -33,7 +19,7 @@ function withoutNulls(v: unknown): Json {
   if (!isPlainObject(v)) return out;
   for (const [k, item] of Object.entries(v)) {
     if (item === null || item === undefined) continue;
-    out[k] = isPlainObject(item) ? withoutNulls(item) : canonicalQuantity(item);
+    out[k] = isPlainObject(item) ? withoutNulls(item) : canonicalQuantityOf(item);
   }
   return out;
 }

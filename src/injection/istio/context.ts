@@ -5,7 +5,9 @@
 // the render cache keys on them), istioContextOf builds the context from those alone (only
 // when the render cache misses). What depends only on the config version is computed once.
 import type { Pod, StringMap } from '../types.js';
-import { canonicalQuantity, configDefaults, proxyConfigView } from './config-defaults.js';
+import { configDefaults, proxyConfigView } from './config-defaults.js';
+import { goTypedJson } from './go-annotations.js';
+import { canonicalQuantity } from '../value-parsers.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
 import { previousInjection } from './previous-injection.js';
@@ -67,23 +69,11 @@ export interface IstioContext {
   prometheusScrapeConfig: string;
 }
 
-const PORT_FIELDS = ['name', 'hostPort', 'containerPort', 'protocol', 'hostIP'];
-
-/** One container port as Go's encoding/json writes a corev1.ContainerPort (field order, omitempty). */
-function portJSON(p: Json): string {
-  let fields = '';
-  for (const field of PORT_FIELDS) {
-    const v = p[field];
-    if (v !== undefined && v !== null && v !== '' && v !== 0) fields += `${fields === '' ? '' : ','}"${field}":${JSON.stringify(v)}`;
-  }
-  return `{${fields}}`;
-}
-
 function podPortsOf(containers: ReadonlyArray<{ ports: unknown }>): string {
   const lines: string[] = [];
   for (const c of containers) {
     const ports = Array.isArray(c.ports) ? c.ports.filter(isPlainObject) : [];
-    for (const p of ports) lines.push(`\n    ${lines.length > 0 ? ',' : ''}${portJSON(p)}`);
+    for (const p of ports) lines.push(`\n    ${lines.length > 0 ? ',' : ''}${goTypedJson(p, 'ContainerPort')}`);
   }
   return `[${lines.join('')}\n]`;
 }

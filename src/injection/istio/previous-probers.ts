@@ -7,7 +7,7 @@
 import type { AppProber, Container, Fragment, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { proberPathContainer } from '../probe-rewrite.js';
-import { ISTIO_STATUS_ANNOTATION } from './previous-injection.js';
+import { ISTIO_STATUS_ANNOTATION } from './go-annotations.js';
 import { declaredProxyOf, proxyIn, withProxy, type Placed } from './proxy-placement.js';
 const PROBERS_ENV = 'ISTIO_KUBE_APP_PROBERS';
 type Env = Array<{ name?: unknown; value?: unknown }>;

@@ -5,7 +5,7 @@
 // pod. Pure.
 import type { StringMap } from '../types.js';
 import { goTrimSpace, parseGoBool } from '../value-parsers.js';
-import { at, str, type Json } from './json.js';
+import { at, goJson, str, type Json } from './json.js';
 
 export const MERGE_METRICS_ANNOTATION = 'prometheus.istio.io/merge-metrics';
 
@@ -72,11 +72,6 @@ function scrapeTargets(raw: string): Array<{ port: string; path: string }> | und
     targets.push({ port, path: path === '' ? '/metrics' : path });
   }
   return targets;
-}
-
-/** JSON as Go's encoding/json writes it: <, > and & escaped too. */
-function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The merge for a pod with these annotations under this mesh config. */

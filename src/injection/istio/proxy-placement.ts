@@ -1,10 +1,12 @@
 // istio-proxy in a container list, the pod's own declaration of it, and the merged one
 // wherever placeFragment put it (added, relocated or merged in place): the one spot where
 // the istio profile adjusts what the merge of a pod's override gave, as Istio's injector
-// does after applying the override (tproxy-root.ts, previous-probers.ts). Pure.
+// does after applying the override (tproxy-root.ts, previous-probers.ts, and quantities
+// written as Go writes them). Pure.
 import type { Placement } from '../plan.js';
 import type { Container, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
+import { canonicalQuantity } from '../value-parsers.js';
 import { PROXY_CONTAINER } from './context.js';
 
 export type Placed = Exclude<Placement, { problem: string }>;
@@ -19,17 +21,49 @@ export function declaredProxyOf(pod: Pod): Container | undefined {
   return proxyIn(pod.spec?.containers) ?? proxyIn(pod.spec?.initContainers);
 }
 
-/** The placement with `update` applied to the container named istio-proxy. */
-export function withProxy(placement: Placed, update: (proxy: Container) => Container): Placed {
-  const at = (c: Container): Container => (c.name === PROXY_CONTAINER ? update(c) : c);
+/** The placement with `update` applied to every container it adds or merges. */
+function withContainers(placement: Placed, update: (container: Container) => Container): Placed {
   const { added, merged } = placement;
   return {
     ...placement,
-    added: { ...added, containers: added.containers.map(at), initContainers: added.initContainers.map(at) },
+    added: { ...added, containers: added.containers.map(update), initContainers: added.initContainers.map(update) },
     merged: {
       ...merged,
-      containers: merged.containers.map((m) => ({ index: m.index, value: at(m.value) })),
-      initContainers: merged.initContainers.map((m) => ({ index: m.index, value: at(m.value) })),
+      containers: merged.containers.map((m) => ({ index: m.index, value: update(m.value) })),
+      initContainers: merged.initContainers.map((m) => ({ index: m.index, value: update(m.value) })),
     },
   };
+}
+
+/** The placement with `update` applied to the container named istio-proxy. */
+export function withProxy(placement: Placed, update: (proxy: Container) => Container): Placed {
+  return withContainers(placement, (c) => (c.name === PROXY_CONTAINER ? update(c) : c));
+}
+
+/** A resources map (limits, requests) with its quantities canonical; the same object when they are already. */
+function canonicalResources(resources: unknown): unknown {
+  if (!isPlainObject(resources)) return resources;
+  let out: Record<string, unknown> | undefined;
+  for (const [kind, list] of Object.entries(resources)) {
+    if (!isPlainObject(list)) continue;
+    for (const [name, quantity] of Object.entries(list)) {
+      if (typeof quantity !== 'string' || canonicalQuantity(quantity) === quantity) continue;
+      out ??= { ...resources };
+      const copy = (out[kind] === list ? (out[kind] = { ...list }) : out[kind]) as Record<string, unknown>;
+      copy[name] = canonicalQuantity(quantity);
+    }
+  }
+  return out ?? resources;
+}
+
+/**
+ * The injected containers' resources as Go writes them (Istio round-trips the pod through
+ * Go's types): an override's `cpu: 3000m` is written `3`, as the API server stores it anyway.
+ */
+export function withCanonicalResources(placement: Placed, injected: ReadonlySet<string>): Placed {
+  return withContainers(placement, (c) => {
+    if (!injected.has(c.name)) return c;
+    const resources = canonicalResources(c.resources);
+    return resources === c.resources ? c : { ...c, resources: resources as Container['resources'] };
+  });
 }

@@ -1,7 +1,8 @@
 // The pure helpers behind the istio profile's `istio` context: workload identity, the
 // ProxyConfig merge, canonical quantities.
 import t from 'tap';
-import { canonicalQuantity } from '../../../src/injection/istio/config-defaults.js';
+import { canonicalQuantityOf } from '../../../src/injection/istio/config-defaults.js';
+import { canonicalQuantity } from '../../../src/injection/value-parsers.js';
 import { effectiveProxyConfig } from '../../../src/injection/istio/proxy-config.js';
 import { canonicalLabels, ownerURI, workloadMeta } from '../../../src/injection/istio/workload.js';
 import type { Pod } from '../../../src/injection/types.js';
@@ -57,5 +58,12 @@ t.test('canonicalQuantity writes quantities as the API server stores them', asyn
   t.equal(canonicalQuantity('1024Mi'), '1Gi');
   t.equal(canonicalQuantity('1048576Ki'), '1Gi');
   t.equal(canonicalQuantity('100Mi'), '100Mi');
-  t.equal(canonicalQuantity(3), 3);
+  t.equal(canonicalQuantityOf(3), 3);
+  // Kubernetes' rules (the e2e scenario 17 checks the same list against a real apiserver).
+  const cases: Array<[string, string]> = [
+    ['1000', '1k'], ['0.5', '500m'], ['1.5Gi', '1536Mi'], ['0.5Ki', '512'], ['1e3', '1e3'], ['1.5e3', '1500'], ['1E3', '1E3'], ['5.', '5.'], ['100Mi', '100Mi'], ['1000Mi', '1000Mi'], ['2048Ki', '2Mi'], ['1Ki', '1Ki'],
+    ['0.1m', '100u'], ['0.0000000001', '1n'], ['1000k', '1M'], ['0m', '0'], ['+1', '+1'], ['1.0', '1'], ['.5', '500m'], ['10e-1', '1'], ['1024', '1024'],
+  ];
+  for (const [written, stored] of cases) t.equal(canonicalQuantity(written), stored, written);
+  t.equal(canonicalQuantity('lots'), 'lots', 'not a quantity: as written');
 });
