@@ -184,7 +184,9 @@ export function evaluatePod(
   const injected = injectedNames(rendered);
   let placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
   if (previous && probes) placement = withRenderedProbers(placement, rendered);
-  if (snapshot.meshConfig) placement = withCanonicalResources(placement, injected);
+  // Only what the pod declared can be written otherwise: the rendered values are canonical already.
+  const overridden = [...pod.spec!.containers, ...(pod.spec!.initContainers ?? [])].filter((c) => injected.has(c.name));
+  if (snapshot.meshConfig && overridden.length > 0) placement = withCanonicalResources(placement, new Set(overridden.map((c) => c.name)));
   const { relocated } = placement;
   const merged = probes ? {
     ...placement.merged,
