@@ -34,9 +34,24 @@ export interface ConfigDefaults {
   statusPort: string;
   excludeInboundPorts: string;
   resources: Json;
+  /** istiod-ca-cert, or none when istiod is not the CA. */
+  caCertVolumes: Json[];
 }
 
 const defaultsOf = new WeakMap<object, WeakMap<object, ConfigDefaults>>();
+
+/**
+ * istiod's CA certificate as the pod mounts it, when istiod is the CA: its ConfigMap, or
+ * with pilot's ENABLE_CLUSTER_TRUST_BUNDLE_API the ClusterTrustBundle (as Istio's templates).
+ */
+function caCertVolumes(values: Readonly<Json>): Json[] {
+  if (at(values, 'global', 'pilotCertProvider') !== 'istiod') return [];
+  const bundle = str(at(values, 'global', 'trustBundleName'));
+  if (at(values, 'pilot', 'env', 'ENABLE_CLUSTER_TRUST_BUNDLE_API') === true) {
+    return [{ name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${bundle || 'root-cert'}`, path: 'root-cert.pem' } }] } }];
+  }
+  return [{ name: 'istiod-ca-cert', configMap: { name: bundle || 'istio-ca-root-cert' } }];
+}
 
 export function configDefaults(values: Readonly<Json>, meshConfig: Readonly<Json>): ConfigDefaults {
   let byMesh = defaultsOf.get(values);
@@ -52,6 +67,7 @@ export function configDefaults(values: Readonly<Json>, meshConfig: Readonly<Json
       statusPort: str(at(proxy, 'statusPort')),
       excludeInboundPorts: str(at(proxy, 'excludeInboundPorts')),
       resources: withoutNulls(at(proxy, 'resources')),
+      caCertVolumes: caCertVolumes(values),
     });
     byMesh.set(meshConfig, defaults);
   }

@@ -11,7 +11,7 @@ import { canonicalQuantity } from '../value-parsers.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
 import { previousInjection } from './previous-injection.js';
-import { prometheusMergeOf } from './prometheus-merge.js';
+import { prometheusMergeOf, securePortOf } from './prometheus-merge.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 import { CANONICAL_LABELS, canonicalLabels, ownerURI, workloadMeta, type WorkloadMeta } from './workload.js';
 
@@ -63,6 +63,12 @@ export interface IstioContext {
   declaredInit: Json | null;
   /** istio-init's `-u`: the UID the capture exempts, the pod's istio-proxy runAsUser when it sets one (as Istio). */
   proxyUID: string;
+  /** istiod's CA certificate volume, or none when istiod is not the CA (config-defaults.ts). */
+  caCertVolumes: Json[];
+  /** The ProxyConfig's proxyMetadata sets IPTABLES_TRACE_LOGGING: the proxy runs privileged, as Istio's template says. */
+  iptablesTraceLogging: boolean;
+  /** prometheus.istio.io/secure-port to add ('' for none; prometheus-merge.ts). */
+  securePort: string;
   /** Prometheus scrape annotations pointing at the agent ({} when the merge does not apply; prometheus-merge.ts). */
   prometheusAnnotations: StringMap;
   /** ISTIO_PROMETHEUS_ANNOTATIONS: the pod's own scrape annotations as JSON, '' for none. */
@@ -208,6 +214,9 @@ export function istioContextOf(
     statusPort,
     excludeInboundPorts: excludeInboundPort(statusPort, excluded),
     resources: resourcesOf(annotations, defaults.resources),
+    caCertVolumes: defaults.caCertVolumes,
+    iptablesTraceLogging: at(config, 'proxyMetadata', 'IPTABLES_TRACE_LOGGING') === 'true',
+    securePort: securePortOf(annotations, metadataEnv, declaredProxy),
     prometheusAnnotations: metricsMerge.annotations,
     prometheusScrapeConfig: metricsMerge.scrapeConfig,
     declaredProxy,

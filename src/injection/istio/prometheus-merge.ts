@@ -5,6 +5,7 @@
 // pod. Pure.
 import type { StringMap } from '../types.js';
 import { goTrimSpace, parseGoBool } from '../value-parsers.js';
+import { isPlainObject } from '../plain-object.js';
 import { at, goJson, str, type Json } from './json.js';
 
 export const MERGE_METRICS_ANNOTATION = 'prometheus.istio.io/merge-metrics';
@@ -116,4 +117,20 @@ export function prometheusMergeOf(annotations: StringMap, meshConfig: Readonly<J
     scrapeConfig: empty ? '' : goJson(config),
     ...(problem === undefined ? {} : { problem }),
   };
+}
+
+const SECURE_PORT = 'prometheus_istio_io_secure_port';
+const SECURE_PORT_ENV = 'ENVOY_SECURE_MERGED_METRICS_PORT';
+
+/**
+ * The prometheus.istio.io/secure-port Istio adds for a proxy whose env sets
+ * ENVOY_SECURE_MERGED_METRICS_PORT (its ProxyConfig's proxyMetadata, or the pod's own
+ * istio-proxy, whose entry wins): '' when unset or "0", or when the pod has the annotation
+ * already in any spelling Istio matches.
+ */
+export function securePortOf(annotations: StringMap, metadataEnv: ReadonlyArray<{ name: string; value: string }>, declaredProxy: Readonly<Json> | null): string {
+  if (Object.keys(annotations).some((key) => labelName(key) === SECURE_PORT)) return '';
+  const declared = Array.isArray(declaredProxy?.env) ? (declaredProxy.env as unknown[]).find((e) => isPlainObject(e) && e.name === SECURE_PORT_ENV) : undefined;
+  const value = declared !== undefined ? (declared as Json).value : metadataEnv.find((e) => e.name === SECURE_PORT_ENV)?.value;
+  return typeof value === 'string' && value !== '' && value !== '0' ? value : '';
 }

@@ -1,0 +1,63 @@
+// Chart values and ProxyConfig settings of Istio's templates that the corpus has no case
+// for, each checked against what Istio's injection template renders for it: the proxy's
+// seccomp profile, IPTABLES_TRACE_LOGGING, the ClusterTrustBundle CA volume and the
+// secure-port annotation for ENVOY_SECURE_MERGED_METRICS_PORT.
+import t from 'tap';
+import { join } from 'node:path';
+import { applySetFlags } from '../../../src/cli/config-flags.js';
+import { compileSnapshot } from '../../../src/config/compile.js';
+import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
+import type { Container, Pod } from '../../../src/injection/types.js';
+import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
+
+const NAMESPACE = { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: {} };
+
+function inject(sets: string[], annotations: Record<string, string> = {}, containers: Container[] = []): Pod {
+  const snapshot = compileSnapshot(applySetFlags(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')), sets));
+  const pod: Pod = { metadata: { name: 'web', annotations }, spec: { containers: [{ name: 'web', image: 'web:1' }, ...containers] } };
+  const outcome = evaluatePod(pod, NAMESPACE, snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster: { kubernetesVersion: '1.28', oldestKubeletVersion: null } });
+  if (outcome.denial) throw new Error(outcome.denial);
+  return applyOutcome(pod, outcome);
+}
+const named = (list: Array<{ name: string }> | undefined, name: string): Record<string, any> => list!.find((c) => c.name === name)!;
+const proxyOf = (pod: Pod): Record<string, any> => named(pod.spec!.containers, 'istio-proxy');
+
+t.test('values.global.proxy.seccompProfile: on istio-init and istio-proxy', async (t) => {
+  const plain = inject([]);
+  t.notOk('seccompProfile' in proxyOf(plain).securityContext, 'none by default');
+  const pod = inject(['values.global.proxy.seccompProfile.type=RuntimeDefault']);
+  t.same(proxyOf(pod).securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  t.same(named(pod.spec!.initContainers, 'istio-init').securityContext.seccompProfile, { type: 'RuntimeDefault' });
+});
+
+t.test('IPTABLES_TRACE_LOGGING in the ProxyConfig: the proxy runs privileged, as root', async (t) => {
+  const pod = inject([], { 'proxy.istio.io/config': 'proxyMetadata: {IPTABLES_TRACE_LOGGING: "true"}' });
+  t.same(proxyOf(pod).securityContext, {
+    allowPrivilegeEscalation: true, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] }, privileged: true,
+    readOnlyRootFilesystem: true, runAsGroup: 1337, runAsNonRoot: false, runAsUser: 0,
+  });
+  t.equal(proxyOf(inject([])).securityContext.privileged, false, 'not without it');
+});
+
+t.test('pilot ENABLE_CLUSTER_TRUST_BUNDLE_API: istiod\'s CA from its ClusterTrustBundle, in every template', async (t) => {
+  const bundle = (pod: Pod): unknown => named(pod.spec!.volumes, 'istiod-ca-cert');
+  t.same(bundle(inject([])), { name: 'istiod-ca-cert', configMap: { name: 'istio-ca-root-cert' } });
+  const projected = (name: string): unknown => ({ name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name, path: 'root-cert.pem' } }] } });
+  t.same(bundle(inject(['values.pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API=true'])), projected('istio.io:istiod-ca:root-cert'));
+  t.same(bundle(inject(['values.pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API=true', 'values.global.trustBundleName=mine'])), projected('istio.io:istiod-ca:mine'));
+  for (const template of ['gateway', 'grpc-agent']) {
+    t.same(bundle(inject(['values.pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API=true'], { 'inject.istio.io/templates': template })), projected('istio.io:istiod-ca:root-cert'), template);
+  }
+  t.notOk(inject(['values.global.pilotCertProvider=kubernetes']).spec!.volumes!.some((v) => v.name === 'istiod-ca-cert'), 'none when istiod is not the CA');
+});
+
+t.test('ENVOY_SECURE_MERGED_METRICS_PORT: prometheus.istio.io/secure-port, unless the pod says otherwise', async (t) => {
+  const config = (port: string): Record<string, string> => ({ 'proxy.istio.io/config': `proxyMetadata: {ENVOY_SECURE_MERGED_METRICS_PORT: "${port}"}` });
+  t.equal(inject([], config('15091')).metadata!.annotations!['prometheus.istio.io/secure-port'], '15091');
+  t.notOk('prometheus.istio.io/secure-port' in inject([], config('0')).metadata!.annotations!, '"0" is off');
+  t.notOk('prometheus.istio.io/secure-port' in inject([]).metadata!.annotations!, 'unset is off');
+  const own = inject([], { ...config('15091'), 'prometheus_istio_io/secure-port': '1' }).metadata!.annotations!;
+  t.notOk('prometheus.istio.io/secure-port' in own, 'the pod\'s own, in another spelling Istio matches, stands');
+  const override = inject([], config('15091'), [{ name: 'istio-proxy', image: 'auto', env: [{ name: 'ENVOY_SECURE_MERGED_METRICS_PORT', value: '15092' }] }]);
+  t.equal(override.metadata!.annotations!['prometheus.istio.io/secure-port'], '15092', 'the pod\'s istio-proxy env wins');
+});
