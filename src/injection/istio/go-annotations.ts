@@ -112,24 +112,30 @@ export function goTypedJson(value: unknown, type: keyof typeof TYPES): string {
 /** Where Istio records a pod's own declarations of the containers it injects. */
 export const ISTIO_OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
 
-/**
- * The text of proxy.istio.io/overrides as Istio writes it (its ParsedContainers: containers,
- * then initContainers, each a corev1.Container); text that is not such JSON as it is.
- */
-export function goOverrides(text: string): string {
+/** `text` parsed as a JSON object and written again by `rewrite`; text that is not such JSON as it is. */
+function rewrittenObject(text: string, rewrite: (parsed: Json) => Json): string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return text;
   }
-  if (!isPlainObject(parsed)) return text;
-  const out: Json = {};
-  for (const list of ['containers', 'initContainers']) {
-    const items = parsed[list];
-    if (Array.isArray(items) && items.length > 0) out[list] = items.map((c) => goValue(c, 'Container'));
-  }
-  return goJson(out);
+  return isPlainObject(parsed) ? goJson(rewrite(parsed)) : text;
+}
+
+/**
+ * The text of proxy.istio.io/overrides as Istio writes it (its ParsedContainers: containers,
+ * then initContainers, each a corev1.Container); text that is not such JSON as it is.
+ */
+export function goOverrides(text: string): string {
+  return rewrittenObject(text, (parsed) => {
+    const out: Json = {};
+    for (const list of ['containers', 'initContainers']) {
+      const items = parsed[list];
+      if (Array.isArray(items) && items.length > 0) out[list] = items.map((c) => goValue(c, 'Container'));
+    }
+    return out;
+  });
 }
 
 /** Istio's record of what it injected (its SidecarInjectionStatus). */
@@ -138,15 +144,10 @@ const STATUS_FIELDS = ['initContainers', 'containers', 'volumes', 'imagePullSecr
 
 /** The text of sidecar.istio.io/status in Go's field order; text that is not such JSON as it is. */
 export function goStatus(text: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return text;
-  }
-  if (!isPlainObject(parsed)) return text;
-  const out: Json = {};
-  for (const field of STATUS_FIELDS) if (Object.hasOwn(parsed, field)) out[field] = parsed[field];
-  for (const field of Object.keys(parsed)) if (!Object.hasOwn(out, field)) out[field] = parsed[field];
-  return goJson(out);
+  return rewrittenObject(text, (parsed) => {
+    const out: Json = {};
+    for (const field of STATUS_FIELDS) if (Object.hasOwn(parsed, field)) out[field] = parsed[field];
+    for (const field of Object.keys(parsed)) if (!Object.hasOwn(out, field)) out[field] = parsed[field];
+    return out;
+  });
 }

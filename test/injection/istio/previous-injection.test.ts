@@ -3,26 +3,20 @@
 // re-injects (a mesh upgrade reaches them), not the user's overrides. Through the engine,
 // with the patch checked against the injected pod.
 import t from 'tap';
-import jsonpatch from 'fast-json-patch';
 import { join } from 'node:path';
 import { compileSnapshot } from '../../../src/config/compile.js';
-import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
 import { previousInjection } from '../../../src/injection/istio/previous-injection.js';
 import { STATUS_ANNOTATION } from '../../../src/injection/status.js';
 import type { Container, Pod, Volume } from '../../../src/injection/types.js';
 import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
+import { injectChecked } from '../../support/inject-checked.js';
 
 const snapshot = compileSnapshot(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')));
 const NAMESPACE = { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: {} };
 type Env = Array<{ name: string; value?: string }>;
 
 function inject(pod: Pod, kubernetesVersion: string): Pod {
-  const outcome = evaluatePod(pod, NAMESPACE, snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster: { kubernetesVersion, oldestKubeletVersion: null } });
-  if (outcome.denial) throw new Error(outcome.denial);
-  const out = applyOutcome(pod, outcome);
-  const patched = jsonpatch.applyPatch(structuredClone(pod), jsonpatch.deepClone(outcome.patch), true, false).newDocument;
-  if (JSON.stringify(patched) !== JSON.stringify(out)) throw new Error('the patch does not give the injected pod');
-  return out;
+  return injectChecked(pod, NAMESPACE, snapshot, kubernetesVersion);
 }
 
 const app: Pod = {

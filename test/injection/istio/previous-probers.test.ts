@@ -3,12 +3,11 @@
 // the probes the old injection rewrote and of a container added since, and Istio's status
 // must describe this injection. Through the engine, with the patch checked.
 import t from 'tap';
-import jsonpatch from 'fast-json-patch';
 import { join } from 'node:path';
 import { compileSnapshot } from '../../../src/config/compile.js';
-import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
 import type { Container, Pod } from '../../../src/injection/types.js';
 import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
+import { injectChecked } from '../../support/inject-checked.js';
 
 const snapshot = compileSnapshot(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')));
 const NAMESPACE = { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: {} };
@@ -29,12 +28,7 @@ function injectedBefore(status: boolean): Pod {
 }
 
 function inject(pod: Pod): Pod {
-  const outcome = evaluatePod(pod, NAMESPACE, snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster: { kubernetesVersion: '1.33', oldestKubeletVersion: null } });
-  if (outcome.denial) throw new Error(outcome.denial);
-  const out = applyOutcome(pod, outcome);
-  const patched = jsonpatch.applyPatch(structuredClone(pod), jsonpatch.deepClone(outcome.patch), true, false).newDocument;
-  if (JSON.stringify(patched) !== JSON.stringify(out)) throw new Error('the patch does not give the injected pod');
-  return out;
+  return injectChecked(pod, NAMESPACE, snapshot, '1.33');
 }
 
 const probersOf = (p: Pod): Record<string, unknown> => {

@@ -2,11 +2,10 @@
 // root (Envoy's transparent sockets need it), as Istio's injector forces it; the override's
 // other fields win, and istio-init exempts the override's UID. REDIRECT keeps the UID.
 import t from 'tap';
-import jsonpatch from 'fast-json-patch';
 import { compileSnapshot } from '../../../src/config/compile.js';
-import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
 import type { Container, Pod } from '../../../src/injection/types.js';
 import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
+import { injectChecked } from '../../support/inject-checked.js';
 import { join } from 'node:path';
 
 const snapshot = compileSnapshot(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')));
@@ -22,12 +21,7 @@ function injected(annotations: Record<string, string>, kubernetesVersion: string
       ],
     },
   };
-  const outcome = evaluatePod(pod, NAMESPACE, snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster: { kubernetesVersion, oldestKubeletVersion: null } });
-  if (outcome.denial) throw new Error(outcome.denial);
-  const out = applyOutcome(pod, outcome);
-  const patched = jsonpatch.applyPatch(structuredClone(pod), jsonpatch.deepClone(outcome.patch), true, false).newDocument;
-  if (JSON.stringify(patched) !== JSON.stringify(out)) throw new Error('the patch does not give the injected pod');
-  return out;
+  return injectChecked(pod, NAMESPACE, snapshot, kubernetesVersion);
 }
 
 const named = (p: Pod, name: string): Container | undefined => [...(p.spec!.initContainers ?? []), ...p.spec!.containers].find((c) => c.name === name);
