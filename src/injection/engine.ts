@@ -196,7 +196,9 @@ export function evaluatePod(
   } : placement.merged;
   const added = { ...rendered, ...placement.added };
 
-  const status = injectionStatus(resolution.templates, { fragment: added, merged }, snapshot.revision);
+  // Volumes the pod has that only move (placeVolumes) are not the injection's.
+  const volumes = placement.relocated.volumes.length === 0 ? added.volumes : added.volumes.filter((v) => rendered.volumes.some((r) => r.name === v.name));
+  const status = injectionStatus(resolution.templates, { fragment: { ...added, volumes }, merged }, snapshot.revision);
   // The injector's own annotations last, so neither a template nor the config can forge them.
   const annotations: Record<string, string> = {
     ...rendered.annotations, ...snapshot.injectedAnnotations, [STATUS_ANNOTATION]: JSON.stringify(status),

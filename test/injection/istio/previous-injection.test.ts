@@ -60,6 +60,17 @@ t.test('re-injected (sidecar containers): the template wins over the old injecti
   t.same(names(env), ['OLD_ONLY', ...names(freshProxy.env as Env)], 'an entry only the old injection has stays, where it was (Istio\'s strategic merge)');
   t.same(named(out.spec!.volumes, 'istio-token'), named(fresh.spec!.volumes, 'istio-token'), 'the old injection\'s volume is refreshed');
   t.same(names(out.spec!.volumes), names(fresh.spec!.volumes), 'volumes in the order of a first injection');
+});
+
+t.test('re-injected with a volume of this release missing: the volumes interleave as Istio orders them; the app\'s are not the injection\'s', async (t) => {
+  const fresh = inject(app, '1.28');
+  const older = olderInjection(fresh);
+  older.spec!.volumes = older.spec!.volumes!.filter((v) => v.name !== 'istio-ca-crl');
+  const out = inject(older, '1.28');
+  t.same(names(out.spec!.volumes), [...names(fresh.spec!.volumes).filter((n) => n !== 'data'), 'data'], 'the missing one among the injected, the app\'s after them');
+  const status = JSON.parse(out.metadata!.annotations![STATUS_ANNOTATION]) as { volumes: string[] };
+  t.notOk(status.volumes.includes('data'), 'this injector\'s status does not claim the app\'s volume');
+  t.ok(status.volumes.includes('istio-ca-crl'));
   t.same(names(out.spec!.containers), names(fresh.spec!.containers));
 });
 
