@@ -71,7 +71,8 @@ export function goTrimSpace(s: string): string {
 //   <quantity> ::= <sign>? <number> <suffix>
 //   <number>   ::= digits | digits. | digits.digits | .digits
 //   <suffix>   ::= Ki|Mi|Gi|Ti|Pi|Ei | n|u|m|""|k|M|G|T|P|E | (e|E)<sign>?digits
-const QUANTITY = /^([+-]?)(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE]([+-]?)([0-9]+))?$/;
+// Groups: sign, integer digits, fraction digits, binary suffix, decimal suffix, exponent.
+const QUANTITY = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:([KMGTPE]i)|([numkMGTPE])|[eE]([+-]?)([0-9]+))?$/;
 const INT64_MAX = '9223372036854775807';
 
 /** Go reads the decimal exponent with strconv.ParseInt(…, 10, 64): it must fit an int64. */
@@ -85,13 +86,12 @@ function exponentFits(sign: string, digits: string): boolean {
 export function parseQuantity(raw: string, examples: string): Parsed<string> {
   const expected = `a Kubernetes quantity such as ${examples}`;
   const m = QUANTITY.exec(raw);
-  if (!m) return bad(expected);
-  if (m[3] !== undefined && !exponentFits(m[2], m[3])) return bad(`${expected} (the exponent is out of range)`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return bad(expected);
+  if (m[7] !== undefined && !exponentFits(m[6], m[7])) return bad(`${expected} (the exponent is out of range)`);
   if (m[1] === '-') return bad(`a non-negative Kubernetes quantity such as ${examples}`);
   return ok(raw);
 }
 
-const QUANTITY_PARTS = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:([KMGTPE]i)|([numkMGTPE])|[eE]([+-]?[0-9]+))?$/;
 const BINARY = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 const DECIMAL: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const DECIMAL_SUFFIX = new Map(Object.entries(DECIMAL).map(([suffix, exponent]) => [exponent, suffix]));
@@ -131,18 +131,18 @@ function keptAsWritten(num: string, denom: string, exponent: number, binary: boo
  * as "1m".) Anything that is not a quantity (or out of range) is returned as written.
  */
 export function canonicalQuantity(q: string): string {
-  const m = QUANTITY_PARTS.exec(q);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '') || (m[6] !== undefined && Math.abs(Number(m[6])) > 1000)) return q;
+  const m = QUANTITY.exec(q);
+  const e10 = m?.[7] === undefined ? undefined : Number(`${m[6]}${m[7]}`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '') || (e10 !== undefined && Math.abs(e10) > 1000)) return q;
   if (q === '0') return q;
-  const suffixExponent = m[4] !== undefined ? 10 * BINARY.indexOf(m[4]) : m[6] !== undefined ? Number(m[6]) : DECIMAL[m[5] ?? ''];
+  const suffixExponent = m[4] !== undefined ? 10 * BINARY.indexOf(m[4]) : e10 ?? DECIMAL[m[5] ?? ''];
   if (keptAsWritten(m[2] || '0', m[3] ?? '', suffixExponent, m[4] !== undefined)) return q;
   // value = digits × 10^exponent (× 1024^k, folded into digits)
   let digits = BigInt(`${m[2]}${m[3] ?? ''}` || '0');
   let exponent = -(m[3] ?? '').length;
   const binary = m[4] !== undefined;
   if (binary) digits *= 1024n ** BigInt(BINARY.indexOf(m[4]));
-  else if (m[6] !== undefined) exponent += Number(m[6]);
-  else exponent += DECIMAL[m[5] ?? ''];
+  else exponent += e10 ?? DECIMAL[m[5] ?? ''];
   if (exponent < -9) {
     const unit = 10n ** BigInt(-9 - exponent);
     digits = (digits + unit - 1n) / unit;
@@ -163,7 +163,7 @@ export function canonicalQuantity(q: string): string {
   const below = ((e % 3) + 3) % 3;
   amount *= 10n ** BigInt(below);
   e -= below;
-  if (m[6] !== undefined && !binary) return `${sign}${amount}${e === 0 ? '' : `e${e}`}`;
+  if (e10 !== undefined) return `${sign}${amount}${e === 0 ? '' : `e${e}`}`;
   const suffix = DECIMAL_SUFFIX.get(e);
   return suffix === undefined ? `${sign}${amount}e${e}` : `${sign}${amount}${suffix}`;
 }

@@ -166,10 +166,11 @@ export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecar
   const read: StringMap = {};
   for (const key of READ_LABELS) if (labels[key] !== undefined) read[key] = labels[key];
   // As Istio, the templates see the pod without what an earlier injection added (its status says what).
-  const previous = previousInjection(pod)?.containers;
+  const previous = previousInjection(pod);
   const containers = (Array.isArray(pod.spec?.containers) ? pod.spec.containers : [])
-    .filter((c) => isPlainObject(c) && !previous?.has(c.name as string)) as Json[];
-  const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : []).filter(isPlainObject) as Json[];
+    .filter((c) => isPlainObject(c) && !previous?.containers.has(c.name as string)) as Json[];
+  const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [])
+    .filter((c) => isPlainObject(c) && !previous?.initContainers.has(c.name as string)) as Json[];
   const named = (name: string): Json | undefined => containers.find((c) => c.name === name) ?? inits.find((c) => c.name === name);
   return {
     labels: read,
