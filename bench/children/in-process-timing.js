@@ -15,7 +15,7 @@ import {
   checkAnswer, decodeReview, deps, distinctBodies, encodeResponse, evaluatePod, handleCore, handleFloor, responseJson,
   makeRouteHandler, readReviews, snapshot,
 } from '../lib/handlers.js';
-import { distinctPods, profileRender, PROFILES } from '../lib/profile-renders.js';
+import { distinctPods, profileHitStages, profileRender, PROFILES } from '../lib/profile-renders.js';
 
 const input = JSON.parse(process.argv[2]);
 const quick = Boolean(input.quick);
@@ -128,6 +128,10 @@ function templateShapes() {
   });
 }
 
+/** The steps of a render-cache hit (profileHitStages), each timed alone; and each profile's key length. */
+const HIT_STAGES = ['resolveSettings', 'probes', 'context', 'key', 'lookup'];
+const keyChars = {};
+
 /** Each profile's render on the typical review: cache miss and hit, beside each other. */
 async function profileEntries(entries) {
   const review = reviews.find((r) => r.id === 'typical');
@@ -139,6 +143,9 @@ async function profileEntries(entries) {
     const render = await profileRender(profile, pod, decoded.request.namespace ?? 'default');
     entries[`profile:${profile.id}/miss`] = { fn: async (p) => render(p), input: distinctPods(pod), block: 20 };
     entries[`profile:${profile.id}/hit`] = { fn: async (p) => render(p), input: pod, block: 20 };
+    const hit = await profileHitStages(profile, pod, decoded.request.namespace ?? 'default');
+    for (const [name, fn] of Object.entries(hit.stages)) entries[`profile:${profile.id}/hit:${name}`] = { fn: async () => fn(), input: pod, block: 20 };
+    keyChars[profile.id] = hit.keyChars;
     ids.push(profile.id);
   }
   return ids;
@@ -184,7 +191,10 @@ async function timing() {
       },
     };
   });
-  const profiles = profileIds.map((id) => ({ id, review: 'typical', miss: times[`profile:${id}/miss`], hit: times[`profile:${id}/hit`] }));
+  const profiles = profileIds.map((id) => ({
+    id, review: 'typical', miss: times[`profile:${id}/miss`], hit: times[`profile:${id}/hit`], keyChars: keyChars[id],
+    hitStages: Object.fromEntries(HIT_STAGES.map((stage) => [stage, times[`profile:${id}/hit:${stage}`]?.medianUs])),
+  }));
   return { reviews: results, templates: templateShapes(), profiles };
 }
 

@@ -11,7 +11,8 @@ const { loadConfigDir } = await loadProgram('config/load-dir.js');
 const { compileSnapshot } = await loadProgram('config/compile.js');
 const { resolveSettings } = await loadProgram('injection/resolve-settings.js');
 const { readableMetadata } = await loadProgram('injection/pod-shape.js');
-const { renderTemplatesCached, templateContext } = await loadProgram('injection/render.js');
+const { contextRenderKey, renderTemplatesCached, templateContext } = await loadProgram('injection/render.js');
+const { renderCacheOf } = await loadProgram('injection/render-cache.js');
 const { rewriteAppProbes, templateAppProbers } = await loadProgram('injection/probe-hook.js');
 
 /**
@@ -46,6 +47,39 @@ export async function profileRender(profile, pod, namespaceName) {
     const probes = settings.rewriteProbes === true ? rewriteAppProbes(p.spec ?? { containers: [] }, { statusPort, excludedInboundPorts: [] }) : undefined;
     const context = templateContext(p, namespace, settings, snapshot, { cluster, appProbers: templateAppProbers(probes) });
     return renderTemplatesCached(templates, snapshot, context);
+  };
+}
+
+/**
+ * The steps of a render-cache hit of one profile on `pod`, each timed alone (the causes of
+ * the istio profile's hit, measured): resolving settings, rewriting probes, building the
+ * context, building the key, looking it up; and the key's length.
+ * @param {typeof PROFILES[number]} profile
+ * @param {import('../../src/injection/types.js').Pod} pod
+ * @param {string} namespaceName
+ */
+export async function profileHitStages(profile, pod, namespaceName) {
+  const snapshot = compileSnapshot(await loadConfigDir(profile.dir), { ownNamespace: 'sidecar-injector' });
+  const namespace = { name: namespaceName, labels: profile.labels, annotations: {} };
+  const { settings, templates } = resolveSettings(readableMetadata(pod), namespace, snapshot, cluster);
+  const values = /** @type {{ proxy?: { ports?: { status?: unknown } } }} */ (snapshot.values);
+  const options = { statusPort: typeof values.proxy?.ports?.status === 'number' ? values.proxy.ports.status : 15021, excludedInboundPorts: [] };
+  const rewrite = () => (settings.rewriteProbes === true ? rewriteAppProbes(pod.spec ?? { containers: [] }, options) : undefined);
+  const context = () => templateContext(pod, namespace, settings, snapshot, { cluster, appProbers: templateAppProbers(rewrite()) });
+  const built = context();
+  renderTemplatesCached(templates, snapshot, built); // the entry the lookups find
+  const key = contextRenderKey(templates, snapshot, built) ?? '';
+  const cache = renderCacheOf(snapshot);
+  const probes = rewrite();
+  return {
+    keyChars: key.length,
+    stages: {
+      resolveSettings: () => resolveSettings(readableMetadata(pod), namespace, snapshot, cluster),
+      probes: rewrite,
+      context: () => templateContext(pod, namespace, settings, snapshot, { cluster, appProbers: templateAppProbers(probes) }),
+      key: () => contextRenderKey(templates, snapshot, built),
+      lookup: () => cache.get(key),
+    },
   };
 }
 

@@ -31,6 +31,7 @@ import { dist } from './paths.js';
  *   'injection/pod-shape.js': typeof import('../../src/injection/pod-shape.js'),
  *   'injection/probe-hook.js': typeof import('../../src/injection/probe-hook.js'),
  *   'injection/render.js': typeof import('../../src/injection/render.js'),
+ *   'injection/render-cache.js': typeof import('../../src/injection/render-cache.js'),
  *   'injection/resolve-settings.js': typeof import('../../src/injection/resolve-settings.js'),
  *   'server/json-depth.js': typeof import('../../src/server/json-depth.js'),
  *   'server/limit-defaults.js': typeof import('../../src/server/limit-defaults.js'),

@@ -69,6 +69,21 @@ function profilesSection(profiles) {
     '',
     table(['profile', 'cache miss: median / p99', 'cache hit: median / p99'], rows),
     '',
+    ...hitStagesSection(profiles),
+  ];
+}
+
+/** The steps of a cache hit, each timed alone (the causes of the istio-render-hit target). */
+function hitStagesSection(profiles) {
+  const stages = Object.keys(profiles[0].hitStages ?? {});
+  if (stages.length === 0) return [];
+  const rows = stages.map((stage) => [stage, ...profiles.map((p) => duration(p.hitStages[stage]))]);
+  rows.push(['key length', ...profiles.map((p) => `${p.keyChars} characters`)]);
+  return [
+    'The steps of a cache hit, each timed alone in the same rounds (medians; resolveSettings, probe rewriting, templateContext, building the render key, looking it up):',
+    '',
+    table(['step', ...profiles.map((p) => p.id)], rows),
+    '',
   ];
 }
 
