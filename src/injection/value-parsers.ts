@@ -104,6 +104,8 @@ function removeFactors(n: bigint, base: bigint): [bigint, number] {
 }
 
 const INT64 = 2n ** 63n - 1n;
+/** Longer text is left as written (canonicalQuantity): int64's 19 digits, a fraction, a suffix and room. */
+const QUANTITY_MAX_CHARS = 64;
 
 /**
  * Whether Go's resource.Quantity keeps the text as written (its parser's fast path reuses a
@@ -131,6 +133,9 @@ function keptAsWritten(num: string, denom: string, exponent: number, binary: boo
  * as "1m".) Anything that is not a quantity (or out of range) is returned as written.
  */
 export function canonicalQuantity(q: string): string {
+  // A pod's text (an override's resources): stripping factors of ten from a huge number is
+  // quadratic, and nothing this long is a quantity a pod means; the API server judges it.
+  if (q.length > QUANTITY_MAX_CHARS) return q;
   const m = QUANTITY.exec(q);
   const e10 = m?.[7] === undefined ? undefined : Number(`${m[6]}${m[7]}`);
   if (!m || (m[2] === '' && (m[3] ?? '') === '') || (e10 !== undefined && Math.abs(e10) > 1000)) return q;

@@ -65,5 +65,6 @@ t.test('canonicalQuantity writes quantities as the API server stores them', asyn
     ['0.1m', '100u'], ['0.0000000001', '1n'], ['1000k', '1M'], ['0m', '0'], ['+1', '+1'], ['1.0', '1'], ['.5', '500m'], ['10e-1', '1'], ['1024', '1024'],
   ];
   for (const [written, stored] of cases) t.equal(canonicalQuantity(written), stored, written);
+  t.equal(canonicalQuantity(`1${'0'.repeat(100)}`), `1${'0'.repeat(100)}`, 'text longer than any quantity a pod means: as written');
   t.equal(canonicalQuantity('lots'), 'lots', 'not a quantity: as written');
 });
