@@ -139,15 +139,15 @@ function withGoAnnotations(fragment: Fragment): Fragment {
   };
 }
 
-/**
- * renderTemplates through the config version's render cache. The result is frozen and may
- * be shared with other requests: callers copy what they change. Errors are not cached.
- */
 /** The render cache's key for rendering `names` with `context` (render-cache.ts renderKey), undefined when not cached. */
 export function contextRenderKey(names: readonly string[], snapshot: Snapshot, context: TemplateContext): string | undefined {
   return renderKey(names, snapshot, context, (context as BuiltContext)[LAZY_ISTIO]?.inputs);
 }
 
+/**
+ * renderTemplates through the config version's render cache. The result is frozen and may
+ * be shared with other requests: callers copy what they change. Errors are not cached.
+ */
 export function renderTemplatesCached(names: readonly string[], snapshot: Snapshot, context: TemplateContext): Fragment {
   const key = contextRenderKey(names, snapshot, context);
   if (key === undefined) return renderTemplates(names, snapshot, context);

@@ -4,7 +4,7 @@
 // drops left out, fields the type does not have dropped (Go's unmarshal drops them),
 // quantities in canonical form.
 import { isPlainObject } from '../plain-object.js';
-import { canonicalQuantity } from '../value-parsers.js';
+import { canonicalQuantityOf } from './config-defaults.js';
 import { goJson, type Json } from './json.js';
 
 /**
@@ -83,7 +83,7 @@ function isEmpty(value: unknown): boolean {
 function goValue(value: unknown, type: string | undefined): unknown {
   if (type === undefined) return value;
   if (Array.isArray(value)) return value.map((item) => goValue(item, type));
-  if (type === 'quantity') return typeof value === 'string' ? canonicalQuantity(value) : value;
+  if (type === 'quantity') return canonicalQuantityOf(value);
   if (!isPlainObject(value)) return value;
   if (type === 'resources') {
     // A map: Go writes its keys sorted.

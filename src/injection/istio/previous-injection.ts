@@ -4,10 +4,9 @@
 // overrides: re-injecting refreshes them from the template (merge.ts refreshContainer), as
 // Istio does, so a mesh upgrade reaches them. Pure.
 import { isPlainObject } from '../plain-object.js';
-import { ISTIO_STATUS_ANNOTATION } from './go-annotations.js';
 import type { PreviousInjection } from '../plan.js';
 import type { Pod } from '../types.js';
-
+import { ISTIO_STATUS_ANNOTATION } from './go-annotations.js';
 
 function names(value: unknown): Set<string> {
   return new Set(Array.isArray(value) ? value.filter((n): n is string => typeof n === 'string') : []);

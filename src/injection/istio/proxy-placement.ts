@@ -6,7 +6,7 @@
 import type { Placement } from '../plan.js';
 import type { Container, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
-import { canonicalQuantity } from '../value-parsers.js';
+import { canonicalQuantityOf } from './config-defaults.js';
 import { PROXY_CONTAINER } from './context.js';
 
 export type Placed = Exclude<Placement, { problem: string }>;
@@ -47,10 +47,11 @@ function canonicalResources(resources: unknown): unknown {
   for (const [kind, list] of Object.entries(resources)) {
     if (!isPlainObject(list)) continue;
     for (const [name, quantity] of Object.entries(list)) {
-      if (typeof quantity !== 'string' || canonicalQuantity(quantity) === quantity) continue;
+      const canonical = canonicalQuantityOf(quantity);
+      if (canonical === quantity) continue;
       out ??= { ...resources };
       const copy = (out[kind] === list ? (out[kind] = { ...list }) : out[kind]) as Record<string, unknown>;
-      copy[name] = canonicalQuantity(quantity);
+      copy[name] = canonical;
     }
   }
   return out ?? resources;
