@@ -6,13 +6,11 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import https from 'node:https';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ServeChild, getJson, postReview } from '../server/support/child.js';
+import { postReview } from '../server/support/child.js';
 import { fixture, waitFor } from '../server/support/harness.js';
 import { recordAttack } from './support/record.js';
+import { served } from './support/served.js';
 
 t.setTimeout(180_000);
 
@@ -24,17 +22,8 @@ const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
 const post = (port: number, ca: string, body: string) => postReview(port, ca, body, agent);
 
 t.test('20 pods with a 16 KiB nested proxy.istio.io/config are denied fast', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'attack-3-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const caOut = path.join(dir, 'ca.crt');
-  const child = new ServeChild({ realEngine: true }, [
-    '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,
-    '--namespace-labels', 'sidecar-injection=enabled',
-  ]);
-  t.teardown(() => { agent.destroy(); child.kill(); });
-  const ports = await child.ports();
-  const ca = readFileSync(caOut, 'utf8');
-  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; }, 60_000);
+  t.teardown(() => agent.destroy());
+  const { child, ports, ca } = await served(t, { realEngine: true }, ['--namespace-labels', 'sidecar-injection=enabled'], [], 60_000);
 
   const plain = [];
   for (let i = 0; i < 20; i++) plain.push((await post(ports.webhook, ca, fixture('01-').text)).ms);

@@ -4,11 +4,8 @@
 // answer naming the bound. Over a real TLS socket with the built-in configuration.
 import t from 'tap';
 import https from 'node:https';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ServeChild, getJson } from '../server/support/child.js';
-import { fixture, waitFor } from '../server/support/harness.js';
+import { fixture } from '../server/support/harness.js';
+import { served } from './support/served.js';
 
 t.setTimeout(180_000);
 
@@ -25,16 +22,7 @@ function post(port: number, ca: string, body: string): Promise<{ bytes: number; 
 }
 
 t.test('a 2 MiB label is denied with a short answer', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'attack-labels-'));
-  const caOut = path.join(dir, 'ca.crt');
-  const child = new ServeChild({ realEngine: true }, [
-    '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,
-    '--namespace-labels', 'sidecar-injection=enabled',
-  ]);
-  t.teardown(() => { child.kill(); rmSync(dir, { recursive: true, force: true }); });
-  const ports = await child.ports();
-  const ca = readFileSync(caOut, 'utf8');
-  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; }, 60_000);
+  const { ports, ca } = await served(t, { realEngine: true }, ['--namespace-labels', 'sidecar-injection=enabled'], [], 60_000);
 
   const review = JSON.parse(fixture('01-').text);
   review.request.object.metadata.labels = { ...review.request.object.metadata.labels, huge: 'x'.repeat(2 * 1024 * 1024) };

@@ -6,12 +6,10 @@
 // admission's own time stays that of an ordinary one, and the pod is still injected.
 import t from 'tap';
 import https from 'node:https';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ServeChild, getJson, postReview } from '../server/support/child.js';
+import { postReview } from '../server/support/child.js';
 import { fixture, waitFor } from '../server/support/harness.js';
 import { recordAttack } from './support/record.js';
+import { served } from './support/served.js';
 
 t.setTimeout(180_000);
 
@@ -19,17 +17,8 @@ const HUGE = `1${'0'.repeat(150_000)}`;
 const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
 
 t.test('a pod whose istio-proxy override carries a 150 KB quantity is answered at an ordinary admission\'s cost', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'attack-7-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const caOut = path.join(dir, 'ca.crt');
-  const child = new ServeChild({ realEngine: true }, [
-    '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone', '--ca-out', caOut,
-    '--profile', 'istio', '--namespace-labels', 'istio-injection=enabled',
-  ]);
-  t.teardown(() => { agent.destroy(); child.kill(); });
-  const ports = await child.ports();
-  const ca = readFileSync(caOut, 'utf8');
-  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; }, 60_000);
+  t.teardown(() => agent.destroy());
+  const { child, ports, ca } = await served(t, { realEngine: true }, ['--profile', 'istio', '--namespace-labels', 'istio-injection=enabled'], [], 60_000);
 
   const review = JSON.parse(fixture('01-').text);
   review.request.object.spec.containers.push({ name: 'istio-proxy', image: 'auto', resources: { limits: { cpu: HUGE } } });

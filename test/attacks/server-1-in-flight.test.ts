@@ -3,14 +3,12 @@
 // --max-in-flight cap filled up, normal load was shed with 503 and SIGTERM waited out
 // --shutdown-timeout. Run against the real `serve` in a child process over TLS.
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import tls from 'node:tls';
-import os from 'node:os';
-import path from 'node:path';
 import { fixture, waitFor } from '../server/support/harness.js';
-import { getJson, metricValue, ServeChild } from '../server/support/child.js';
+import { metricValue } from '../server/support/child.js';
 import { recordAttack } from './support/record.js';
+import { served } from './support/served.js';
 
 t.setTimeout(300_000);
 
@@ -43,16 +41,8 @@ function pipelineThenDestroy(port: number, ca: string, body: string, count: numb
 }
 
 t.test('pipelined requests on destroyed connections release their in-flight slots', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-attack-1-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const caOut = path.join(dir, 'ca.crt');
   // Each admission takes 50 ms, so the queued ones are still waiting when the socket goes.
-  const child = new ServeChild({ lookupDelayMs: 50 }, ['--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone',
-    '--ca-out', caOut, '--shutdown-timeout', '20s', '--shutdown-delay', '0s']);
-  t.teardown(() => child.kill());
-  const ports = await child.ports();
-  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
-  const ca = readFileSync(caOut, 'utf8');
+  const { child, ports, ca } = await served(t, { lookupDelayMs: 50 }, ['--shutdown-timeout', '20s', '--shutdown-delay', '0s']);
   const body = fixture('01-').text;
 
   await Promise.all(Array.from({ length: CONNECTIONS }, () => pipelineThenDestroy(ports.webhook, ca, body, PIPELINED)));

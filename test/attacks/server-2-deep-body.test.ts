@@ -6,14 +6,12 @@
 // default body limit, nor the upload timing out on a busy machine) is what answers it.
 // The hostile bodies go one after another, ordinary admissions all the while.
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import https from 'node:https';
-import os from 'node:os';
-import path from 'node:path';
-import { fixture, waitFor } from '../server/support/harness.js';
-import { getJson, ServeChild } from '../server/support/child.js';
+import { fixture } from '../server/support/harness.js';
+import { getJson } from '../server/support/child.js';
 import { recordAttack } from './support/record.js';
+import { served } from './support/served.js';
 
 t.setTimeout(300_000);
 
@@ -74,15 +72,7 @@ function attack(port: number, ca: string, body: string, count: number): Promise<
 }
 
 t.test('a 3,000,000-deep body is refused before parsing; other admissions go on', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-attack-2-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const caOut = path.join(dir, 'ca.crt');
-  const child = new ServeChild({}, ['--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone',
-    '--ca-out', caOut, '--max-body-bytes', '8Mi', '--request-timeout', '30s', '--shutdown-delay', '0s'], ['--max-old-space-size=128']);
-  t.teardown(() => child.kill());
-  const ports = await child.ports();
-  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
-  const ca = readFileSync(caOut, 'utf8');
+  const { child, ports, ca } = await served(t, {}, ['--max-body-bytes', '8Mi', '--request-timeout', '30s', '--shutdown-delay', '0s'], ['--max-old-space-size=128']);
   const normal = fixture('01-').text;
 
   t.equal((await post(ports.webhook, ca, normal)).status, 200, 'an ordinary admission before the attack is 200');

@@ -4,15 +4,13 @@
 // in a child process: admissions over TLS, the flood and the half-sent requests over
 // plain HTTP on the metrics port.
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { fixture, waitFor } from '../server/support/harness.js';
-import { getJson, ServeChild } from '../server/support/child.js';
+import { getJson } from '../server/support/child.js';
 import { Load } from '../server/support/load.js';
 import { recordAttack } from './support/record.js';
+import { served } from './support/served.js';
 
 t.setTimeout(300_000);
 
@@ -72,15 +70,7 @@ function halfSent(port: number): Promise<{ text: string; ms: number }> {
 }
 
 t.test('a /metrics flood and half-sent requests on the health port leave admissions alone', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-attack-6-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const caOut = path.join(dir, 'ca.crt');
-  const child = new ServeChild({}, ['--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--standalone',
-    '--ca-out', caOut, '--shutdown-delay', '0s']);
-  t.teardown(() => child.kill());
-  const ports = await child.ports();
-  await waitFor('ready', async () => { const r = await getJson(ports.metrics, '/readyz'); return 'status' in r && r.status === 200; });
-  const ca = readFileSync(caOut, 'utf8');
+  const { ports, ca } = await served(t, {}, ['--shutdown-delay', '0s']);
   const body = fixture('01-').text;
 
   await admissionRate(ports.webhook, ca, body); // warm-up: JIT, TLS sessions
