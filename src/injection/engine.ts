@@ -72,14 +72,23 @@ function statusPort(values: Readonly<Record<string, unknown>>): number {
  */
 function withRewrittenProbes(containers: Container[], merged: MergedItem<Container>[], rewrite: ProbeRewrite): MergedItem<Container>[] {
   const out = [...merged];
+  // Looked up in maps built once (the first of a name, as a search would find): searching
+  // per rewritten container made a pod of thousands of them quadratic (attack 8).
+  const indexByName = new Map<string, number>();
+  containers.forEach((c, i) => { if (!indexByName.has(c.name)) indexByName.set(c.name, i); });
+  const positionByIndex = new Map<number, number>();
+  out.forEach((m, at) => { if (!positionByIndex.has(m.index)) positionByIndex.set(m.index, at); });
   for (const fields of rewrite.containers) {
-    const index = containers.findIndex((c) => c.name === fields.name);
-    if (index === -1) continue;
-    const at = out.findIndex((m) => m.index === index);
-    const base = at === -1 ? containers[index] : out[at].value;
+    const index = indexByName.get(fields.name);
+    if (index === undefined) continue;
+    const at = positionByIndex.get(index);
+    const base = at === undefined ? containers[index] : out[at].value;
     const value = overrideFields(base, { ...fields });
-    if (at !== -1) out[at] = { index, value };
-    else if (!sameJson(value, base)) out.push({ index, value });
+    if (at !== undefined) out[at] = { index, value };
+    else if (!sameJson(value, base)) {
+      positionByIndex.set(index, out.length);
+      out.push({ index, value });
+    }
   }
   return out.sort((a, b) => a.index - b.index);
 }

@@ -23,6 +23,12 @@ export interface ProbeRewriteOptions {
   previousProbers?: Readonly<Record<string, AppProber>>;
 }
 
+/** What the capture intercepts, as the helpers below look it up. */
+interface Capture {
+  statusPort: number;
+  excluded: ReadonlySet<number>;
+}
+
 /** The new probe fields of one container, to be merged into it by name. */
 export interface RewrittenContainer {
   name: string;
@@ -83,10 +89,10 @@ function namedPorts(container: Container): Map<string, number> {
 }
 
 /** The app port a probe action targets, when it is one the capture would intercept. */
-function capturedPort(action: Record<string, unknown>, named: Map<string, number>, opts: ProbeRewriteOptions): number | undefined {
+function capturedPort(action: Record<string, unknown>, named: Map<string, number>, capture: Capture): number | undefined {
   if (action.host !== undefined && action.host !== '') return undefined;
   const port = typeof action.port === 'string' ? named.get(action.port) : action.port;
-  if (!isPort(port) || port === opts.statusPort || opts.excludedInboundPorts.includes(port)) return undefined;
+  if (!isPort(port) || port === capture.statusPort || capture.excluded.has(port)) return undefined;
   return port;
 }
 
@@ -102,9 +108,9 @@ function headersOf(value: unknown): Array<{ name: string; value: string }> | und
 }
 
 /** The prober for an httpGet action; undefined when it is left to the kubelet. */
-function httpProber(action: unknown, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber['httpGet'] {
+function httpProber(action: unknown, named: Map<string, number>, capture: Capture): AppProber['httpGet'] {
   if (!isPlainObject(action)) return undefined;
-  const port = capturedPort(action, named, opts);
+  const port = capturedPort(action, named, capture);
   const headers = headersOf(action.httpHeaders);
   if (port === undefined || headers === false) return undefined;
   // The path goes into the proxy's route: visible ASCII only (what a request line can carry).
@@ -123,25 +129,25 @@ function httpProber(action: unknown, named: Map<string, number>, opts: ProbeRewr
  * accepts `tcpSocket` in a hook but fails it when it runs (deprecated, never implemented);
  * as an HTTP call to the agent, which checks the port, it works (as Istio rewrites it).
  */
-function actionProber(handler: Record<string, unknown>, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber | undefined {
+function actionProber(handler: Record<string, unknown>, named: Map<string, number>, capture: Capture): AppProber | undefined {
   if (handler.httpGet !== undefined) {
-    const httpGet = httpProber(handler.httpGet, named, opts);
+    const httpGet = httpProber(handler.httpGet, named, capture);
     return httpGet ? { httpGet } : undefined;
   }
   if (!isPlainObject(handler.tcpSocket)) return undefined;
-  const port = capturedPort(handler.tcpSocket, named, opts);
+  const port = capturedPort(handler.tcpSocket, named, capture);
   return port === undefined ? undefined : { tcpSocket: { port } };
 }
 
 /** The prober for a probe, in Istio's order of precedence: httpGet, tcpSocket, grpc. */
-function proberOf(probe: Record<string, unknown>, named: Map<string, number>, opts: ProbeRewriteOptions): AppProber | undefined {
+function proberOf(probe: Record<string, unknown>, named: Map<string, number>, capture: Capture): AppProber | undefined {
   let prober: AppProber | undefined;
   if (probe.httpGet !== undefined || isPlainObject(probe.tcpSocket)) {
-    prober = actionProber(probe, named, opts);
+    prober = actionProber(probe, named, capture);
   } else if (isPlainObject(probe.grpc)) {
     // gRPC probes take only a number (Kubernetes has no named gRPC port).
     const { port, service } = probe.grpc;
-    if (isPort(port) && port !== opts.statusPort && !opts.excludedInboundPorts.includes(port)
+    if (isPort(port) && port !== capture.statusPort && !capture.excluded.has(port)
       && (service === undefined || typeof service === 'string')) {
       prober = { grpc: service === undefined ? { port } : { port, service } };
     }
@@ -169,18 +175,18 @@ function redirected(probe: Record<string, unknown>, path: string, statusPort: nu
   return out;
 }
 
-function rewriteContainer(container: Container, opts: ProbeRewriteOptions, appProbers: Record<string, AppProber>): RewrittenContainer | undefined {
+function rewriteContainer(container: Container, capture: Capture, appProbers: Record<string, AppProber>): RewrittenContainer | undefined {
   const named = namedPorts(container);
   const out: RewrittenContainer = { name: container.name };
   let changed = false;
   for (const [field, kind] of PROBE_PATHS) {
     const probe = container[field];
     if (!isPlainObject(probe)) continue;
-    const prober = proberOf(probe, named, opts);
+    const prober = proberOf(probe, named, capture);
     if (!prober) continue;
     const path = appHealthPath(container.name, kind);
     appProbers[path] = prober;
-    out[field] = redirected(probe, path, opts.statusPort) as Probe;
+    out[field] = redirected(probe, path, capture.statusPort) as Probe;
     changed = true;
   }
   const lifecycle = container.lifecycle;
@@ -190,11 +196,11 @@ function rewriteContainer(container: Container, opts: ProbeRewriteOptions, appPr
     for (const [field, kind] of LIFECYCLE_PATHS) {
       const handler = lifecycle[field];
       if (!isPlainObject(handler)) continue;
-      const prober = actionProber(handler, named, opts); // `exec` hooks stay
+      const prober = actionProber(handler, named, capture); // `exec` hooks stay
       if (!prober) continue;
       const path = appLifecyclePath(container.name, kind);
       appProbers[path] = prober;
-      rewritten[field] = redirected(handler, path, opts.statusPort);
+      rewritten[field] = redirected(handler, path, capture.statusPort);
       hooks = true;
     }
     if (hooks) {
@@ -218,9 +224,11 @@ export function rewriteAppProbes(spec: PodSpec, opts: ProbeRewriteOptions): Prob
     ...(Array.isArray(spec.initContainers) ? spec.initContainers : []),
     ...(Array.isArray(spec.containers) ? spec.containers : []),
   ];
+  // A set: the pod's own annotation can list every port, checked for each of its probes (attack 8).
+  const capture: Capture = { statusPort: opts.statusPort, excluded: new Set(opts.excludedInboundPorts) };
   for (const container of all) {
     if (!isPlainObject(container) || typeof container.name !== 'string' || !DNS_LABEL.test(container.name)) continue;
-    const rewritten = rewriteContainer(container, opts, appProbers);
+    const rewritten = rewriteContainer(container, capture, appProbers);
     if (rewritten) containers.push(rewritten);
   }
   for (const [path, prober] of Object.entries(opts.previousProbers ?? {})) if (!Object.hasOwn(appProbers, path)) appProbers[path] = prober;
