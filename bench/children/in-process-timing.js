@@ -69,12 +69,18 @@ async function engineStages(review) {
   const { readableMetadata } = await loadProgram('injection/pod-shape.js');
   const { renderTemplates, templateContext } = await loadProgram('injection/render.js');
   const { buildPatch } = await loadProgram('injection/patch.js');
-  const { findTooDeep } = await loadProgram('server/json-depth.js');
+  const { findTooDeep, valueNestsDeeper } = await loadProgram('server/json-depth.js');
+  const { PARSE_FIRST_MAX_BYTES } = await loadProgram('server/json-body.js');
   const { MAX_JSON_DEPTH } = await loadProgram('server/limit-defaults.js');
   const text = review.body.toString('utf8');
   // The captured files are indented; the apiserver sends the same review without spaces.
   const compact = Buffer.from(JSON.stringify(JSON.parse(text)));
   const decoded = decodeReview(JSON.parse(text));
+  // The body's nesting-depth check as the server runs it (server/json-body.ts): a walk of
+  // the parsed value for a small body, a scan of the bytes before parsing for a large one.
+  const parsed = JSON.parse(text);
+  const depthCheck = (/** @type {Buffer} */ bytes) => (bytes.length <= PARSE_FIRST_MAX_BYTES
+    ? valueNestsDeeper(parsed, MAX_JSON_DEPTH) : findTooDeep(bytes, MAX_JSON_DEPTH));
   // The engine's input: a Pod CREATE (the reviews measured here are).
   const pod = /** @type {import('../../src/injection/types.js').Pod} */ (decoded.request.object);
   const ns = await deps.namespaces.get(decoded.request.namespace ?? 'default');
@@ -86,8 +92,8 @@ async function engineStages(review) {
     patchBytes: JSON.stringify(outcome.patch).length,
     compactBytes: compact.length,
     stages: {
-      depth: stage(() => findTooDeep(review.body, MAX_JSON_DEPTH)),
-      depthCompact: stage(() => findTooDeep(compact, MAX_JSON_DEPTH)),
+      depth: stage(() => depthCheck(review.body)),
+      depthCompact: stage(() => depthCheck(compact)),
       parse: stage(() => JSON.parse(text)),
       evaluatePod: stage(() => evaluatePod(pod, ns, snapshot, req)),
       decide: stage(() => decide(pod, ns, snapshot, req)),

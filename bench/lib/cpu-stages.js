@@ -12,7 +12,7 @@ export const STAGES = [
   ['native', 'native, no JS on the stack (TLS record decryption, syscalls, libuv)'],
   ['fastify', 'fastify routing, request/reply objects and hooks (ours included)'],
   ['body', 'body read and JSON.parse (the floor: its whole handler, JSON.parse and a small JSON.stringify)'],
-  ['depth', 'JSON depth scan'],
+  ['depth', 'JSON depth check (a small body: walk of its parsed values; a large one: scan of its bytes)'],
   ['decode', 'decodeReview'],
   ['engine', 'engine (admit, evaluatePod, render cache, patch)'],
   ['encode', 'encode (encodeResponse, responseJson)'],

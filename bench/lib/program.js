@@ -33,6 +33,7 @@ import { dist } from './paths.js';
  *   'injection/render.js': typeof import('../../src/injection/render.js'),
  *   'injection/render-cache.js': typeof import('../../src/injection/render-cache.js'),
  *   'injection/resolve-settings.js': typeof import('../../src/injection/resolve-settings.js'),
+ *   'server/json-body.js': typeof import('../../src/server/json-body.js'),
  *   'server/json-depth.js': typeof import('../../src/server/json-depth.js'),
  *   'server/limit-defaults.js': typeof import('../../src/server/limit-defaults.js'),
  *   'server/logger.js': typeof import('../../src/server/logger.js'),

@@ -1,10 +1,12 @@
-// A bound on how deeply a JSON body nests, checked on the bytes before JSON.parse: a
-// body of a few MiB of `[[[[...` costs seconds of the one JS thread and hundreds of MiB
-// to parse, while no pod nests more than a few dozen levels. The scan is one pass over
-// the characters, skipping strings (with their escapes), and stops at the first level
-// over the bound, reporting where that is as a JSON path. Every request pays for the
-// pass, so it runs over the body's bytes and only counts levels; the keys and indexes of
-// the path are only followed again for a body found too deep.
+// A bound on how deeply a JSON body nests: a body of a few MiB of `[[[[...` costs seconds
+// of the one JS thread and hundreds of MiB to parse, while no pod nests more than a few
+// dozen levels. Two checks count the same levels (each object or array is one):
+// - on the bytes, before JSON.parse: one pass over the characters, skipping strings (with
+//   their escapes), stopping at the first level over the bound. Every large body pays for
+//   the pass, so it only counts levels; the keys and indexes of the path are only followed
+//   again for a body found too deep.
+// - on a parsed value (valueNestsDeeper): for small bodies, whose parse stays cheap however
+//   they nest (json-body.ts); walking the values costs less than the pass over the bytes.
 
 export interface TooDeep {
   /** Nesting level reached (the bound plus one). */
@@ -84,6 +86,33 @@ function locateTooDeep(text: string, maxDepth: number): TooDeep | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Whether a parsed JSON value nests deeper than `maxDepth`, counted as findTooDeep counts
+ * the text. Iterative (a deep value cannot overflow the stack); stops at the first level
+ * over the bound.
+ */
+export function valueNestsDeeper(value: unknown, maxDepth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const current = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) return true;
+    if (Array.isArray(current)) {
+      for (const item of current) {
+        if (typeof item === 'object' && item !== null) { values.push(item); depths.push(depth + 1); }
+      }
+    } else {
+      for (const key in current) {
+        const item = (current as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null) { values.push(item); depths.push(depth + 1); }
+      }
+    }
+  }
+  return false;
 }
 
 function pathOf(levels: Level[]): string {

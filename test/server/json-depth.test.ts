@@ -1,8 +1,10 @@
-// The nesting-depth scan that runs before JSON.parse: depth counted outside strings only
-// (brackets in strings and escaped quotes do not count), the first level over the bound
-// reported with a JSON path, a deep body answered 400 in the JSON error shape.
+// The nesting-depth checks: the scan that runs before JSON.parse on large bodies (depth
+// counted outside strings only: brackets in strings and escaped quotes do not count), the
+// walk of a small body's parsed value, which counts the same levels; the first level over
+// the bound reported with a JSON path, a deep body answered 400 in the JSON error shape.
 import t from 'tap';
-import { findTooDeep } from '../../src/server/json-depth.js';
+import { findTooDeep, valueNestsDeeper } from '../../src/server/json-depth.js';
+import { PARSE_FIRST_MAX_BYTES } from '../../src/server/json-body.js';
 import { buildApp } from '../../src/server/webhook-app.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { MAX_JSON_DEPTH } from '../../src/server/limit-defaults.js';
@@ -38,6 +40,45 @@ t.test('the webhook answers a too-deep body 400 nesting-too-deep before parsing 
   t.equal(ok.statusCode, 200, 'an ordinary review still passes');
   const proto = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' });
   t.match(proto.json(), { error: { code: 'invalid-json' } }, 'fastify\'s prototype-poisoning check still runs after the scan');
+});
+
+t.test('a small deep body is parsed first, then answered 400 nesting-too-deep with the same path', async (t) => {
+  const app = buildApp({
+    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }),
+    snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({}),
+  });
+  t.teardown(() => app.close());
+  const review = fixture('01-').review;
+  const deep = JSON.stringify(review).replace('"spec":{', `"spec":{"x":${'[{"y":'.repeat(40)}1${'}]'.repeat(40)},`);
+  t.ok(deep.length <= PARSE_FIRST_MAX_BYTES, 'small enough to be parsed first');
+  const res = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: deep });
+  t.equal(res.statusCode, 400);
+  t.match(res.json(), { error: { code: 'nesting-too-deep', field: /^request\.object\.spec\.x\[0\]\.y\[0\]/, message: /deeper than 64 levels \(at character \d+\)/ } });
+  const bad = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: `${'['.repeat(100)}` });
+  t.match(bad.json(), { error: { code: 'invalid-json' } }, 'a small malformed body is the parser\'s error');
+});
+
+t.test('the walk of a parsed value counts the levels the scan of its text counts', async (t) => {
+  let seed = 11;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const value = (depth: number): unknown => {
+    const r = next();
+    if (depth > 7 || r < 0.25) return r < 0.1 ? 'x[{' : r < 0.18 ? null : 1;
+    const items = Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+    return r < 0.6 ? items : Object.fromEntries(items.map((v, i) => [`k${i}`, v]));
+  };
+  for (let n = 0; n < 2000; n++) {
+    const text = JSON.stringify(value(0));
+    const max = 1 + Math.floor(next() * 6);
+    const walked = valueNestsDeeper(JSON.parse(text), max);
+    const scanned = findTooDeep(text, max) !== undefined;
+    if (walked !== scanned) {
+      t.fail(`${text} at depth ${max}: walk ${walked}, scan ${scanned}`);
+      return;
+    }
+  }
+  t.equal(valueNestsDeeper(JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 64), true, '100,000 levels: no stack overflow');
+  t.equal(valueNestsDeeper('[[[[', 1), false, 'a string is no level');
 });
 
 t.test('the quick passes (string and bytes) and the path-finding pass agree on random bracket soup', async (t) => {
