@@ -2,13 +2,23 @@
 // counted outside strings only: brackets in strings and escaped quotes do not count), the
 // walk of a small body's parsed value, which counts the same levels; the first level over
 // the bound reported with a JSON path, a deep body answered 400 in the JSON error shape.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { findTooDeep, valueNestsDeeper } from '../../src/server/json-depth.js';
 import { PARSE_FIRST_MAX_BYTES } from '../../src/server/json-body.js';
 import { buildApp } from '../../src/server/webhook-app.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { MAX_JSON_DEPTH } from '../../src/server/limit-defaults.js';
 import { captureLogs, enabledNamespaces, FAKE_SNAPSHOT, fixture, outcome } from './support/harness.js';
+
+/** A webhook app whose engine is a stub; posts a JSON body to /inject. */
+function webhook(t: Test) {
+  const app = buildApp({
+    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }),
+    snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({}),
+  });
+  t.teardown(() => app.close());
+  return (payload: string) => app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload });
+}
 
 t.test('counts containers, not brackets inside strings', async (t) => {
   t.equal(findTooDeep('[[[]]]', 3), undefined, 'exactly at the bound');
@@ -26,35 +36,27 @@ t.test('a real review is far from the bound; the deep path is cut for the error'
 });
 
 t.test('the webhook answers a too-deep body 400 nesting-too-deep before parsing it', async (t) => {
-  const app = buildApp({
-    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }),
-    snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({}),
-  });
-  t.teardown(() => app.close());
+  const post = webhook(t);
   const review = fixture('01-').review;
   const deep = JSON.stringify(review).replace('"spec":{', `"spec":{"x":${'['.repeat(200_000)}${']'.repeat(200_000)},`);
-  const res = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: deep });
+  const res = await post(deep);
   t.equal(res.statusCode, 400);
   t.match(res.json(), { error: { code: 'nesting-too-deep', field: /^request\.object\.spec\.x\[0\]/, message: /deeper than 64 levels/ } });
-  const ok = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(review) });
+  const ok = await post(JSON.stringify(review));
   t.equal(ok.statusCode, 200, 'an ordinary review still passes');
-  const proto = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' });
+  const proto = await post('{"__proto__":{"x":1}}');
   t.match(proto.json(), { error: { code: 'invalid-json' } }, 'fastify\'s prototype-poisoning check still runs after the scan');
 });
 
 t.test('a small deep body is parsed first, then answered 400 nesting-too-deep with the same path', async (t) => {
-  const app = buildApp({
-    logger: captureLogs().logger, metrics: createMetrics({ processMetrics: false }),
-    snapshot: () => FAKE_SNAPSHOT, namespaces: enabledNamespaces(), evaluate: () => outcome({}),
-  });
-  t.teardown(() => app.close());
+  const post = webhook(t);
   const review = fixture('01-').review;
   const deep = JSON.stringify(review).replace('"spec":{', `"spec":{"x":${'[{"y":'.repeat(40)}1${'}]'.repeat(40)},`);
   t.ok(deep.length <= PARSE_FIRST_MAX_BYTES, 'small enough to be parsed first');
-  const res = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: deep });
+  const res = await post(deep);
   t.equal(res.statusCode, 400);
   t.match(res.json(), { error: { code: 'nesting-too-deep', field: /^request\.object\.spec\.x\[0\]\.y\[0\]/, message: /deeper than 64 levels \(at character \d+\)/ } });
-  const bad = await app.inject({ method: 'POST', url: '/inject', headers: { 'content-type': 'application/json' }, payload: `${'['.repeat(100)}` });
+  const bad = await post(`${'['.repeat(100)}`);
   t.match(bad.json(), { error: { code: 'invalid-json' } }, 'a small malformed body is the parser\'s error');
 });
 
