@@ -205,8 +205,10 @@ export function evaluatePod(
   } : placement.merged;
   const added = { ...rendered, ...placement.added };
 
-  // Volumes the pod has that only move (placeVolumes) are not the injection's.
-  const volumes = placement.relocated.volumes.length === 0 ? added.volumes : added.volumes.filter((v) => rendered.volumes.some((r) => r.name === v.name));
+  // Volumes the pod has that only move (placeVolumes) are not the injection's. A set: a
+  // search per volume was quadratic in a pod's volumes and its user volumes (attack 9).
+  const renderedVolumes = placement.relocated.volumes.length === 0 ? undefined : new Set(rendered.volumes.map((v) => v.name));
+  const volumes = renderedVolumes ? added.volumes.filter((v) => renderedVolumes.has(v.name)) : added.volumes;
   const status = injectionStatus(resolution.templates, { fragment: { ...added, volumes }, merged }, snapshot.revision);
   // The injector's own annotations last, so neither a template nor the config can forge them.
   const annotations: Record<string, string> = {
