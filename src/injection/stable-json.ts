@@ -10,9 +10,18 @@ import { stableStringify as jsoneStableStringify } from './jsone-internals.js';
 const MAX_DEPTH = 100;
 const UNSUPPORTED = Symbol('unsupported');
 
+/** Text JSON.stringify writes as is between quotes: no quote, backslash, control character or surrogate. */
+const VERBATIM = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/** JSON.stringify(text) without the call for the common case (Envoy's names and type URLs). */
+function quoted(text: string): string {
+  return VERBATIM.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
 function write(node: unknown, depth: number): string | undefined {
   switch (typeof node) {
-    case 'string': case 'number': case 'boolean': return JSON.stringify(node);
+    case 'string': return quoted(node);
+    case 'number': case 'boolean': return JSON.stringify(node);
     case 'undefined': case 'function': case 'symbol': return undefined;
     case 'object': break;
     default: throw UNSUPPORTED;
@@ -21,13 +30,20 @@ function write(node: unknown, depth: number): string | undefined {
   if (depth > MAX_DEPTH || typeof (node as { toJSON?: unknown }).toJSON === 'function') throw UNSUPPORTED;
   if (Array.isArray(node)) {
     let out = '[';
-    for (let i = 0; i < node.length; i++) out += `${i ? ',' : ''}${write(node[i], depth + 1) ?? 'null'}`;
+    for (let i = 0; i < node.length; i++) {
+      if (i > 0) out += ',';
+      out += write(node[i], depth + 1) ?? 'null';
+    }
     return `${out}]`;
   }
   let out = '{';
-  for (const key of Object.keys(node).sort()) {
+  const keys = Object.keys(node);
+  if (keys.length > 1) keys.sort();
+  for (const key of keys) {
     const value = write((node as Record<string, unknown>)[key], depth + 1);
-    if (value !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${value}`;
+    if (value === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${quoted(key)}:${value}`;
   }
   return `${out}}`;
 }

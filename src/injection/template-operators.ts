@@ -50,8 +50,13 @@ const flattenDeep = (a: unknown): unknown => (Array.isArray(a) ? ([] as unknown[
 /** json-e's check that no function is left uncalled in a result (of `$json`, of the whole render). */
 export function containsFunctions(value: unknown): boolean {
   if (value instanceof Function) return true;
-  if (Array.isArray(value)) return value.some(containsFunctions);
-  if (typeof value === 'object' && value !== null) return Object.keys(value).some((k) => containsFunctions((value as Template)[k]));
+  if (typeof value !== 'object' || value === null) return false;
+  // Loops, not some() with a closure: this walks every rendered value once more.
+  if (Array.isArray(value)) {
+    for (const item of value) if (containsFunctions(item)) return true;
+    return false;
+  }
+  for (const key of Object.keys(value)) if (containsFunctions((value as Template)[key])) return true;
   return false;
 }
 

@@ -136,6 +136,12 @@ t.test('constant parts are fresh copies on every render', async (t) => {
   first.list[0].b.push(3);
   t.strictSame(render({ a: 1 }), { list: [{ b: [1, 2] }], v: 1 }, 'a change to one render is not seen by the next');
   t.notOk(Object.isFrozen(first.list), 'not frozen, as json-e\'s results are not');
+  // A constant with the keys JSON orders its own way, a `__proto__` key and a hole.
+  const odd = JSON.parse('{"c": {"b": 1, "10": 2, "9": 3, "__proto__": {"x": [1, {}]}}, "v": {"$eval": "a"}}');
+  odd.c.list = [1, , 3]; // eslint-disable-line no-sparse-arrays
+  const rendered = compileTemplate(odd)({ a: 1 }) as { c: Record<string, unknown> };
+  t.equal(JSON.stringify(rendered), '{"c":{"9":3,"10":2,"b":1,"__proto__":{"x":[1,{}]},"list":[1,null,3]},"v":1}', 'keys, __proto__ and holes as JSON has them');
+  t.equal(Object.getPrototypeOf(rendered.c), Object.prototype, '`__proto__` is data, not the prototype');
 });
 
 t.test('$json text is json-e\'s, for plain data and for what is handed to its module', async (t) => {
@@ -151,6 +157,8 @@ t.test('$json text is json-e\'s, for plain data and for what is handed to its mo
     ['deeper than the fast path', deep],
     ['__proto__ key', JSON.parse('{"__proto__": {"b": 1}, "a": 2}')],
     ['top-level string', 'x"y'],
+    ['text JSON escapes', { 'k"\\': 'a\u0007b\n', pair: '\ud83d\ude00', lone: '\udc00', separators: '\u2028\u2029', del: '\u007f/é' }],
+    ['one key, many keys', { only: { z: 1 }, many: { b: 2, a: 1, '10': 3, '9': 4 } }],
   ];
   for (const [name, value] of values) t.equal(stableStringify(value), jsoneStableStringify(value), name);
   t.throws(() => stableStringify(cycle), { message: 'Converting circular structure to JSON' }, 'a cycle fails as json-e fails');
