@@ -54,11 +54,15 @@ export function inspectPod(pod: Pod): PodInjection {
   const annotations = pod.metadata?.annotations ?? {};
   const status = parseStatus(annotations[STATUS_ANNOTATION]);
   const names = containerNames(pod);
-  const added = status ? [...status.initContainers, ...status.containers] : [];
-  const ourContainers = names.filter((n) => added.includes(n));
+  const added = new Set(status ? [...status.initContainers, ...status.containers] : []);
+  const ourContainers = names.filter((n) => added.has(n));
+  // A mesh whose proxy we injected (the istio profile's istio-proxy): its marker annotation
+  // came with our injection (the profile writes Istio's status), so it is ours too.
+  const ownMeshes = new Set([...added].filter((n) => Object.hasOwn(FOREIGN_CONTAINERS, n)).map((n) => FOREIGN_CONTAINERS[n]));
   const foreign = [
-    ...names.filter((n) => Object.hasOwn(FOREIGN_CONTAINERS, n) && !added.includes(n)).map((n) => `container ${n} (${FOREIGN_CONTAINERS[n]})`),
-    ...Object.keys(annotations).filter((k) => Object.hasOwn(FOREIGN_ANNOTATIONS, k)).map((k) => `annotation ${k} (${FOREIGN_ANNOTATIONS[k]})`),
+    ...names.filter((n) => Object.hasOwn(FOREIGN_CONTAINERS, n) && !added.has(n)).map((n) => `container ${n} (${FOREIGN_CONTAINERS[n]})`),
+    ...Object.keys(annotations).filter((k) => Object.hasOwn(FOREIGN_ANNOTATIONS, k) && !ownMeshes.has(FOREIGN_ANNOTATIONS[k]))
+      .map((k) => `annotation ${k} (${FOREIGN_ANNOTATIONS[k]})`),
   ];
   return { injected: status !== undefined, ...(status ? { status } : {}), ourContainers, foreign };
 }
@@ -69,8 +73,10 @@ export function withoutInjection(pod: Pod): Pod {
   if (!status || !pod.spec) return pod;
   const annotations = { ...pod.metadata?.annotations };
   delete annotations[STATUS_ANNOTATION];
-  const drop = <T extends { name: string }>(list: T[] | undefined, names: string[]): T[] | undefined =>
-    list?.filter((x) => !names.includes(x.name));
+  const drop = <T extends { name: string }>(list: T[] | undefined, names: string[]): T[] | undefined => {
+    const dropped = new Set(names);
+    return list?.filter((x) => !dropped.has(x.name));
+  };
   return {
     ...pod,
     metadata: { ...pod.metadata, annotations },

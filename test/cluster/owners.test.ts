@@ -3,6 +3,10 @@
 import t from 'tap';
 import { controllerOf, indexOwners, restartPatch, workloadOf } from '../../src/cluster/owners.js';
 import { inspectPod, withoutInjection } from '../../src/cluster/pod-injection.js';
+import { compileSnapshot } from '../../src/config/compile.js';
+import { BUILTIN_CONFIG_DIR, loadConfigDir } from '../../src/config/load-dir.js';
+import { applyOutcome, evaluatePod } from '../../src/injection/engine.js';
+import { join } from 'node:path';
 
 const owned = (kind: string, name: string, controller = true) => ({ apiVersion: kind === 'ReplicaSet' || kind === 'Deployment' ? 'apps/v1' : 'batch/v1', kind, name, uid: `${name}-uid`, controller });
 
@@ -52,4 +56,25 @@ t.test('inspectPod and withoutInjection', async (t) => {
   t.same(istio.foreign, ['container istio-proxy (istio)', 'annotation sidecar.istio.io/status (istio)']);
   t.equal(istio.injected, false);
   t.equal(inspectPod({ metadata: { annotations: { 'sidecar-injector.io/status': 'not json' } }, spec: { containers: [] } }).injected, false, 'an unreadable status is not ours');
+});
+
+t.test('a pod the istio profile injected: Istio\'s status annotation is ours, not another mesh\'s', async (t) => {
+  const snapshot = compileSnapshot(await loadConfigDir(join(BUILTIN_CONFIG_DIR, 'profiles', 'istio')), { ownNamespace: 'sidecar-injector' });
+  const pod = { metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
+  const outcome = evaluatePod(pod, { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: {} }, snapshot, { kind: 'Pod', operation: 'CREATE' });
+  const injected = applyOutcome(pod, outcome);
+  t.ok(injected.metadata?.annotations?.['sidecar.istio.io/status'], 'the profile writes Istio\'s status');
+  const state = inspectPod(injected);
+  t.equal(state.injected, true);
+  t.same(state.ourContainers, ['istio-init', 'istio-proxy']);
+  t.same(state.foreign, [], 'nothing foreign: check says injected, audit lists nothing');
+
+  // Our default profile's proxy beside Istio's marker: that marker is still another mesh's.
+  const mixed = { ...injected, metadata: { ...injected.metadata, annotations: { ...injected.metadata?.annotations, 'linkerd.io/proxy-version': 'stable' } } };
+  t.same(inspectPod(mixed).foreign, ['annotation linkerd.io/proxy-version (linkerd)'], 'another mesh\'s marker on the same pod is still reported');
+  const ours = JSON.stringify({ templates: ['sidecar'], containers: ['envoy'], initContainers: [], volumes: [], imagePullSecrets: [], revision: 'r' });
+  const envoyAndIstio = inspectPod({
+    metadata: { annotations: { 'sidecar-injector.io/status': ours, 'sidecar.istio.io/status': '{}' } }, spec: { containers: [{ name: 'app' }, { name: 'envoy' }] },
+  });
+  t.same(envoyAndIstio.foreign, ['annotation sidecar.istio.io/status (istio)'], 'Istio\'s status on a pod whose proxy we injected is not Istio\'s proxy: still foreign');
 });

@@ -8,6 +8,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { canonicalQuantity } from '../../src/injection/value-parsers.js';
+import { runCli } from './support/day2.js';
 import { installLocalInjector } from './support/harness.js';
 import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectlJson } from './support/kubectl.js';
@@ -93,6 +94,14 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
       return list.items[0] as KubeObject | undefined;
     }, { timeoutMs: 90_000 });
     assertIstioInjected(t, pod, 'stored pod');
+
+    // Day 2 on this install: Istio's status on the pod came with our injection, not another mesh's.
+    const configmap = ['--configmap', 'sidecar-injector/sidecar-injector-istio'];
+    const check = await runCli(['check', '-n', namespace, `pod/${pod.metadata.name}`, ...configmap, '-o', 'json']);
+    t.equal(check.code, 0, 'check: exit 0', { stdout: check.stdout, stderr: check.stderr });
+    t.match(JSON.parse(check.stdout)[0], { verdict: 'injected', pod: { injected: true, current: true, foreign: [] } });
+    const audit = await runCli(['audit', '-n', namespace, ...configmap, '-o', 'json']);
+    t.equal(audit.code, 0, 'audit: exit 0, nothing to report', { stdout: audit.stdout, stderr: audit.stderr });
   });
 
   let dryRun: KubeObject | undefined;
