@@ -6,8 +6,9 @@ import { ANNOTATION_PREFIX } from './status.js';
 import { parseCidrs, parseCidrsOrStar } from './cidr-parse.js';
 import {
   bad, ok, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts, parseIstioPortsOrStar, parseLogLevel,
-  parseNativeBool, parsePorts, parsePortsOrStar, parseQuantity, parseTemplateNames, type Parsed,
+  parseNativeBool, parsePorts, parsePortsOrStar, parseTemplateNames, type Parsed,
 } from './value-parsers.js';
+import { parseQuantity } from './quantity.js';
 
 export { ANNOTATION_PREFIX };
 

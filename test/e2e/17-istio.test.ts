@@ -7,7 +7,7 @@
 // proxy override with hold and a pod an older release injected go through the apiserver too.
 import t from 'tap';
 import type { Test } from 'tap';
-import { canonicalQuantity } from '../../src/injection/value-parsers.js';
+import { canonicalQuantity } from '../../src/injection/quantity.js';
 import { runCli } from './support/day2.js';
 import { installLocalInjector } from './support/harness.js';
 import { noCluster, scenarioNamespace } from './support/scenario.js';

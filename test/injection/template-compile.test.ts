@@ -138,7 +138,7 @@ t.test('constant parts are fresh copies on every render', async (t) => {
   t.notOk(Object.isFrozen(first.list), 'not frozen, as json-e\'s results are not');
   // A constant with the keys JSON orders its own way, a `__proto__` key and a hole.
   const odd = JSON.parse('{"c": {"b": 1, "10": 2, "9": 3, "__proto__": {"x": [1, {}]}}, "v": {"$eval": "a"}}');
-  odd.c.list = [1, , 3]; // eslint-disable-line no-sparse-arrays
+  odd.c.list = [1, , 3];
   const rendered = compileTemplate(odd)({ a: 1 }) as { c: Record<string, unknown> };
   t.equal(JSON.stringify(rendered), '{"c":{"9":3,"10":2,"b":1,"__proto__":{"x":[1,{}]},"list":[1,null,3]},"v":1}', 'keys, __proto__ and holes as JSON has them');
   t.equal(Object.getPrototypeOf(rendered.c), Object.prototype, '`__proto__` is data, not the prototype');

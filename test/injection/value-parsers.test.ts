@@ -6,9 +6,10 @@ import t from 'tap';
 import fc from 'fast-check';
 import { parseCidrs, parseCidrsOrStar, prefixProblem } from '../../src/injection/cidr-parse.js';
 import { parseProxyConfigHold } from '../../src/injection/proxy-config-parse.js';
+import { parseQuantity } from '../../src/injection/quantity.js';
 import {
   goTrimSpace, parseGoBool, parseImage, parseInterceptionMode, parseIstioPorts, parseIstioPortsOrStar,
-  parseLogLevel, parseNativeBool, parsePorts, parsePortsOrStar, parseQuantity, parseTemplateNames, quote,
+  parseLogLevel, parseNativeBool, parsePorts, parsePortsOrStar, parseTemplateNames, quote,
   type Parsed,
 } from '../../src/injection/value-parsers.js';
 

@@ -4,14 +4,9 @@
 import { deepFreeze } from '../deep-freeze.js';
 import type { Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
-import { canonicalQuantity } from '../value-parsers.js';
+import { canonicalQuantityOf } from '../quantity.js';
 import { at, str, type Json } from './json.js';
 import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
-
-/** A quantity in Kubernetes' canonical form (value-parsers.ts); other values as they are. */
-export function canonicalQuantityOf(q: unknown): unknown {
-  return typeof q === 'string' ? canonicalQuantity(q) : q;
-}
 
 /** Drops null entries, as the chart's omitNil does. */
 function withoutNulls(v: unknown): Json {

@@ -7,7 +7,7 @@
 import type { Pod, StringMap } from '../types.js';
 import { configDefaults, proxyConfigView } from './config-defaults.js';
 import { goTypedJson } from './go-annotations.js';
-import { canonicalQuantity } from '../value-parsers.js';
+import { canonicalQuantity } from '../quantity.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
 import { previousInjection } from './previous-injection.js';

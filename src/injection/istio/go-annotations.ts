@@ -4,7 +4,7 @@
 // drops left out, fields the type does not have dropped (Go's unmarshal drops them),
 // quantities in canonical form.
 import { isPlainObject } from '../plain-object.js';
-import { canonicalQuantityOf } from './config-defaults.js';
+import { canonicalQuantityOf } from '../quantity.js';
 import { goJson, type Json } from './json.js';
 
 /**

@@ -6,7 +6,7 @@
 import type { Placement } from '../plan.js';
 import type { Container, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
-import { canonicalQuantityOf } from './config-defaults.js';
+import { canonicalQuantityOf } from '../quantity.js';
 import { PROXY_CONTAINER } from './context.js';
 
 export type Placed = Exclude<Placement, { problem: string }>;

@@ -1,8 +1,7 @@
 // The pure helpers behind the istio profile's `istio` context: workload identity, the
 // ProxyConfig merge, canonical quantities.
 import t from 'tap';
-import { canonicalQuantityOf } from '../../../src/injection/istio/config-defaults.js';
-import { canonicalQuantity } from '../../../src/injection/value-parsers.js';
+import { canonicalQuantity, canonicalQuantityOf } from '../../../src/injection/quantity.js';
 import { effectiveProxyConfig } from '../../../src/injection/istio/proxy-config.js';
 import { canonicalLabels, ownerURI, workloadMeta } from '../../../src/injection/istio/workload.js';
 import type { Pod } from '../../../src/injection/types.js';
