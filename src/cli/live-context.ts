@@ -1,15 +1,16 @@
 // What `check` and `audit` share: Kubernetes access (--kubeconfig, else the usual
-// discovery), the configuration in force (the ConfigMap `serve` reads by default), the
+// discovery), the configuration in force (the ConfigMap the deployed `serve` reads), the
 // MutatingWebhookConfigurations, the apiserver version, and namespaces read once each.
 // The Kubernetes modules are imported in openLiveContext, not here: main.ts imports check
 // and audit for every command, serve included, and @kubernetes/client-node's index alone
 // adds ~25 MiB of heap (cluster/client-node-slim.ts).
 import type { KubeEnv } from '../cluster/kube.js';
-import type { LiveCluster } from '../cluster/live.js';
+import type { LiveCluster, LiveObject } from '../cluster/live.js';
 import { errorMessage } from '../cluster/log.js';
 import type { WebhookConfigurationLike } from '../cluster/webhook-match.js';
 import { ConfigError, compileSnapshot } from '../config/compile.js';
 import type { NamespaceView, Snapshot } from '../injection/types.js';
+import { parseConfigMapRef } from './flag-values.js';
 import { DEFAULT_CONFIGMAP, DEFAULT_NAMESPACE } from './serve-help.js';
 import { UsageError, type CliIo } from './inject.js';
 
@@ -25,8 +26,9 @@ export const LIVE_OPTIONS = {
 export const LIVE_FLAGS_HELP = `      --kubeconfig FILE       the cluster to ask (default: in a pod its service account,
                               else $KUBECONFIG)
       --injector-namespace NS the injector's namespace (default ${DEFAULT_NAMESPACE})
-      --configmap [NS/]NAME   the configuration in force (default ${DEFAULT_CONFIGMAP} in the
-                              injector's namespace, as serve reads it)
+      --configmap [NS/]NAME   the configuration in force (default: the one the Deployment
+                              sidecar-injector in the injector's namespace serves, else
+                              ${DEFAULT_CONFIGMAP} there)
       --webhook-configuration NAME
                               our MutatingWebhookConfiguration (default sidecar-injector)
   -o, --output text|json      text for people (default), or JSON for programs
@@ -66,16 +68,50 @@ export function outputFormat(values: LiveValues): 'text' | 'json' {
   return output;
 }
 
-function configMapRef(values: LiveValues): { namespace: string; name: string } {
+/** The Deployment deploy/base installs, and every overlay built on it. */
+export const INJECTOR_DEPLOYMENT = 'sidecar-injector';
+
+/**
+ * The --configmap value of the `serve` a Deployment runs (deploy/istio serves another
+ * ConfigMap than deploy/base); undefined when it names none.
+ */
+export function deployedConfigMap(deployment: LiveObject | undefined): string | undefined {
+  const containers = (deployment?.spec as { template?: { spec?: { containers?: unknown } } } | undefined)?.template?.spec?.containers;
+  if (!Array.isArray(containers)) return undefined;
+  for (const container of containers as Array<{ command?: unknown; args?: unknown } | null>) {
+    const argv = [container?.command, container?.args].flatMap((list) => (Array.isArray(list) ? list : []));
+    if (!argv.includes('serve')) continue;
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === '--configmap' && typeof argv[i + 1] === 'string') return argv[i + 1] as string;
+      if (typeof argv[i] === 'string' && (argv[i] as string).startsWith('--configmap=')) return (argv[i] as string).slice('--configmap='.length);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The ConfigMap to read: --configmap, else the one the deployed injector serves (read from
+ * its Deployment), else serve's default. `origin` says where the name came from, for errors.
+ */
+async function configMapToRead(values: LiveValues, live: LiveCluster): Promise<{ namespace: string; name: string; origin: string }> {
   const injectorNamespace = values['injector-namespace'] || DEFAULT_NAMESPACE;
-  const ref = values.configmap ?? DEFAULT_CONFIGMAP;
-  const parts = ref.split('/');
-  if (parts.length > 2 || parts.some((p) => p === '')) throw new UsageError(`--configmap: "${ref}" is not [NAMESPACE/]NAME`);
-  return parts.length === 2 ? { namespace: parts[0], name: parts[1] } : { namespace: injectorNamespace, name: parts[0] };
+  if (values.configmap !== undefined) return { ...parseConfigMapRef(values.configmap, injectorNamespace), origin: '--configmap' };
+  const deployment = await live.read('apps/v1', 'Deployment', injectorNamespace, INJECTOR_DEPLOYMENT).catch(() => undefined);
+  const named = deployedConfigMap(deployment);
+  const origin = `the --configmap of deployment ${injectorNamespace}/${INJECTOR_DEPLOYMENT}`;
+  if (named !== undefined) {
+    try {
+      return { ...parseConfigMapRef(named, injectorNamespace), origin };
+    } catch {
+      // Not a reference serve would accept: that Deployment does not run; fall back to the default.
+    }
+  }
+  return { namespace: injectorNamespace, name: DEFAULT_CONFIGMAP, origin: 'the default' };
 }
 
 export async function openLiveContext(values: LiveValues, env: KubeEnv, cluster?: LiveCluster): Promise<LiveContext> {
-  const ref = configMapRef(values);
+  // A bad --configmap is a usage error (exit 2), found before any call.
+  if (values.configmap !== undefined) parseConfigMapRef(values.configmap, values['injector-namespace'] || DEFAULT_NAMESPACE);
   const ownConfiguration = values['webhook-configuration'] || 'sidecar-injector';
   let defaultNamespace = 'default';
   const { namespaceView } = await import('../cluster/namespace-cache.js');
@@ -92,10 +128,13 @@ export async function openLiveContext(values: LiveValues, env: KubeEnv, cluster?
     defaultNamespace = connection.namespace ?? 'default';
   }
   const live = cluster;
-  const where = `${ref.namespace}/${ref.name}`;
   try {
+    const ref = await configMapToRead(values, live);
+    const where = `${ref.namespace}/${ref.name}`;
     const [serverMinor, webhooks, data] = await Promise.all([live.serverMinor(), live.webhookConfigurations(), live.configMapData(ref.namespace, ref.name)]);
-    if (data === undefined) throw new ClusterError(`configmap ${where} not found: the injector has no configuration there (see --configmap, --injector-namespace)`);
+    if (data === undefined) {
+      throw new ClusterError(`configmap ${where} (${ref.origin}) not found: the injector has no configuration there (see --configmap, --injector-namespace)`);
+    }
     let snapshot: Snapshot;
     try {
       snapshot = compileSnapshot(data, { ownNamespace: ref.namespace });

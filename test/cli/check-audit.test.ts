@@ -83,7 +83,7 @@ t.test('check', async (t) => {
   t.equal((await check()).code, 2, 'no target: usage');
   const noConfig = await check('--configmap', 'other', 'namespace/shop');
   t.equal(noConfig.code, 1);
-  t.match(noConfig.err, /configmap sidecar-injector\/other not found/);
+  t.match(noConfig.err, /configmap sidecar-injector\/other \(--configmap\) not found/);
 });
 
 t.test('audit', async (t) => {

@@ -11,7 +11,7 @@ import { canonicalQuantity } from '../../src/injection/quantity.js';
 import { runCli } from './support/day2.js';
 import { installLocalInjector } from './support/harness.js';
 import { noCluster, scenarioNamespace } from './support/scenario.js';
-import { applyObjects, kubectlJson } from './support/kubectl.js';
+import { applyObjects, kubectl, kubectlJson } from './support/kubectl.js';
 import type { KubeObject } from './support/manifests.js';
 import { APP_IMAGE, container, containerNames, initContainerNames, volumeNames } from './support/pods.js';
 import { waitFor } from './support/wait.js';
@@ -77,7 +77,12 @@ function olderInjection(fresh: KubeObject): KubeObject {
 }
 
 t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
-  await installLocalInjector(t, '17-istio', { overlay: 'istio', configMap: 'sidecar-injector-istio', enabledLabels: ISTIO_LABELS });
+  const { rendered } = await installLocalInjector(t, '17-istio', { overlay: 'istio', configMap: 'sidecar-injector-istio', enabledLabels: ISTIO_LABELS });
+  // deploy/istio's Deployment as kustomize renders it, scaled to nothing (the injector under
+  // test runs beside the cluster): `check` and `audit` find the ConfigMap it serves there.
+  const deployment = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'sidecar-injector')!;
+  await applyObjects([{ ...deployment, spec: { ...(deployment.spec as object), replicas: 0 } }]);
+  t.teardown(() => kubectl(['-n', 'sidecar-injector', 'delete', 'deployment', 'sidecar-injector', '--ignore-not-found']));
   const namespace = await scenarioNamespace(t, 'istio', { labels: ISTIO_LABELS });
 
   t.test('a Deployment with probes and an init container is stored injected as Istio would', async (t) => {
@@ -95,12 +100,12 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
     }, { timeoutMs: 90_000 });
     assertIstioInjected(t, pod, 'stored pod');
 
-    // Day 2 on this install: Istio's status on the pod came with our injection, not another mesh's.
-    const configmap = ['--configmap', 'sidecar-injector/sidecar-injector-istio'];
-    const check = await runCli(['check', '-n', namespace, `pod/${pod.metadata.name}`, ...configmap, '-o', 'json']);
+    // Day 2 on this install, with no flag naming its ConfigMap: Istio's status on the pod came
+    // with our injection, not another mesh's.
+    const check = await runCli(['check', '-n', namespace, `pod/${pod.metadata.name}`, '-o', 'json']);
     t.equal(check.code, 0, 'check: exit 0', { stdout: check.stdout, stderr: check.stderr });
     t.match(JSON.parse(check.stdout)[0], { verdict: 'injected', pod: { injected: true, current: true, foreign: [] } });
-    const audit = await runCli(['audit', '-n', namespace, ...configmap, '-o', 'json']);
+    const audit = await runCli(['audit', '-n', namespace, '-o', 'json']);
     t.equal(audit.code, 0, 'audit: exit 0, nothing to report', { stdout: audit.stdout, stderr: audit.stderr });
   });
 
