@@ -8,8 +8,8 @@
 // both over every golden, profile, corpus and property-test input.
 import jsone from 'json-e';
 import { compileTree, type Evaluator } from './template-expr.js';
-import { JSONTemplateError, parseInterpolation, TemplateError, typeUtils, type Context } from './jsone-internals.js';
-import { builtinScope, childScope } from './template-scope.js';
+import { JSONTemplateError, parseInterpolation, TemplateError, typeUtils } from './jsone-internals.js';
+import { builtinScope, childScope, type Scope } from './template-scope.js';
 import { compileOperator, containsFunctions, DELETE, OPERATORS, type Node } from './template-operators.js';
 import type { Template } from './types.js';
 
@@ -209,7 +209,7 @@ function mentions(template: unknown, pattern: RegExp): boolean {
  * `range`'s argument types between the calls of one render). Such a template shares one
  * set of builtins across renders; the others get fresh ones, as in json-e.
  */
-function renderBase(source: unknown): () => Context {
+function renderBase(source: unknown): () => Scope {
   // The names as json-e's tokenizer could read them (a letter or `_` before would make another name).
   if (mentions(source, /(?<![A-Za-z_])(now|fromNow|range)/)) return builtinScope;
   const shared = builtinScope();

@@ -5,12 +5,12 @@
 // written out; every other node, and every uncommon case of these, runs json-e's own
 // interpreter method on the node, so results and error messages are json-e's by construction.
 import {
-  Interpreter, InterpreterError, parseExpression, typeUtils, type AstNode, type Context,
+  Interpreter, InterpreterError, parseExpression, typeUtils, type AstNode,
 } from './jsone-internals.js';
-import { builtinContext } from './template-scope.js';
+import { builtinContext, MISSING, scopeValue, type Scope } from './template-scope.js';
 
 /** A compiled expression: its value in a render context (a scope, template-scope.ts). */
-export type Evaluator = (context: Context) => unknown;
+export type Evaluator = (context: Scope) => unknown;
 
 const { hasOwn, isFunction, isObject, isTruthy } = typeUtils;
 const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
@@ -98,9 +98,9 @@ function compileNode(node: AstNode | undefined): Evaluator {
     case 'ContextValue': {
       const name = node.token.value;
       return (context) => {
-        // A scope chain (template-scope.ts): `in` is json-e's own-property test on its flat context.
-        if (name in context) return context[name];
-        throw new InterpreterError(`unknown context value ${name}`);
+        const value = scopeValue(context, name);
+        if (value === MISSING) throw new InterpreterError(`unknown context value ${name}`);
+        return value;
       };
     }
     case 'BinOp': return compileBinOp(node);
@@ -111,7 +111,7 @@ function compileNode(node: AstNode | undefined): Evaluator {
     }
     case 'FunctionCall': return compileCall(node);
     // A missing node (`[1,]`) fails in json-e's interpreter when reached: so it does here.
-    case undefined: return (context) => new Interpreter(context).visit(undefined);
+    case undefined: return () => new Interpreter({}).visit(undefined);
     default: return delegated(node!);
   }
 }

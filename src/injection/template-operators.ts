@@ -4,12 +4,12 @@
 // raises for the template's shape is raised when the render reaches it, after the same
 // rendering json-e does before it.
 import { compileExpression } from './template-expr.js';
-import { fromNow, TemplateError, typeUtils, type Context } from './jsone-internals.js';
+import { fromNow, TemplateError, typeUtils } from './jsone-internals.js';
 import { stableStringify } from './stable-json.js';
-import { childScope } from './template-scope.js';
+import { childScope, MISSING, scopeValue, type Scope } from './template-scope.js';
 
 /** A compiled template node: its value in a render context, or DELETE (json-e's deleteMarker). */
-export type Node = (context: Context) => unknown;
+export type Node = (context: Scope) => unknown;
 type Compile = (template: unknown) => Node;
 type Template = Record<string, unknown>;
 
@@ -98,7 +98,8 @@ const compilers: Record<(typeof OPERATORS)[number], OperatorCompiler> = {
     const from = t.from ? compile(t.from) : undefined;
     return (c) => {
       const v = value(c);
-      const reference = from ? from(c) : c.now;
+      const now = scopeValue(c, 'now');
+      const reference = from ? from(c) : now === MISSING ? undefined : now;
       if (typeof v !== 'string') throw new TemplateError('$fromNow expects a string');
       return fromNow(v, reference);
     };
@@ -264,9 +265,9 @@ function sortOperator(t: Template, compile: Compile): Node {
     if (!isArray(v)) throw new TemplateError(sameType);
     let by: (item: unknown) => unknown = (item) => item;
     if (byExpression) {
-      const scope = childScope(c, {});
+      const scope = childScope(c, Object.create(null) as Template);
       by = (item) => {
-        scope[match![1]] = item;
+        scope.names[match![1]] = item;
         return byExpression(scope);
       };
     } else if (v.some((item) => isArray(item) || isObject(item))) throw new TemplateError(sameType);
