@@ -84,19 +84,21 @@ export function notRestartable(group: AuditGroup): string | undefined {
 export interface AuditReport {
   scope: string;
   configRevision: string;
+  /** `NS/NAME` of the ConfigMap judged with. */
+  configMap: string;
   totals: Record<AuditState, number>;
   groups: AuditGroup[];
 }
 
-export function buildReport(scope: string, configRevision: string, findings: readonly AuditFinding[]): AuditReport {
+export function buildReport(scope: string, configRevision: string, configMap: string, findings: readonly AuditFinding[]): AuditReport {
   const totals = { missing: 0, stale: 0, foreign: 0 };
   for (const f of findings) totals[f.state] += 1;
-  return { scope, configRevision, totals, groups: groupFindings(findings) };
+  return { scope, configRevision, configMap, totals, groups: groupFindings(findings) };
 }
 
 export function formatAudit(report: AuditReport): string {
   const { totals } = report;
-  let out = `${report.scope}, config revision ${report.configRevision}: ${totals.missing} missing, ${totals.stale} stale, ${totals.foreign} foreign\n`;
+  let out = `${report.scope}, config revision ${report.configRevision} (configmap ${report.configMap}): ${totals.missing} missing, ${totals.stale} stale, ${totals.foreign} foreign\n`;
   if (report.groups.length === 0) return `${out}every pod that should have a sidecar has the current one\n`;
   out += alignColumns([
     ['NAMESPACE', 'WORKLOAD', 'MISSING', 'STALE', 'FOREIGN', 'RESTART'],

@@ -107,7 +107,7 @@ export async function runAudit(argv: string[], io: CliIo, env: NodeJS.ProcessEnv
     const ctx = await openLiveContext(values, env, cluster);
     const namespace = values['all-namespaces'] ? undefined : values.namespace || ctx.defaultNamespace;
     const scope = namespace === undefined ? 'all namespaces' : `namespace ${namespace}`;
-    const report = buildReport(scope, ctx.snapshot.revision, await findings(ctx, namespace));
+    const report = buildReport(scope, ctx.snapshot.revision, ctx.configMap, await findings(ctx, namespace));
     const restarted = values.restart ? await restart(ctx, report, values['dry-run'] === true) : true;
     io.stdout.write(output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report));
     if (!restarted) return 1;

@@ -28,6 +28,8 @@ export interface CheckResult {
   /** What the injector would decide now (explain's computation, without the patch). */
   decision: Omit<Explanation, 'patch' | 'file' | 'document' | 'path' | 'object'>;
   configRevision: string;
+  /** `NS/NAME` of the ConfigMap judged with. */
+  configMap: string;
   pod?: { injected: boolean; revision?: string; current: boolean; proxies: string[]; foreign: string[] };
 }
 
@@ -36,6 +38,7 @@ export interface CheckInput {
   routing: RoutingSummary;
   explanation: Explanation;
   configRevision: string;
+  configMap: string;
   /** For an existing pod. */
   live?: PodInjection;
 }
@@ -83,6 +86,7 @@ export function assessCheck(input: CheckInput): CheckResult {
       templates: e.templates, settings: e.settings, warnings: e.warnings,
     },
     configRevision: input.configRevision,
+    configMap: input.configMap,
     ...(live ? {
       pod: {
         injected: live.injected, ...(live.status ? { revision: live.status.revision } : {}),
@@ -113,7 +117,7 @@ export function formatCheck(r: CheckResult): string {
     ['verdict:', `${r.verdict} (exit ${r.exitCode}): ${r.summary}`],
     ['webhooks:', webhookLines(r)[0]],
     ...webhookLines(r).slice(1).map((l) => ['', l]),
-    ['decision:', `${r.decision.decision}, reason ${r.decision.reason} (config revision ${r.configRevision})`],
+    ['decision:', `${r.decision.decision}, reason ${r.decision.reason} (config revision ${r.configRevision}, configmap ${r.configMap})`],
     ...(r.decision.denial !== undefined ? [['denial:', r.decision.denial]] : []),
     ...(r.pod ? [['pod:', r.pod.injected
       ? `injected by revision ${r.pod.revision}${r.pod.current ? ' (current)' : ` (current is ${r.configRevision})`}; proxies ${r.pod.proxies.join(', ') || '(none running)'}`

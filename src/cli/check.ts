@@ -139,7 +139,7 @@ async function assess(ctx: LiveContext, subject: Subject): Promise<CheckResult> 
   explanation.warnings = [...explanation.warnings, ...warnings];
   return assessCheck({
     object: { kind: site.object.kind, name: site.object.name, namespace: nsName },
-    routing, explanation, configRevision: ctx.snapshot.revision,
+    routing, explanation, configRevision: ctx.snapshot.revision, configMap: ctx.configMap,
     ...(subject.livePod ? { live: inspectPod(subject.livePod) } : {}),
   });
 }

@@ -28,7 +28,7 @@ t.test('grouping by workload, counts, pods without owner', async (t) => {
     { namespace: 'shop', pod: 'report-1', state: 'stale', detail: 'd', workload: cron },
     { namespace: 'api', pod: 'x', state: 'foreign', detail: 'd', workload: { ...web, namespace: 'api', name: 'x' } },
   ];
-  const report = buildReport('all namespaces', 'new', findings);
+  const report = buildReport('all namespaces', 'new', 'sidecar-injector/sidecar-injector', findings);
   t.same(report.totals, { missing: 2, stale: 2, foreign: 1 });
   t.same(report.groups.map((g) => [g.namespace, g.workload ? `${g.workload.kind}/${g.workload.name}` : '-']),
     [['api', 'Deployment/x'], ['shop', 'CronJob/report'], ['shop', 'Deployment/web'], ['shop', '-']], 'sorted, pods without owner last');
@@ -39,8 +39,8 @@ t.test('grouping by workload, counts, pods without owner', async (t) => {
   t.match(notRestartable(report.groups[3]), /no owner/, 'pods without owner are never touched');
   t.match(notRestartable(report.groups[1]), /CronJob/, 'a CronJob is not restarted');
   const text = formatAudit(report);
-  t.match(text, /all namespaces, config revision new: 2 missing, 2 stale, 1 foreign/);
+  t.match(text, /all namespaces, config revision new \(configmap sidecar-injector\/sidecar-injector\): 2 missing, 2 stale, 1 foreign/);
   t.match(text, /shop\s+Deployment\/web\s+1\s+1\s+0/);
   t.match(text, /shop\s+\(no owner\)\s+1\s+0\s+0/);
-  t.match(formatAudit(buildReport('namespace x', 'r', [])), /every pod that should have a sidecar has the current one/);
+  t.match(formatAudit(buildReport('namespace x', 'r', 'ns/cm', [])), /every pod that should have a sidecar has the current one/);
 });

@@ -57,9 +57,14 @@ t.test('without --configmap: the ConfigMap the Deployment serves', async (t) => 
   const cluster = istioCluster([...objects, deployment(['serve', '--configmap', 'sidecar-injector/sidecar-injector-istio', '--tls-cert-file', 'x'])]);
   const check = await run(runCheck, cluster, '-n', 'mesh', 'pod/web', '-o', 'json');
   t.equal(check.code, 0, check.err);
-  t.match(JSON.parse(check.out)[0], { verdict: 'injected', configRevision: snapshot.revision, pod: { injected: true, current: true, foreign: [] } });
+  t.match(JSON.parse(check.out)[0], {
+    verdict: 'injected', configRevision: snapshot.revision, configMap: 'sidecar-injector/sidecar-injector-istio', pod: { injected: true, current: true, foreign: [] },
+  });
+  const text = await run(runCheck, cluster, '-n', 'mesh', 'pod/web');
+  t.match(text.out, `(config revision ${snapshot.revision}, configmap sidecar-injector/sidecar-injector-istio)`, 'the text names the ConfigMap too');
   const audit = await run(runAudit, cluster, '-n', 'mesh', '-o', 'json');
   t.equal(audit.code, 0, `audit finds nothing to report: ${audit.out}${audit.err}`);
+  t.equal(JSON.parse(audit.out).configMap, 'sidecar-injector/sidecar-injector-istio');
 });
 
 t.test('no Deployment, or one naming no ConfigMap: serve\'s default, and the error says where the name came from', async (t) => {
