@@ -73,6 +73,8 @@ t.test('no Deployment, or one naming no ConfigMap: serve\'s default, and the err
     t.equal(r.code, 1);
     t.match(r.err, 'configmap sidecar-injector/sidecar-injector (the default) not found');
   }
+  const forbidden = { ...istioCluster(objects), read: async (_v: string, kind: string) => { if (kind === 'Deployment') throw new Error('deployments.apps is forbidden'); return undefined; } };
+  t.match((await run(runCheck, forbidden, '-n', 'mesh', 'pod/web')).err, '(the default) not found', 'a Deployment the user may not read: the default');
   const named = await run(runCheck, istioCluster([...objects, deployment(['serve', '--configmap=gone'])]), '-n', 'mesh', 'pod/web');
   t.match(named.err, 'configmap sidecar-injector/gone (the --configmap of deployment sidecar-injector/sidecar-injector) not found');
   const explicit = await run(runCheck, istioCluster(objects), '--configmap', 'sidecar-injector-istio', '-n', 'mesh', 'pod/web');
