@@ -1,7 +1,6 @@
 // `check` and `audit` read the configuration the deployed injector serves: deploy/istio's
 // Deployment runs `serve --configmap sidecar-injector/sidecar-injector-istio`, and an
 // operator asking about its pods should not have to name that ConfigMap.
-import { Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
 import t from 'tap';
 import { runAudit } from '../../src/cli/audit.js';
@@ -13,6 +12,7 @@ import { BUILTIN_CONFIG_DIR, loadConfigDir } from '../../src/config/load-dir.js'
 import { compileSnapshot } from '../../src/config/compile.js';
 import { applyOutcome, evaluatePod } from '../../src/injection/engine.js';
 import type { Pod } from '../../src/injection/types.js';
+import { fakeCluster, runLive as run } from './support/live-cluster.js';
 
 const istioFiles = await loadConfigDir(join(BUILTIN_CONFIG_DIR, 'profiles', 'istio'));
 const snapshot = compileSnapshot(istioFiles, { ownNamespace: 'sidecar-injector' });
@@ -30,22 +30,7 @@ const injected = applyOutcome(pod, evaluatePod(pod, { name: 'mesh', labels: ISTI
 function istioCluster(objects: LiveObject[]): LiveCluster {
   const webhooks = structuredClone(DEFAULT_WEBHOOK_CONFIGURATION);
   webhooks.webhooks![0].namespaceSelector = { matchLabels: ISTIO_LABELS };
-  return {
-    serverMinor: async () => 20,
-    webhookConfigurations: async () => [webhooks],
-    configMapData: async (namespace, name) => (namespace === 'sidecar-injector' && name === 'sidecar-injector-istio' ? istioFiles : undefined),
-    read: async (_v, kind, namespace, name) => objects.find((o) => o.kind === kind && o.metadata?.name === name && (kind === 'Namespace' || o.metadata?.namespace === namespace)),
-    list: async (_v, kind, namespace) => objects.filter((o) => o.kind === kind && (namespace === undefined || o.metadata?.namespace === namespace)),
-    mergePatch: async () => {},
-  };
-}
-
-async function run(command: typeof runCheck, cluster: LiveCluster, ...argv: string[]) {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const sink = (into: Buffer[]) => new Writable({ write(c: Buffer, _e, done) { into.push(c); done(); } });
-  const code = await command(argv, { stdin: Readable.from([]), stdout: sink(out), stderr: sink(err) }, {}, cluster);
-  return { code, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() };
+  return fakeCluster({ objects, configMaps: { 'sidecar-injector/sidecar-injector-istio': istioFiles }, webhooks: [webhooks] });
 }
 
 const objects: LiveObject[] = [
