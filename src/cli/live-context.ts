@@ -23,11 +23,14 @@ export const LIVE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** The Deployment deploy/base installs, and every overlay built on it. */
+const INJECTOR_DEPLOYMENT = 'sidecar-injector';
+
 export const LIVE_FLAGS_HELP = `      --kubeconfig FILE       the cluster to ask (default: in a pod its service account,
                               else $KUBECONFIG)
       --injector-namespace NS the injector's namespace (default ${DEFAULT_NAMESPACE})
       --configmap [NS/]NAME   the configuration in force (default: the one the Deployment
-                              sidecar-injector in the injector's namespace serves, else
+                              ${INJECTOR_DEPLOYMENT} in the injector's namespace serves, else
                               ${DEFAULT_CONFIGMAP} there)
       --webhook-configuration NAME
                               our MutatingWebhookConfiguration (default sidecar-injector)
@@ -68,9 +71,6 @@ export function outputFormat(values: LiveValues): 'text' | 'json' {
   return output;
 }
 
-/** The Deployment deploy/base installs, and every overlay built on it. */
-export const INJECTOR_DEPLOYMENT = 'sidecar-injector';
-
 /**
  * The --configmap value of the `serve` a Deployment runs (deploy/istio serves another
  * ConfigMap than deploy/base); undefined when it names none.
@@ -82,20 +82,23 @@ export function deployedConfigMap(deployment: LiveObject | undefined): string | 
     const argv = [container?.command, container?.args].flatMap((list) => (Array.isArray(list) ? list : []));
     if (!argv.includes('serve')) continue;
     for (let i = 0; i < argv.length; i++) {
-      if (argv[i] === '--configmap' && typeof argv[i + 1] === 'string') return argv[i + 1] as string;
-      if (typeof argv[i] === 'string' && (argv[i] as string).startsWith('--configmap=')) return (argv[i] as string).slice('--configmap='.length);
+      const arg: unknown = argv[i];
+      const next: unknown = argv[i + 1];
+      if (arg === '--configmap' && typeof next === 'string') return next;
+      if (typeof arg === 'string' && arg.startsWith('--configmap=')) return arg.slice('--configmap='.length);
     }
   }
   return undefined;
 }
 
+interface ConfigMapToRead { namespace: string; name: string; origin: string }
+
 /**
- * The ConfigMap to read: --configmap, else the one the deployed injector serves (read from
- * its Deployment), else serve's default. `origin` says where the name came from, for errors.
+ * The ConfigMap to read when --configmap names none: the one the deployed injector serves
+ * (read from its Deployment), else serve's default. `origin` says where the name came
+ * from, for errors.
  */
-async function configMapToRead(values: LiveValues, live: LiveCluster): Promise<{ namespace: string; name: string; origin: string }> {
-  const injectorNamespace = values['injector-namespace'] || DEFAULT_NAMESPACE;
-  if (values.configmap !== undefined) return { ...parseConfigMapRef(values.configmap, injectorNamespace), origin: '--configmap' };
+async function deployedOrDefault(injectorNamespace: string, live: LiveCluster): Promise<ConfigMapToRead> {
   const deployment = await live.read('apps/v1', 'Deployment', injectorNamespace, INJECTOR_DEPLOYMENT).catch(() => undefined);
   const named = deployedConfigMap(deployment);
   const origin = `the --configmap of deployment ${injectorNamespace}/${INJECTOR_DEPLOYMENT}`;
@@ -110,8 +113,10 @@ async function configMapToRead(values: LiveValues, live: LiveCluster): Promise<{
 }
 
 export async function openLiveContext(values: LiveValues, env: KubeEnv, cluster?: LiveCluster): Promise<LiveContext> {
+  const injectorNamespace = values['injector-namespace'] || DEFAULT_NAMESPACE;
   // A bad --configmap is a usage error (exit 2), found before any call.
-  if (values.configmap !== undefined) parseConfigMapRef(values.configmap, values['injector-namespace'] || DEFAULT_NAMESPACE);
+  const explicit: ConfigMapToRead | undefined = values.configmap === undefined
+    ? undefined : { ...parseConfigMapRef(values.configmap, injectorNamespace), origin: '--configmap' };
   const ownConfiguration = values['webhook-configuration'] || 'sidecar-injector';
   let defaultNamespace = 'default';
   const { namespaceView } = await import('../cluster/namespace-cache.js');
@@ -129,7 +134,7 @@ export async function openLiveContext(values: LiveValues, env: KubeEnv, cluster?
   }
   const live = cluster;
   try {
-    const ref = await configMapToRead(values, live);
+    const ref = explicit ?? await deployedOrDefault(injectorNamespace, live);
     const where = `${ref.namespace}/${ref.name}`;
     const [serverMinor, webhooks, data] = await Promise.all([live.serverMinor(), live.webhookConfigurations(), live.configMapData(ref.namespace, ref.name)]);
     if (data === undefined) {

@@ -23,7 +23,7 @@ const RECURSION_DEPTH = 500;
  * A frozen deep copy of JSON data (what JSON-e returns), each object and array frozen once
  * filled: for the render cache, a quarter of the time of structuredClone then deepFreeze.
  * Recursive, which is twice as fast as a stack for the shallow values templates render;
- * any depth is fine (below RECURSION_DEPTH the stack takes over).
+ * any depth is fine (past RECURSION_DEPTH levels an explicit stack takes over).
  */
 export function frozenJsonCopy<T>(value: T): T {
   return copyFrozen(value, 0) as T;
