@@ -1,6 +1,6 @@
 // @ts-check
 // By hand, not part of `npm run bench`: saturation of several builds of `serve` (each a
-// folder holding bin/ and dist/) against the baseline answering the same patch,
+// folder holding bin/ and dist/; each runs its image's program) against the baseline answering the same patch,
 // interleaved round by round, so a change is measured against its predecessor in one run.
 // Usage: node bench/ab.js ROUNDS SECONDS NAME=ROOT [NAME=ROOT...]
 //        node bench/ab.js profile NAME=ROOT [NAME=ROOT...]   the cpu-profile section for each build, in turn
@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadReviews } from './lib/fixtures.js';
+import { imageProgram } from './lib/image-options.js';
 import { cpuPlan } from './lib/machine.js';
 import { withCpuShare } from './lib/proc.js';
 import { DEFAULT_FIXTURES_DIR } from './lib/paths.js';
@@ -38,7 +39,7 @@ const servers = [];
 try {
   for (const v of variants) {
     const [name, root] = v.split('=');
-    servers.push(await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name, cli: path.join(root, 'bin', 'sidecar-injector.js') }));
+    servers.push(await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name, cli: imageProgram(root) }));
   }
   const answer = await postJson(servers[0].url, tls.files.ca, readFileSync(review.path));
   servers.push(await startBaseline({ tls: tls.files, cpu: plan.serverCpu, patch: answer.response.patch, name: 'baseline-patch' }));

@@ -8,6 +8,7 @@
 // Usage: node bench/heap-flags.js [--rounds N] [--batch N] [--quick] [--kube] [--no-pin] [--only name,name]
 //        [--before-cli path/to/other/build/bin/sidecar-injector.js]
 //        [--candidate 'name=--flag --flag' ...] [--cli path/to/bin/sidecar-injector.js]
+//        [--program 'name=path/to/entry.js [--flag ...]' ...] (another program, the image's options and these)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ import { longRun } from './sections/memory.js';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '2' }, batch: { type: 'string', default: '100000' }, 'before-cli': { type: 'string' }, quick: { type: 'boolean' }, kube: { type: 'boolean' },
-    only: { type: 'string' }, candidate: { type: 'string', multiple: true }, cli: { type: 'string' },
+    only: { type: 'string' }, candidate: { type: 'string', multiple: true }, program: { type: 'string', multiple: true }, cli: { type: 'string' },
     'no-pin': { type: 'boolean' }, 'api-port': { type: 'string', default: '6843' }, 'etcd-port': { type: 'string', default: '2779' },
   },
 });
@@ -47,6 +48,11 @@ for (const spec of values.candidate ?? []) {
   const text = rest.join('=');
   const env = Object.fromEntries(text.split(/\s+/).filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=')));
   CANDIDATES[name] = { flags: text.split(/\s+/).filter((w) => w && !/^[A-Z_]+=/.test(w)), env };
+}
+for (const spec of values.program ?? []) {
+  const [name, ...rest] = spec.split('=');
+  const [cli, ...flags] = rest.join('=').split(/\s+/).filter(Boolean);
+  CANDIDATES[name] = { flags: [...imageNodeOptions(), ...flags], env: imageEnvironment(), cli };
 }
 const names = values.only ? values.only.split(',') : Object.keys(CANDIDATES);
 const log = (msg) => process.stderr.write(`[heap-flags] ${msg}\n`);

@@ -70,7 +70,7 @@ async function engineStages(review) {
   const { renderTemplates, templateContext } = await loadProgram('injection/render.js');
   const { buildPatch } = await loadProgram('injection/patch.js');
   const { findTooDeep, valueNestsDeeper } = await loadProgram('server/json-depth.js');
-  const { PARSE_FIRST_MAX_BYTES } = await loadProgram('server/json-body.js');
+  const { PARSE_FIRST_MAX_BYTES, parsesFirst } = await loadProgram('server/json-body.js');
   const { MAX_JSON_DEPTH } = await loadProgram('server/limit-defaults.js');
   const text = review.body.toString('utf8');
   // The captured files are indented; the apiserver sends the same review without spaces.
@@ -79,7 +79,7 @@ async function engineStages(review) {
   // The body's nesting-depth check as the server runs it (server/json-body.ts): a walk of
   // the parsed value for a small body, a scan of the bytes before parsing for a large one.
   const parsed = JSON.parse(text);
-  const depthCheck = (/** @type {Buffer} */ bytes) => (bytes.length <= PARSE_FIRST_MAX_BYTES
+  const depthCheck = (/** @type {Buffer} */ bytes) => (parsesFirst(bytes.length)
     ? valueNestsDeeper(parsed, MAX_JSON_DEPTH) : findTooDeep(bytes, MAX_JSON_DEPTH));
   // The engine's input: a Pod CREATE (the reviews measured here are).
   const pod = /** @type {import('../../src/injection/types.js').Pod} */ (decoded.request.object);
@@ -91,6 +91,7 @@ async function engineStages(review) {
   return {
     patchBytes: JSON.stringify(outcome.patch).length,
     compactBytes: compact.length,
+    parseFirstMaxBytes: PARSE_FIRST_MAX_BYTES,
     stages: {
       depth: stage(() => depthCheck(review.body)),
       depthCompact: stage(() => depthCheck(compact)),
@@ -193,7 +194,7 @@ async function timing() {
         parseUs: t('stage:parse').medianUs, evaluatePodUs: t('stage:evaluatePod').medianUs, decideUs: t('stage:decide').medianUs,
         resolveSettingsUs: t('stage:resolveSettings').medianUs, renderUs: t('stage:render').medianUs, renderJsoneUs: t('stage:renderJsone').medianUs,
         buildPatchUs: t('stage:buildPatch').medianUs, encodeUs: t('stage:encode').medianUs, patchBytes: stages.patchBytes,
-        depthUs: t('stage:depth').medianUs, depthCompactUs: t('stage:depthCompact').medianUs, compactBytes: stages.compactBytes,
+        depthUs: t('stage:depth').medianUs, depthCompactUs: t('stage:depthCompact').medianUs, compactBytes: stages.compactBytes, parseFirstMaxBytes: stages.parseFirstMaxBytes,
       },
     };
   });

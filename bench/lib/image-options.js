@@ -1,8 +1,8 @@
 // @ts-check
-// How the image runs the injector: the Node.js options (the Dockerfile's last
-// `ENV NODE_OPTIONS=...`) and the rest of its environment (its other `ENV` lines, e.g. the
-// allocator's), so the benchmark measures `serve` as it is shipped.
-import { readFileSync } from 'node:fs';
+// How the image runs the injector: its program (the Dockerfile's ENTRYPOINT), the Node.js
+// options (the last `ENV NODE_OPTIONS=...`) and the rest of its environment (its other
+// `ENV` lines, e.g. the allocator's), so the benchmark measures `serve` as it is shipped.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
@@ -27,4 +27,15 @@ export function imageNodeOptions(dockerfile = DOCKERFILE) {
 export function imageEnvironment(dockerfile = DOCKERFILE) {
   const { NODE_OPTIONS: _options, ...env } = dockerfileEnv(dockerfile);
   return env;
+}
+
+/**
+ * The program the image runs, in the repository `root` (another build's, for A/B runs): the
+ * ENTRYPOINT's script, made by `npm run build`. A build from before the bundle has only bin/.
+ */
+export function imageProgram(root = REPO_ROOT, dockerfile = path.join(root, 'Dockerfile')) {
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
+  const script = entry ? JSON.parse(entry[1])[1] : undefined;
+  const program = typeof script === 'string' ? path.join(root, script) : '';
+  return existsSync(program) ? program : path.join(root, 'bin', 'sidecar-injector.js');
 }

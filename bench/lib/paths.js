@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BENCH_DIR = path.join(REPO_ROOT, 'bench');
-export const CLI = path.join(REPO_ROOT, 'bin', 'sidecar-injector.js');
+/**
+ * The launcher of the unbundled program (dist/ as tsc writes it). Section 2b profiles it: its
+ * CPU profiles name each file, which is how stages are told apart. Every other section runs
+ * the image's program (image-options.js imageProgram), bundled from the same dist/.
+ */
+export const UNBUNDLED_CLI = path.join(REPO_ROOT, 'bin', 'sidecar-injector.js');
 export const TEMPLATES_DIR = path.join(REPO_ROOT, 'templates');
 /** The captured AdmissionReviews, the test suite's fixtures. */
 export const DEFAULT_FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'admission-reviews');

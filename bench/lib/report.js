@@ -6,7 +6,9 @@ import { bytes, count, duration, ms, rate, ratio, table } from './format.js';
 import { causesOfMisses } from './causes.js';
 import { cpuProfileSection } from './report-cpu.js';
 import { memorySection } from './report-memory.js';
-import { imageEnvironment, imageNodeOptions } from './image-options.js';
+import { imageEnvironment, imageNodeOptions, imageProgram } from './image-options.js';
+import { REPO_ROOT } from './paths.js';
+import path from 'node:path';
 import { cpuPerRequestUs } from './stats.js';
 import { FASTIFY_FLOOR, INJECTOR as INJ, PATCH_BASELINE as PATCH } from '../sections/https.js';
 
@@ -152,7 +154,7 @@ function httpsSection(r, plan) {
   return [
     '## 2. HTTPS keep-alive: the real `serve` process against a baseline, same run',
     '',
-    `- **injector**: \`${['node', ...imageNodeOptions()].join(' ')} bin/sidecar-injector.js serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file. ${imageNodeOptions().length > 0 ? `The Node.js options are the image's (the Dockerfile's \`ENV NODE_OPTIONS\`), and so is the environment (${Object.entries(imageEnvironment()).map(([k, v]) => `\`${k}=${v}\``).join(', ') || 'none'}), for the baselines too, here and in sections 3 and 4.` : 'No Node.js options: the image sets none (were the Dockerfile to set `NODE_OPTIONS`, every server here would run with them).'}`,
+    `- **injector**: \`${['node', ...imageNodeOptions()].join(' ')} ${path.relative(REPO_ROOT, imageProgram())} serve --standalone --namespace-labels sidecar-injection=enabled --config-dir templates --tls-cert-file … --tls-key-file …\`, logging at info (one line per admission) to a file. The program is the image's: the Dockerfile's ENTRYPOINT, the CLI bundled by \`npm run build\` (scripts/bundle-image.js). ${imageNodeOptions().length > 0 ? `The Node.js options are the image's (the Dockerfile's \`ENV NODE_OPTIONS\`), and so is the environment (${Object.entries(imageEnvironment()).map(([k, v]) => `\`${k}=${v}\``).join(', ') || 'none'}), for the baselines too, here and in sections 3 and 4.` : 'No Node.js options: the image sets none (were the Dockerfile to set `NODE_OPTIONS`, every server here would run with them).'}`,
     '- **baseline**: `bench/children/baseline-server.js`, a minimal `node:https` server that reads the body, `JSON.parse`s it and answers `allowed: true` with the uid.',
     `- **baseline with patch** (saturation, and the fixed rates on the typical review): the same server, every answer carrying the injector's own patch for the typical review (${r.patchBytes ? bytes(r.patchBytes) : 'its size'} of JSONPatch, base64 in the answer): what answering that many bytes costs by itself.`,
     '- **fastify floor** (saturation, typical review): `bench/children/fastify-floor-server.js`, fastify 5 with one POST route, its own JSON parser and no logger, answering the same patch: what the decided framework costs by itself.',

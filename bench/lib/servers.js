@@ -7,9 +7,9 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { imageEnvironment, imageNodeOptions } from './image-options.js';
+import { imageEnvironment, imageNodeOptions, imageProgram } from './image-options.js';
 import { residentBytes, runJsonChild, spawnNode, waitFor } from './proc.js';
-import { benchFile, CLI, TEMPLATES_DIR } from './paths.js';
+import { benchFile, TEMPLATES_DIR } from './paths.js';
 
 /** New complete lines of a growing file since the last call. */
 class LogTail {
@@ -86,7 +86,7 @@ async function stopChild(child, timeoutMs = 30_000) {
  * bench/ab.js compare candidates with them).
  * @param {{ dir: string, name?: string, tls: { cert: string, key: string }, cpu?: number, kubeconfig?: string, probe?: boolean, nodeOptions?: string[], nodeFlags?: string[], env?: Record<string, string>, cli?: string }} options
  */
-export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeOptions = imageNodeOptions(), nodeFlags: extraFlags = [], env = imageEnvironment(), cli = CLI }) {
+export async function startInjector({ dir, name = 'injector', tls, cpu, kubeconfig, probe = false, nodeOptions = imageNodeOptions(), nodeFlags: extraFlags = [], env = imageEnvironment(), cli = imageProgram() }) {
   const logFile = path.join(dir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [

@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { attributeProfile } from '../lib/cpu-stages.js';
+import { UNBUNDLED_CLI } from '../lib/paths.js';
 import { cpuSeconds, waitFor } from '../lib/proc.js';
 import { postJson, saturate as saturateServer, startBaseline, startInjector } from '../lib/servers.js';
 import { cpuPerRequestUs } from '../lib/stats.js';
@@ -24,11 +25,12 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * `unprofiled`: section 2's saturation figures for the same review, when it ran; `cli`:
- * another build of the program (before/after comparisons by hand).
+ * another build's launcher (before/after comparisons by hand). The unbundled program by
+ * default: stages are told apart by the files the profile names.
  * @param {{ review: { id: string, path: string }, tls: any, plan: any, quick: boolean, dir: string, log: (msg: string) => void,
  *   unprofiled?: Record<string, { serverCpu: number, rps: number }>, cli?: string }} options
  */
-export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprofiled, cli }) {
+export async function runCpuProfile({ review, tls, plan, quick, dir, log, unprofiled, cli = UNBUNDLED_CLI }) {
   const settings = quick ? { warmupS: 1, profileS: 3, connections: 10 } : { warmupS: 2, profileS: 8, connections: 10 };
   const folders = { injector: path.join(dir, 'cpu-prof-injector'), baseline: path.join(dir, 'cpu-prof-baseline') };
   const injector = await startInjector({ dir, tls: tls.files, cpu: plan.serverCpu, name: 'cpu-profile-injector', nodeFlags: profileFlags(folders.injector), cli });

@@ -16,6 +16,11 @@ type StringParser = (request: FastifyRequest, body: string, done: Done) => void;
  */
 export const PARSE_FIRST_MAX_BYTES = 64 * 1024;
 
+/** Whether a body of `length` bytes is parsed first (its value walked) rather than scanned first. */
+export function parsesFirst(length: number): boolean {
+  return length <= PARSE_FIRST_MAX_BYTES;
+}
+
 function tooDeepError(found: TooDeep | undefined, maxDepth: number): HttpError {
   const where = found ? ` (at character ${found.offset})` : '';
   return new HttpError('nesting-too-deep',
@@ -26,7 +31,7 @@ function tooDeepError(found: TooDeep | undefined, maxDepth: number): HttpError {
 export function depthLimitedJsonParser(parse: StringParser, maxDepth: number) {
   // Read as bytes: the depth scan is cheaper over bytes than over the decoded string.
   return function parseDepthLimitedJson(request: FastifyRequest, body: string | Buffer, done: Done): void {
-    if (body.length <= PARSE_FIRST_MAX_BYTES) {
+    if (parsesFirst(body.length)) {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       parse(request, text, (err, value) => {
         // The text is scanned again only to name where it is too deep.

@@ -107,7 +107,7 @@ export function renderReport(rows, facts, source, attacks = []) {
     `- Date: ${facts.date}`,
     `- Commit: ${source.commit || 'unknown'}${source.dirty ? ' (src/ or test/e2e/ had uncommitted changes)' : ''}`,
     `- Machine: ${facts.cores} cores (${facts.cpuModel}), ${facts.memoryGiB} GiB memory, ${facts.os}; load average at start ${facts.loadAverage.join(' ')}`,
-    `- Node.js ${facts.node}; the injector is the built program (\`node bin/sidecar-injector.js serve\`) with its default limits`,
+    `- Node.js ${facts.node}; the injector is the built program as the image runs it (\`node dist/bundle/sidecar-injector.js serve\`) with its default limits`,
     '',
     '| scenario | requests sent | failed | lost | shed (503) | crashes | max RSS | duration | notes |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',

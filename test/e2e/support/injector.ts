@@ -1,9 +1,9 @@
-// The injector as a real process: `node bin/sidecar-injector.js serve …`, its output
+// The injector as a real process, as the image runs it: `node dist/bundle/sidecar-injector.js serve …`, its output
 // appended to a log file, its readiness and metrics read over HTTP on 127.0.0.1.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { CLI, programCommand, REPO_ROOT } from './repo.js';
+import { IMAGE_ENTRY, programCommand, REPO_ROOT } from './repo.js';
 import { waitFor } from './wait.js';
 
 export interface InjectorOptions {
@@ -72,7 +72,7 @@ export class Injector {
   args(): string[] {
     const o = this.options;
     return [
-      CLI, 'serve',
+      IMAGE_ENTRY, 'serve',
       '--address', '127.0.0.1',
       '--port', String(o.port),
       '--metrics-port', String(o.metricsPort),

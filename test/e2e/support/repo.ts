@@ -5,14 +5,17 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'bin/sidecar-injector.js');
+/** What the image runs (the Dockerfile's ENTRYPOINT): the CLI bundled by `npm run build` (scripts/bundle-image.js). */
+export const IMAGE_ENTRY = join(REPO_ROOT, 'dist/bundle/sidecar-injector.js');
 export const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
 export const TEMPLATES_DIR = join(REPO_ROOT, 'templates');
 
 /** The suite runs the built program, as users do; it builds nothing itself. */
 export function requireBuild(): void {
-  const entry = join(REPO_ROOT, 'dist/cli/main.js');
-  if (!existsSync(entry)) {
-    throw new Error(`${entry} is missing: the e2e suite runs the built injector; run \`npm run build\` first`);
+  for (const entry of [join(REPO_ROOT, 'dist/cli/main.js'), IMAGE_ENTRY]) {
+    if (!existsSync(entry)) {
+      throw new Error(`${entry} is missing: the e2e suite runs the built injector; run \`npm run build\` first`);
+    }
   }
 }
 
