@@ -32,7 +32,9 @@ ENV NODE_ENV=production
 # Measured with bench/heap-flags.js (205,000 requests standalone, 3 interleaved rounds,
 # this bundled program, one malloc arena): RSS 77.0-78.4 MiB with 2 MiB semi-spaces
 # against 81.2-83.9 with 4 MiB, at 0.85-1.01x the saturation throughput and 0.89-1.19x
-# the p99 at 500 req/s (BENCHMARKS.md has the run's own figures for the image's options).
+# the p99 at 500 req/s; in six shorter rounds (25,000 requests) 4 MiB's p99 at 500 req/s
+# was 0.79-1.12x 2 MiB's (median 0.93x), its throughput 0.90-1.36x (median 1.06x).
+# BENCHMARKS.md has its own run's figures for the image's options.
 # Earlier runs, with the unbundled program: 16 MiB -> 4 MiB took the RSS after 25,000
 # requests from 113 to 87 MiB with no loss beyond the noise; 2 MiB then reached 78.4/79.5
 # MiB at 16-23 % less throughput. Not taken: --optimize-for-size (5 MiB less, 0.54-1.10x
