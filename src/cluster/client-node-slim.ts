@@ -2,7 +2,8 @@
 // dist/config.js imports `./gen/index.js` (every API class, model and ObjectSerializer:
 // +25 MiB heap, +60 MiB RSS at rest) for two small names. A module resolve hook points that
 // one import, from that one file, at client-node-gen.ts instead. `serve` calls the
-// apiserver through kube-http.ts, so nothing else needs the generated code.
+// apiserver through kube-http.ts, so nothing else needs the generated code. The image's
+// bundle (scripts/bundle-image.js) makes the same redirect when it is built, and no hook.
 //
 // Version trap: this depends on client-node 1.x's file layout (no "exports" map, so deep
 // imports resolve; dist/config.js importing ./gen/index.js). test/cluster/client-node-slim.test.ts
@@ -26,6 +27,13 @@ function hookSource(slim: string): string {
 let installed = false;
 
 /**
+ * Set by the image's bundle (scripts/bundle-image.js `define`), which makes the same
+ * redirect when it is built: no hook, and no hook worker, is needed then.
+ */
+declare const __SIDECAR_INJECTOR_BUNDLE__: boolean | undefined;
+const bundled = typeof __SIDECAR_INJECTOR_BUNDLE__ !== 'undefined' && __SIDECAR_INJECTOR_BUNDLE__;
+
+/**
  * module.register, on Node 20 and 22 alike: its hooks run in a worker thread that costs
  * ~12 MiB of RSS for the life of the process (bench/children/footprint.js: bare node
  * 41 MiB, with the hook 53 MiB), well under the 25 MiB of heap and 35 MiB of RSS the
@@ -33,7 +41,7 @@ let installed = false;
  * it is still experimental there.
  */
 function install(): void {
-  if (installed) return;
+  if (installed || bundled) return;
   installed = true;
   const slim = new URL('./client-node-gen.js', import.meta.url).href;
   module.register(`data:text/javascript,${encodeURIComponent(hookSource(slim))}`);
