@@ -1,7 +1,8 @@
 // @ts-check
 // By hand, not part of `npm run bench`: saturation of several builds of `serve` (each a
-// folder holding bin/ and dist/; each runs its image's program) against the baseline answering the same patch,
-// interleaved round by round, so a change is measured against its predecessor in one run.
+// folder holding bin/ and dist/, run as its image runs it) against the baseline answering
+// the same patch, interleaved round by round, so a change is measured against its
+// predecessor in one run.
 // Usage: node bench/ab.js ROUNDS SECONDS NAME=ROOT [NAME=ROOT...]
 //        node bench/ab.js profile NAME=ROOT [NAME=ROOT...]   the cpu-profile section for each build, in turn
 //                                                            (writes bench-ab-NAME.md and .json in the current folder)

@@ -11,8 +11,9 @@
 // cluster/client-node-slim.ts makes with a module hook at run time (and a hook worker,
 // ~12 MiB) is made here, once, by `slimClientNode`.
 // Paths the code resolves from its own URL stay right because dist/bundle/ is as deep as
-// dist/cli/ (../../templates, ../../package.json), and the worker and client-node-gen
-// entries sit beside the chunks that load them by `new URL('./…', import.meta.url)`.
+// dist/cli/ (../../templates, ../../package.json), and the config worker's entry sits
+// beside the chunk that starts it by `new URL('./compile-worker.js', import.meta.url)`.
+// test/deploy/bundle.test.ts checks what the bundle leaves out and what serve loads.
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,5 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-// What each output imports, left out of it included: test/deploy/dockerfile.test.ts checks
-// that the image holds all of it. Beside the bundle, not in it (the image copies dist/bundle/).
+// What each output holds and imports: test/deploy/bundle.test.ts reads it. Beside the bundle, not in it (the image copies dist/bundle/).
 writeFileSync(`${ROOT}/dist/bundle.meta.json`, `${JSON.stringify(result.metafile, null, 1)}\n`);
