@@ -1,7 +1,7 @@
 // The image's program, dist/bundle/ (scripts/bundle-image.js), read through esbuild's own
 // record of it (dist/bundle.meta.json): what it leaves to node_modules is installed in the
 // image, and `serve` with Kubernetes access loads client-node without its generated API.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { builtinModules } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { de
 
 interface Output { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }
 
-function readMeta(t: Tap.Test): Record<string, Output> | undefined {
+function readMeta(t: Test): Record<string, Output> | undefined {
   if (!existsSync(META_FILE)) {
     t.fail('dist/bundle.meta.json is missing: run `npm run build` (the image would have nothing to run)');
     return undefined;
