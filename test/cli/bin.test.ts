@@ -7,8 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT, TEST_CONFIG } from './support/cli.js';
+import { IMAGE_ENTRY, programCommand } from '../e2e/support/repo.js';
 
-const PROGRAMS = { launcher: join(ROOT, 'bin', 'sidecar-injector.js'), bundle: join(ROOT, 'dist', 'bundle', 'sidecar-injector.js') };
+const PROGRAMS = { launcher: join(ROOT, 'bin', 'sidecar-injector.js'), bundle: IMAGE_ENTRY };
 
 // Building takes a while on a busy machine: more than tap's default 30 s.
 t.setTimeout(300_000);
@@ -27,14 +28,11 @@ if (!existsSync(PROGRAMS.bundle) || statSync(PROGRAMS.bundle).mtimeMs < statSync
 }
 
 /**
- * The bundle runs outside coverage: its minified chunks are not our sources (the launcher's
- * dist/ maps back to src/). tap's process tracker sets NODE_V8_COVERAGE and NODE_OPTIONS on
- * every child whatever env is passed; `env -u` drops them just before node starts.
+ * The bundle runs outside coverage, as the e2e suite runs it: its minified chunks are not
+ * our sources (the launcher's dist/ maps back to src/ and is covered).
  */
 function run(program: string, args: string[], input = '') {
-  const [command, argv] = program === PROGRAMS.bundle
-    ? ['env', ['-u', 'NODE_V8_COVERAGE', '-u', 'NODE_OPTIONS', process.execPath, program, ...args]]
-    : [process.execPath, [program, ...args]];
+  const [command, argv] = program === PROGRAMS.bundle ? programCommand([program, ...args]) : [process.execPath, [program, ...args]];
   return spawnSync(command, argv, { cwd: ROOT, input, encoding: 'utf8', timeout: 60_000 });
 }
 
