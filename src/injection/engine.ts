@@ -5,10 +5,11 @@ import { decide } from './decide.js';
 import { FragmentError } from './fragment.js';
 import { proxyConfigProblem } from './istio/config-defaults.js';
 import { prometheusMergeOf } from './istio/prometheus-merge.js';
-import { ISTIO_STATUS_ANNOTATION } from './istio/go-annotations.js';
+import { ISTIO_REWRITTEN_ANNOTATIONS } from './istio/go-annotations.js';
 import { previousInjection } from './istio/previous-injection.js';
 import { previousProbers, withRenderedProbers } from './istio/previous-probers.js';
-import { withCanonicalResources } from './istio/proxy-placement.js';
+import { withCanonicalResources, withRenderedUser } from './istio/proxy-placement.js';
+import { resetsProxyUser } from './istio/proxy-ids.js';
 import { proxyAsRoot, tproxyOverridesUser } from './istio/tproxy-root.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
@@ -192,6 +193,9 @@ export function evaluatePod(
   // A declared container the templates inject (or one with `image: auto`) is the injector's (an override), never the app.
   const injected = injectedNames(rendered);
   let placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
+  if (snapshot.meshConfig && resetsProxyUser(snapshot.values, [...pod.spec!.containers, ...(pod.spec!.initContainers ?? [])])) {
+    placement = withRenderedUser(placement, rendered);
+  }
   if (previous && probes) placement = withRenderedProbers(placement, rendered);
   // Only what the pod declared can be written otherwise: the rendered values are canonical already.
   const overridden = [...pod.spec!.containers, ...(pod.spec!.initContainers ?? [])].filter((c) => injected.has(c.name));
@@ -226,8 +230,8 @@ export function evaluatePod(
     volumesAndPullSecretsFirst: addedFirst.volumes,
     removedAnnotations: [
       ...(metricsMerge ? metricsMerge.replaced : []),
-      // Injected again: Istio's status says what this injection added, not the old one (as Istio rewrites it).
-      ...(snapshot.meshConfig && rendered.annotations[ISTIO_STATUS_ANNOTATION] !== undefined ? [ISTIO_STATUS_ANNOTATION] : []),
+      // Injected again, Istio's status says what this injection added; and Istio CNI adds its network to the pod's.
+      ...(snapshot.meshConfig ? ISTIO_REWRITTEN_ANNOTATIONS.filter((key) => rendered.annotations[key] !== undefined) : []),
     ],
   };
   return {

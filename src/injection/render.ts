@@ -4,6 +4,7 @@ import { compiledTemplate } from './template-compile.js';
 import { emptyFragment, FragmentError, mergeFragment, toFragment } from './fragment.js';
 import { istioContextOf, istioPodInputs, type IstioContext, type IstioPodInputs } from './istio/context.js';
 import { goOverrides, goStatus, ISTIO_OVERRIDES_ANNOTATION, ISTIO_STATUS_ANNOTATION } from './istio/go-annotations.js';
+import { withClusterInfo } from './istio/cluster-env.js';
 import { frozenCopy, renderCacheOf, renderKey } from './render-cache.js';
 import type { TemplateAppProbers } from './probe-hook.js';
 import { clusterContext, UNKNOWN_CLUSTER, type ClusterInfo } from './native-sidecar.js';
@@ -98,7 +99,7 @@ export function templateContext(
   // template is rendered (a render cache hit never needs it). Native sidecars as Istio
   // auto-detects them: undefined when the cluster's version is unknown.
   const versionKnown = clusterInfo.kubernetesVersion !== null || clusterInfo.oldestKubeletVersion !== null;
-  const inputs = istioPodInputs(pod, namespace.name, versionKnown ? context.cluster.nativeSidecars : undefined);
+  const inputs = istioPodInputs(pod, namespace, snapshot.values, versionKnown ? context.cluster.nativeSidecars : undefined);
   (context as BuiltContext)[LAZY_ISTIO] = { inputs, annotations: context.pod.annotations, values: snapshot.values, meshConfig };
   return Object.defineProperty(context, 'istio', LAZY_ISTIO_PROPERTY);
 }
@@ -120,7 +121,7 @@ export function renderTemplates(names: readonly string[], snapshot: Snapshot, co
     }
     fragment = mergeFragment(fragment, toFragment(name, rendered));
   }
-  return snapshot.meshConfig === undefined ? fragment : withGoAnnotations(fragment);
+  return context.istio === undefined ? fragment : withGoAnnotations(withClusterInfo(fragment, context.istio.clusterEnv));
 }
 
 /** The istio profile's status and record of the pod's overrides as Istio writes them (Go's field order). */

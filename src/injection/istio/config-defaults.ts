@@ -6,6 +6,7 @@ import type { Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { canonicalQuantityOf } from '../quantity.js';
 import { at, str, type Json } from './json.js';
+import { usesOtelSemanticConventions } from './otel.js';
 import { effectiveProxyConfig, PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 
 /** Drops null entries, as the chart's omitNil does. */
@@ -31,6 +32,8 @@ export interface ConfigDefaults {
   resources: Json;
   /** istiod-ca-cert, or none when istiod is not the CA. */
   caCertVolumes: Json[];
+  complianceEnv: Array<{ name: string; value: string }>;
+  otelSemanticConventions: boolean;
 }
 
 const defaultsOf = new WeakMap<object, WeakMap<object, ConfigDefaults>>();
@@ -48,6 +51,13 @@ function caCertVolumes(values: Readonly<Json>): Json[] {
   return [{ name: 'istiod-ca-cert', configMap: { name: bundle || 'istio-ca-root-cert' } }];
 }
 
+/** istiod's COMPLIANCE_POLICY as the proxy's env: with fips-140-3, Go's crypto is FIPS-only too. */
+function complianceEnv(policy: string): Array<{ name: string; value: string }> {
+  if (policy === '') return [];
+  const env = [{ name: 'COMPLIANCE_POLICY', value: policy }];
+  return policy === 'fips-140-3' ? [...env, { name: 'GODEBUG', value: 'fips140=only' }] : env;
+}
+
 export function configDefaults(values: Readonly<Json>, meshConfig: Readonly<Json>): ConfigDefaults {
   let byMesh = defaultsOf.get(values);
   if (byMesh === undefined) defaultsOf.set(values, byMesh = new WeakMap());
@@ -63,6 +73,8 @@ export function configDefaults(values: Readonly<Json>, meshConfig: Readonly<Json
       excludeInboundPorts: str(at(proxy, 'excludeInboundPorts')),
       resources: withoutNulls(at(proxy, 'resources')),
       caCertVolumes: caCertVolumes(values),
+      complianceEnv: complianceEnv(str(at(values, 'pilot', 'env', 'COMPLIANCE_POLICY'))),
+      otelSemanticConventions: usesOtelSemanticConventions(meshConfig),
     });
     byMesh.set(meshConfig, defaults);
   }

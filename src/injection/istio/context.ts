@@ -10,7 +10,11 @@ import { goTypedJson } from './go-annotations.js';
 import { canonicalQuantity } from '../quantity.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
+import { cniAnnotations } from './cni.js';
+import { otelResourceAttributes } from './otel.js';
+import { clusterEnv, NETWORK_LABEL } from './cluster-env.js';
 import { previousInjection } from './previous-injection.js';
+import { proxyIds, resetsProxyUser, withoutUser, DEFAULT_PROXY_ID, DEFAULT_PROXY_IDS, type ProxyIds } from './proxy-ids.js';
 import { prometheusMergeOf, securePortOf } from './prometheus-merge.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 import { CANONICAL_LABELS, canonicalLabels, ownerURI, workloadMeta, type WorkloadMeta } from './workload.js';
@@ -24,6 +28,14 @@ export interface IstioContext {
   proxyConfigJSON: string;
   /** The ProxyConfig's proxyMetadata as env entries, by key (added to both containers). */
   proxyMetadataEnv: Array<{ name: string; value: string }>;
+  /** ISTIO_META_CLUSTER_ID and ISTIO_META_NETWORK when set, sorted: moved last in istio-proxy's env after the render, as Istio does (cluster-env.ts). */
+  clusterEnv: Array<{ name: string; value: string }>;
+  /** With an OpenTelemetry provider that asks for them, the service's attributes (otel.ts); else ''. */
+  otelResourceAttributes: string;
+  /** istiod's COMPLIANCE_POLICY (values.pilot.env) and, for fips-140-3, Go's FIPS-only mode: env entries. */
+  complianceEnv: Array<{ name: string; value: string }>;
+  /** With Istio CNI, the capture's settings the CNI plugin reads from the pod (cni.ts); else {}. */
+  cniAnnotations: StringMap;
   /** values.global.trustDomain, else meshConfig.trustDomain. */
   trustDomain: string;
   /** meshConfig.inboundTrafficPolicy.mode is LOCALHOST: probes keep the legacy destination. */
@@ -61,8 +73,14 @@ export interface IstioContext {
    */
   declaredProxy: Json | null;
   declaredInit: Json | null;
-  /** istio-init's `-u`: the UID the capture exempts, the pod's istio-proxy runAsUser when it sets one (as Istio). */
+  /** istio-init's `-u`: the UID the capture exempts, the pod's istio-proxy runAsUser when it sets one other than 0 (as Istio). */
   proxyUID: string;
+  /** The IDs the proxy runs as: 1337, or OpenShift's (proxy-ids.ts). */
+  proxyRunAsUser: number;
+  proxyRunAsGroup: number;
+  /** istio-validation's (Istio CNI): the pod's istio-proxy's where it sets them, else the proxy's; 1337 in TPROXY mode. */
+  validationRunAsUser: number;
+  validationRunAsGroup: number;
   /** istiod's CA certificate volume, or none when istiod is not the CA (config-defaults.ts). */
   caCertVolumes: Json[];
   /** The ProxyConfig's proxyMetadata sets IPTABLES_TRACE_LOGGING: the proxy runs privileged, as Istio's template says. */
@@ -128,10 +146,10 @@ function declared(found: Json | undefined, annotations: StringMap): Json | null 
   return image === 'auto' || image === undefined ? { ...rest, resources: rest.resources ?? {} } : { ...found, resources: found.resources ?? {} };
 }
 
-/** The runAsUser of the pod's own istio-proxy declaration; Istio's 1337 when it sets none. */
-function proxyUID(declaredProxy: Json | null): string {
-  const uid = at(declaredProxy, 'securityContext', 'runAsUser');
-  return typeof uid === 'number' && Number.isSafeInteger(uid) && uid >= 0 ? String(uid) : '1337';
+/** An ID the pod's own istio-proxy declaration sets (runAsUser, runAsGroup), else undefined. */
+function declaredId(declaredProxy: Json | null, field: string): number | undefined {
+  const id = at(declaredProxy, 'securityContext', field);
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
 }
 
 /**
@@ -147,10 +165,14 @@ export interface IstioPodInputs {
   workload: WorkloadMeta;
   /** The app containers' names and ports, in order. */
   containers: Array<{ name: unknown; ports: unknown }>;
+  /** The image of the only container, when there is one (OTel's service version). */
+  soleImage?: unknown;
   /** The pod's own istio-proxy and istio-init declarations (containers or init containers), as written. */
   proxy?: Json;
   init?: Json;
   clusterNativeSidecars?: boolean;
+  /** On OpenShift, the proxy's UID and GID in the pod's namespace (proxy-ids.ts); else the defaults. */
+  ids?: ProxyIds;
 }
 
 /** The fields of the template context's `pod` the istio context reads besides its IstioPodInputs. */
@@ -158,9 +180,11 @@ export const ISTIO_POD_READS: readonly string[] = ['annotations'];
 
 const WORKLOAD_NAME_LABEL = 'service.istio.io/workload-name';
 /** Every label the context reads (workloadMeta reads others, which only name the workload). */
-const READ_LABELS = [WORKLOAD_NAME_LABEL, ...CANONICAL_LABELS];
+const READ_LABELS = [WORKLOAD_NAME_LABEL, NETWORK_LABEL, ...CANONICAL_LABELS];
 
-export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecars: boolean | undefined): IstioPodInputs {
+export function istioPodInputs(
+  pod: Pod, namespace: { name: string; annotations?: StringMap }, values: Readonly<Json>, clusterNativeSidecars: boolean | undefined,
+): IstioPodInputs {
   const meta = pod.metadata ?? {};
   const labels: StringMap = meta.labels ?? {};
   const read: StringMap = {};
@@ -172,13 +196,17 @@ export function istioPodInputs(pod: Pod, namespace: string, clusterNativeSidecar
   const inits = (Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [])
     .filter((c) => isPlainObject(c) && !previous?.initContainers.has(c.name as string)) as Json[];
   const named = (name: string): Json | undefined => containers.find((c) => c.name === name) ?? inits.find((c) => c.name === name);
+  const proxy = named(PROXY_CONTAINER);
   return {
     labels: read,
-    workload: workloadMeta(pod, namespace),
+    workload: workloadMeta(pod, namespace.name),
     containers: containers.map((c) => ({ name: c.name, ports: c.ports })),
-    proxy: named(PROXY_CONTAINER),
+    ...(containers.length === 1 ? { soleImage: containers[0].image } : {}),
+    // On OpenShift a proxy with the app's user loses it (proxy-ids.ts).
+    proxy: proxy && resetsProxyUser(values, [...containers, ...inits]) ? withoutUser(proxy) : proxy,
     init: named('istio-init'),
     clusterNativeSidecars,
+    ids: proxyIds(values, namespace.annotations),
   };
 }
 
@@ -195,10 +223,21 @@ export function istioContextOf(
   const excluded = annotations['traffic.sidecar.istio.io/excludeInboundPorts'] ?? defaults.excludeInboundPorts;
   const declaredProxy = declared(inputs.proxy, annotations);
   const metricsMerge = prometheusMergeOf(annotations, meshConfig);
+  const interceptionMode = annotations['sidecar.istio.io/interceptionMode'] || str(config.interceptionMode) || 'REDIRECT';
+  const tproxy = (Object.hasOwn(annotations, 'sidecar.istio.io/interceptionMode') ? annotations['sidecar.istio.io/interceptionMode'] : interceptionMode) === 'TPROXY';
+  const excludeInboundPorts = excludeInboundPort(statusPort, excluded);
+  const ids = inputs.ids ?? DEFAULT_PROXY_IDS;
+  const declaredUser = declaredId(declaredProxy, 'runAsUser');
   return {
     proxyConfig: config,
     proxyConfigJSON: json,
     proxyMetadataEnv: metadataEnv,
+    clusterEnv: clusterEnv(values, labels),
+    complianceEnv: defaults.complianceEnv,
+    otelResourceAttributes: defaults.otelSemanticConventions
+      ? otelResourceAttributes(annotations, labels, workload.namespace, inputs.containers.map((c, i) => (i === 0 ? { ...c, image: inputs.soleImage } : c)))
+      : '',
+    cniAnnotations: cniAnnotations(annotations, values, interceptionMode, excludeInboundPorts),
     trustDomain: defaults.trustDomain,
     legacyLocalhostProbes: defaults.legacyLocalhostProbes,
     podPorts: podPortsOf(inputs.containers),
@@ -209,11 +248,11 @@ export function istioContextOf(
     canonicalName: canonical.name,
     canonicalNameUntrimmed: canonical.untrimmed,
     canonicalRevision: canonical.revision,
-    interceptionMode: annotations['sidecar.istio.io/interceptionMode'] || str(config.interceptionMode) || 'REDIRECT',
+    interceptionMode,
     nativeSidecar,
     holdApplication: (config.holdApplicationUntilProxyStarts === true || defaults.hold) && !nativeSidecar,
     statusPort,
-    excludeInboundPorts: excludeInboundPort(statusPort, excluded),
+    excludeInboundPorts,
     resources: resourcesOf(annotations, defaults.resources),
     caCertVolumes: defaults.caCertVolumes,
     iptablesTraceLogging: at(config, 'proxyMetadata', 'IPTABLES_TRACE_LOGGING') === 'true',
@@ -221,7 +260,11 @@ export function istioContextOf(
     prometheusAnnotations: metricsMerge.annotations,
     prometheusScrapeConfig: metricsMerge.scrapeConfig,
     declaredProxy,
-    proxyUID: proxyUID(declaredProxy),
+    proxyUID: String(declaredUser || (tproxy ? DEFAULT_PROXY_ID : ids.uid)),
+    proxyRunAsUser: ids.uid,
+    proxyRunAsGroup: ids.gid,
+    validationRunAsUser: tproxy ? DEFAULT_PROXY_ID : declaredUser ?? ids.uid,
+    validationRunAsGroup: tproxy ? DEFAULT_PROXY_ID : declaredId(declaredProxy, 'runAsGroup') ?? ids.gid,
     declaredInit: declared(inputs.init, annotations),
     userVolumes: namedEntries(annotations['sidecar.istio.io/userVolume']),
     userVolumeMounts: namedEntries(annotations['sidecar.istio.io/userVolumeMount']),

@@ -3,6 +3,7 @@
 // as corev1.Containers: the fields in the Go type's order, the empty ones its `omitempty`
 // drops left out, fields the type does not have dropped (Go's unmarshal drops them),
 // quantities in canonical form.
+import { MULTUS_NETWORKS } from './cni.js';
 import { isPlainObject } from '../plain-object.js';
 import { canonicalQuantityOf } from '../quantity.js';
 import { goJson, type Json } from './json.js';
@@ -140,6 +141,12 @@ export function goOverrides(text: string): string {
 
 /** Istio's record of what it injected (its SidecarInjectionStatus). */
 export const ISTIO_STATUS_ANNOTATION = 'sidecar.istio.io/status';
+/**
+ * Annotations of the pod that Istio's template writes over (its overlay wins) with a value
+ * other than the pod's: the status of an earlier injection, and the Multus networks Istio
+ * CNI adds its own to (cni.ts). Every other annotation it writes keeps the pod's value.
+ */
+export const ISTIO_REWRITTEN_ANNOTATIONS: readonly string[] = [ISTIO_STATUS_ANNOTATION, MULTUS_NETWORKS];
 const STATUS_FIELDS = ['initContainers', 'containers', 'volumes', 'imagePullSecrets', 'revision'];
 
 /** The text of sidecar.istio.io/status in Go's field order; text that is not such JSON as it is. */

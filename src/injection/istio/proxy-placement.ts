@@ -4,7 +4,7 @@
 // does after applying the override (tproxy-root.ts, previous-probers.ts, and quantities
 // written as Go writes them). Pure.
 import type { Placement } from '../plan.js';
-import type { Container, Pod } from '../types.js';
+import type { Container, Fragment, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { canonicalQuantityOf } from '../quantity.js';
 import { PROXY_CONTAINER } from './context.js';
@@ -66,5 +66,22 @@ export function withCanonicalResources(placement: Placed, injected: ReadonlySet<
     if (!injected.has(c.name)) return c;
     const resources = canonicalResources(c.resources);
     return resources === c.resources ? c : { ...c, resources: resources as Container['resources'] };
+  });
+}
+
+/**
+ * The placement with the merged istio-proxy running as the rendered one does: on OpenShift
+ * Istio drops the runAsUser and runAsGroup of a pod's own istio-proxy that runs as the app
+ * (proxy-ids.ts resetsProxyUser) before applying it.
+ */
+export function withRenderedUser(placement: Placed, rendered: Fragment): Placed {
+  const ids = proxyIn(rendered.initContainers)?.securityContext ?? proxyIn(rendered.containers)?.securityContext;
+  return withProxy(placement, (c) => {
+    const context = isPlainObject(c.securityContext) ? { ...c.securityContext } : {};
+    for (const field of ['runAsUser', 'runAsGroup'] as const) {
+      if (isPlainObject(ids) && ids[field] !== undefined) context[field] = ids[field];
+      else delete context[field];
+    }
+    return { ...c, securityContext: context };
   });
 }

@@ -1,7 +1,8 @@
 // Chart values and ProxyConfig settings of Istio's templates that the corpus has no case
 // for, each checked against what Istio's injection template renders for it: the proxy's
 // seccomp profile, IPTABLES_TRACE_LOGGING, the ClusterTrustBundle CA volume and the
-// secure-port annotation for ENVOY_SECURE_MERGED_METRICS_PORT.
+// secure-port annotation for ENVOY_SECURE_MERGED_METRICS_PORT; and the platform features
+// (Istio CNI, OpenShift, FIPS, OTel) in the templates Istio's corpus has no case for.
 import t from 'tap';
 import { join } from 'node:path';
 import { applySetFlags } from '../../../src/cli/config-flags.js';
@@ -10,7 +11,7 @@ import { applyOutcome, evaluatePod } from '../../../src/injection/engine.js';
 import type { Container, Pod } from '../../../src/injection/types.js';
 import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
 
-const NAMESPACE = { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: {} };
+const NAMESPACE = { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: { 'openshift.io/sa.scc.uid-range': '5000/10' } };
 
 function inject(sets: string[], annotations: Record<string, string> = {}, containers: Container[] = []): Pod {
   const snapshot = compileSnapshot(applySetFlags(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')), sets));
@@ -60,4 +61,39 @@ t.test('ENVOY_SECURE_MERGED_METRICS_PORT: prometheus.istio.io/secure-port, unles
   t.notOk('prometheus.istio.io/secure-port' in own, 'the pod\'s own, in another spelling Istio matches, stands');
   const override = inject([], config('15091'), [{ name: 'istio-proxy', image: 'auto', env: [{ name: 'ENVOY_SECURE_MERGED_METRICS_PORT', value: '15092' }] }]);
   t.equal(override.metadata!.annotations!['prometheus.istio.io/secure-port'], '15092', 'the pod\'s istio-proxy env wins');
+});
+
+t.test('Istio CNI: istio-validation with the proxy\'s IDs, and the pod\'s Multus networks replaced', async (t) => {
+  const pod = inject(['values.pilot.cni.enabled=true', 'values.pilot.cni.provider=multus'], { 'k8s.v1.cni.cncf.io/networks': 'alt' },
+    [{ name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 2000, runAsGroup: 3000 } }]);
+  const validation = named(pod.spec!.initContainers, 'istio-validation');
+  t.match(validation.securityContext, { runAsUser: 2000, runAsGroup: 3000, runAsNonRoot: true, capabilities: { drop: ['ALL'] } }, 'the override\'s IDs');
+  t.notOk('add' in validation.securityContext.capabilities, 'no NET_ADMIN');
+  t.equal(pod.metadata!.annotations!['k8s.v1.cni.cncf.io/networks'], 'alt, default/istio-cni');
+  const tproxy = inject(['values.pilot.cni.enabled=true'], { 'sidecar.istio.io/interceptionMode': 'TPROXY' }, [{ name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 2000 } }]);
+  t.match(named(tproxy.spec!.initContainers, 'istio-validation').securityContext, { runAsUser: 1337, runAsGroup: 1337 }, 'TPROXY: 1337');
+});
+
+t.test('OpenShift: the proxy runs with the namespace\'s IDs, in every template', async (t) => {
+  const openshift = ['values.global.platform=openshift'];
+  t.match(proxyOf(inject(openshift)).securityContext, { runAsUser: 5009, runAsGroup: 5009 });
+  t.match(proxyOf(inject([])).securityContext, { runAsUser: 1337, runAsGroup: 1337 }, 'not elsewhere');
+  t.equal(named(inject(openshift).spec!.initContainers, 'istio-init').args[6], '5009', 'the capture exempts it');
+  const gateway = inject(openshift, { 'inject.istio.io/templates': 'gateway' }, [{ name: 'istio-proxy', image: 'auto' }]);
+  t.match(proxyOf(gateway).securityContext, { runAsUser: 5009, runAsGroup: 5009 });
+  const same = inject(openshift, {}, [{ name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 0, readOnlyRootFilesystem: false } }]);
+  t.match(proxyOf(same).securityContext, { runAsUser: 5009, runAsGroup: 5009, readOnlyRootFilesystem: false }, 'a declared proxy running as the app loses its user, not the rest');
+});
+
+t.test('FIPS, OTel and the network: env and label as Istio writes them', async (t) => {
+  const env = (pod: Pod): Array<{ name: string; value?: string }> => proxyOf(pod).env;
+  const fips = env(inject(['values.pilot.env.COMPLIANCE_POLICY=fips-140-3']));
+  t.same(fips.filter((e) => ['COMPLIANCE_POLICY', 'GODEBUG'].includes(e.name)), [{ name: 'COMPLIANCE_POLICY', value: 'fips-140-3' }, { name: 'GODEBUG', value: 'fips140=only' }]);
+  const otel = inject(['meshConfig.extensionProviders[0]={"name":"o","opentelemetry":{"serviceAttributeEnrichment":"OTEL_SEMANTIC_CONVENTIONS"}}']);
+  t.equal(env(otel).find((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value, 'service.namespace=shop,service.version=1,service.instance.id=shop.$(POD_NAME).web');
+  t.notOk(env(inject([])).some((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES'), 'not without such a provider');
+  const network = inject(['values.global.network=n1', 'values.global.multiCluster.clusterName=c1', 'meshConfig.defaultConfig.proxyMetadata.ISTIO_META_NETWORK=x']);
+  t.same(env(network).slice(-2), [{ name: 'ISTIO_META_CLUSTER_ID', value: 'c1' }, { name: 'ISTIO_META_NETWORK', value: 'n1' }], 'moved last, over proxyMetadata');
+  t.equal(env(network).filter((e) => e.name === 'ISTIO_META_NETWORK').length, 1);
+  t.equal(network.metadata!.labels!['topology.istio.io/network'], 'n1');
 });

@@ -37,13 +37,8 @@ export function corpusPresent(): boolean {
 
 /** Why a case is out of scope (features the istio profile does not model), or undefined. */
 function outOfScope(c: CorpusCase): string | undefined {
-  const flags = (c.setFlags ?? []).join(' ');
-  if (/cni/.test(flags)) return 'Istio CNI (istio-validation instead of istio-init)';
-  if (c.condition?.includes('OpenShift')) return 'OpenShift (UID ranges from namespace annotations)';
-  if (c.condition?.includes('fips')) return 'FIPS compliance policy';
-  if (c.mesh && Object.keys(c.mesh).some((k) => k.startsWith('extensionProviders'))) return 'OpenTelemetry providers (OTEL_RESOURCE_ATTRIBUTES)';
   if (c.inFilePath && /sidecarInjectorWebhook:\s*\n\s*templates:/.test(readFileSync(join(TESTDATA, c.inFilePath), 'utf8'))) {
-    return 'custom Go-template injection templates in the install values';
+    return 'custom injection templates in the install values (sidecarInjectorWebhook.templates): this injector\'s templates are JSON-e files in its configuration';
   }
   if (c.skipWebhook && c.in === 'hello-service.yaml') return 'no pod in the input';
   return undefined;
@@ -127,6 +122,18 @@ function leafSets(prefix: string, value: unknown): string[] {
 }
 
 /**
+ * A flag of the case as the values istiod's injector reads, as istioctl's operator and the
+ * istio-discovery chart turn it into them: `components.cni.enabled` becomes
+ * `values.pilot.cni.enabled`, and the chart's top-level `cni` reaches the injector's values
+ * as `pilot.cni` (the chart's injector ConfigMap picks `cni` and `env` into `pilot`).
+ */
+function operatorFlag(flag: string): string {
+  if (flag.startsWith('components.cni.enabled=')) return `values.pilot.cni.enabled=${flag.slice(flag.indexOf('=') + 1)}`;
+  if (flag.startsWith('values.cni.')) return `values.pilot.cni.${flag.slice('values.cni.'.length)}`;
+  return flag;
+}
+
+/**
  * The `--set PATH=VALUE` arguments of a case (what `inject --profile istio` gets): the
  * .iop.yaml's values and meshConfig, the case's value flags, its mesh changes.
  */
@@ -137,9 +144,13 @@ export function caseSets(c: CorpusCase): string[] {
     if (iop?.spec?.values) sets.push(...leafSets('values', iop.spec.values));
     if (iop?.spec?.meshConfig) sets.push(...leafSets('meshConfig', iop.spec.meshConfig));
   }
-  sets.push(...(c.setFlags ?? []));
+  sets.push(...(c.setFlags ?? []).map(operatorFlag));
+  // Conditions Istio's test sets in istiod's environment, as the values that set it there.
+  if (c.condition === 'platform OpenShift') sets.push('values.global.platform=openshift');
+  const policy = /^compliance policy (\S+)$/.exec(c.condition ?? '')?.[1];
+  if (policy) sets.push(`values.pilot.env.COMPLIANCE_POLICY=${policy}`);
   for (const [key, value] of Object.entries(c.mesh ?? {})) {
-    // `key+` appends to a list: the only such case (OTel providers) is out of scope; the first item stands for it.
+    // `key+` appends to a list the profile's mesh config does not have (OTel providers): its first item.
     if (key.endsWith('+')) sets.push(`meshConfig.${key.slice(0, -1)}[0]=${JSON.stringify(value)}`);
     else sets.push(...leafSets(`meshConfig.${key}`, value));
   }
