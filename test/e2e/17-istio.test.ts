@@ -4,7 +4,8 @@
 // istio-init after the app's init container (native sidecars off on this 1.20 apiserver),
 // its probes pointed at the agent and PROXY_CONFIG set; a server-side dry run shows the same,
 // and moves a pod's own Prometheus annotations into the agent (metrics merge); grpc-agent, a
-// proxy override with hold and a pod an older release injected go through the apiserver too.
+// proxy override with hold and a pod an older release injected go through the apiserver too;
+// and so does Istio CNI on OpenShift, turned on by editing the served ConfigMap.
 import t from 'tap';
 import type { Test } from 'tap';
 import { canonicalQuantity } from '../../src/injection/quantity.js';
@@ -191,6 +192,38 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
     }) as KubeObject;
     const stored = (pod.spec?.containers as Array<{ resources: { limits: { cpu: string } } }>).map((c) => c.resources.limits.cpu);
     t.same(stored, written.map(canonicalQuantity));
+  });
+
+  // Last: it edits the served ConfigMap (put back when the scenario ends).
+  t.test('Istio CNI on OpenShift, set in the ConfigMap: the apiserver stores istio-validation with the namespace\'s IDs and the CNI annotations', async (t) => {
+    const configMap = rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'sidecar-injector-istio')!;
+    const data = (configMap as KubeObject & { data: Record<string, string> }).data;
+    const shipped = data['config.yaml']!;
+    const edited = shipped.replace(/^ {4}cni:\n {6}enabled: false\n {6}provider: default$/m, '    cni:\n      enabled: true\n      provider: multus')
+      .replace(/^ {4}platform: ""$/m, '    platform: openshift');
+    t.not(edited.indexOf('provider: multus'), -1, 'the edit turns Istio CNI on');
+    t.not(edited.indexOf('platform: openshift'), -1, 'and OpenShift');
+    t.teardown(() => applyObjects([configMap]));
+    await applyObjects([{ ...configMap, data: { ...data, 'config.yaml': edited } }]);
+    const openshift = await scenarioNamespace(t, 'istio-openshift', {
+      labels: ISTIO_LABELS, annotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000700000/10000' },
+    });
+    const submit = () => kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cni', namespace: openshift, annotations: { 'k8s.v1.cni.cncf.io/networks': 'alt' } }, spec: probedSpec() }),
+    }) as Promise<KubeObject>;
+    const pod = await waitFor('a pod injected with the edited ConfigMap', async () => {
+      const p = await submit();
+      return initContainerNames(p).includes('istio-validation') ? p : undefined;
+    }, { timeoutMs: 60_000 });
+    t.same(initContainerNames(pod), ['migrate', 'istio-validation'], 'istio-validation in place of istio-init');
+    const validation = container(pod, 'istio-validation');
+    t.match(validation?.securityContext, { runAsUser: 1000629999, runAsGroup: 1000709999, runAsNonRoot: true }, 'runs as the top of the namespace\'s ranges');
+    t.notOk(validation?.securityContext?.capabilities?.add, 'without NET_ADMIN: the CNI plugin sets up the capture');
+    t.same(validation?.args?.slice(-2), ['--run-validation', '--skip-rule-apply']);
+    t.match(container(pod, 'istio-proxy')?.securityContext, { runAsUser: 1000629999, runAsGroup: 1000709999 }, 'so does the proxy');
+    const annotations = pod.metadata.annotations ?? {};
+    t.equal(annotations['k8s.v1.cni.cncf.io/networks'], 'alt, default/istio-cni', 'the pod\'s Multus networks with istio-cni added');
+    t.match(annotations, { 'sidecar.istio.io/interceptionMode': 'REDIRECT', 'traffic.sidecar.istio.io/excludeInboundPorts': '15020' }, 'the capture settings the plugin reads');
   });
 
   t.test('a namespace without istio-injection=enabled is left alone', async (t) => {
