@@ -43,15 +43,18 @@ const CANDIDATES = {
 };
 // Another build of the program (e.g. the commit before a change), with the old image options.
 if (values['before-cli']) CANDIDATES.before = { flags: old, cli: values['before-cli'] };
+/** `name=word word ...` (--candidate, --program): the name and the words. */
+function namedWords(spec) {
+  const at = spec.indexOf('=');
+  return { name: spec.slice(0, at), words: spec.slice(at + 1).split(/\s+/).filter(Boolean) };
+}
 for (const spec of values.candidate ?? []) {
-  const [name, ...rest] = spec.split('=');
-  const text = rest.join('=');
-  const env = Object.fromEntries(text.split(/\s+/).filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=')));
-  CANDIDATES[name] = { flags: text.split(/\s+/).filter((w) => w && !/^[A-Z_]+=/.test(w)), env };
+  const { name, words } = namedWords(spec);
+  const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=')));
+  CANDIDATES[name] = { flags: words.filter((w) => !/^[A-Z_]+=/.test(w)), env };
 }
 for (const spec of values.program ?? []) {
-  const [name, ...rest] = spec.split('=');
-  const [cli, ...flags] = rest.join('=').split(/\s+/).filter(Boolean);
+  const { name, words: [cli, ...flags] } = namedWords(spec);
   CANDIDATES[name] = { flags: [...imageNodeOptions(), ...flags], env: imageEnvironment(), cli };
 }
 const names = values.only ? values.only.split(',') : Object.keys(CANDIDATES);
