@@ -83,6 +83,8 @@ export interface IstioContext {
   validationRunAsGroup: number;
   /** istiod's CA certificate volume, or none when istiod is not the CA (config-defaults.ts). */
   caCertVolumes: Json[];
+  /** The ProxyConfig's proxyMetadata sets ISTIO_META_ENABLE_HBONE: the proxy also accepts HBONE (ambient's tunnel), said by a label. */
+  hbone: boolean;
   /** The ProxyConfig's proxyMetadata sets IPTABLES_TRACE_LOGGING: the proxy runs privileged, as Istio's template says. */
   iptablesTraceLogging: boolean;
   /** prometheus.istio.io/secure-port to add ('' for none; prometheus-merge.ts). */
@@ -255,6 +257,7 @@ export function istioContextOf(
     excludeInboundPorts,
     resources: resourcesOf(annotations, defaults.resources),
     caCertVolumes: defaults.caCertVolumes,
+    hbone: at(config, 'proxyMetadata', 'ISTIO_META_ENABLE_HBONE') === 'true',
     iptablesTraceLogging: at(config, 'proxyMetadata', 'IPTABLES_TRACE_LOGGING') === 'true',
     securePort: securePortOf(annotations, metadataEnv, declaredProxy),
     prometheusAnnotations: metricsMerge.annotations,

@@ -97,3 +97,11 @@ t.test('FIPS, OTel and the network: env and label as Istio writes them', async (
   t.equal(env(network).filter((e) => e.name === 'ISTIO_META_NETWORK').length, 1);
   t.equal(network.metadata!.labels!['topology.istio.io/network'], 'n1');
 });
+
+t.test('ISTIO_META_ENABLE_HBONE in the ProxyConfig: the networking.istio.io/tunnel label', async (t) => {
+  const hbone = { 'proxy.istio.io/config': 'proxyMetadata: {ISTIO_META_ENABLE_HBONE: "true"}' };
+  t.equal(inject([], hbone).metadata!.labels!['networking.istio.io/tunnel'], 'http');
+  t.notOk('networking.istio.io/tunnel' in (inject([]).metadata!.labels ?? {}), 'not without it');
+  const own = inject(['meshConfig.defaultConfig.proxyMetadata.ISTIO_META_ENABLE_HBONE="true"']);
+  t.equal(own.metadata!.labels!['networking.istio.io/tunnel'], 'http', 'from the mesh\'s default ProxyConfig too');
+});
