@@ -3,7 +3,8 @@
 // the server wires the real ones and tests pass fakes. Nothing here throws: any failure
 // while handling a pod becomes `allowed: false` with the reason.
 import type { InjectionOutcome } from '../injection/engine.js';
-import type { NamespaceSource, NamespaceView, Pod, RequestInfo, Snapshot } from '../injection/types.js';
+import type { NamespaceSource, NamespaceView, Pod, RequestInfo, Snapshot, StringMap } from '../injection/types.js';
+import { injectPathEnv, PathEnvError } from '../injection/istio/path-env.js';
 import { isPodCreate, type AdmissionRequest } from './review.js';
 import { allowUnchanged, deny, type AdmissionVerdict } from './response.js';
 import { isPlainObject } from '../injection/plain-object.js';
@@ -60,8 +61,11 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Decides what to answer for one AdmissionRequest. Never throws. */
-export async function admit(request: AdmissionRequest, deps: AdmitDeps): Promise<Admission> {
+/**
+ * Decides what to answer for one AdmissionRequest, called on `path` (the webhook's URL path:
+ * the istio profile reads env for the proxy from it, istio/path-env.ts). Never throws.
+ */
+export async function admit(request: AdmissionRequest, deps: AdmitDeps, path?: string): Promise<Admission> {
   if (!isPodCreate(request)) {
     return { verdict: allowUnchanged(), result: 'skipped', reason: 'not-a-pod-create', namespace: request.namespace, pod: { name: request.name } };
   }
@@ -85,6 +89,13 @@ export async function admit(request: AdmissionRequest, deps: AdmitDeps): Promise
   if (snapshot === undefined) {
     return failed(503, 'ServiceUnavailable', 'config-not-loaded', 'sidecar-injector has not loaded its configuration yet; retry shortly');
   }
+  let proxyEnv: StringMap | undefined;
+  try {
+    proxyEnv = path === undefined || snapshot.meshConfig === undefined ? undefined : injectPathEnv(path);
+  } catch (err) {
+    if (!(err instanceof PathEnvError)) throw err;
+    return failed(400, 'BadRequest', 'invalid-request', err.message);
+  }
   let namespace: NamespaceView;
   try {
     namespace = await deps.namespaces.get(namespaceName);
@@ -93,7 +104,7 @@ export async function admit(request: AdmissionRequest, deps: AdmitDeps): Promise
   }
   let outcome: InjectionOutcome;
   try {
-    outcome = deps.evaluate(object as Pod, namespace, snapshot, { kind: request.kind.kind, operation: request.operation });
+    outcome = deps.evaluate(object as Pod, namespace, snapshot, { kind: request.kind.kind, operation: request.operation, ...(proxyEnv ? { proxyEnv } : {}) });
   } catch (err) {
     return failed(500, 'InternalError', 'internal-error', `sidecar-injector failed while injecting this pod: ${errorText(err)}`);
   }

@@ -9,7 +9,7 @@ import { ISTIO_REWRITTEN_ANNOTATIONS } from './istio/go-annotations.js';
 import { previousInjection } from './istio/previous-injection.js';
 import { previousProbers, withRenderedProbers } from './istio/previous-probers.js';
 import { withCanonicalResources, withRenderedUser } from './istio/proxy-placement.js';
-import { resetsProxyUser } from './istio/proxy-ids.js';
+import { proxyIds, resetsProxyUser } from './istio/proxy-ids.js';
 import { proxyAsRoot, tproxyOverridesUser } from './istio/tproxy-root.js';
 import { meshConflict } from './mesh-conflicts.js';
 import { AUTO_IMAGE, overrideFields, sameJson } from './merge.js';
@@ -151,7 +151,7 @@ export function evaluatePod(
   if (metricsMerge && metricsMerge.problem) return denied(decision, warnings, `cannot inject: ${metricsMerge.problem}`, resolution.effective, resolution.templates);
   let rendered: Fragment;
   const render = (): Fragment => renderTemplatesCached(resolution.templates, snapshot,
-    templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes) }));
+    templateContext(pod, namespace, settings, snapshot, { cluster: env.cluster, appProbers: templateAppProbers(probes), proxyEnv: request.proxyEnv }));
   try {
     rendered = render();
     // The pod's declaration of a container the templates inject (an override of the proxy)
@@ -172,7 +172,9 @@ export function evaluatePod(
     if (!(err instanceof FragmentError)) throw err;
     return denied(decision, warnings, `cannot inject: ${err.message}`, resolution.effective, resolution.templates);
   }
-  const conflict = meshConflict(pod, rendered, (snapshot.values.proxy as { uid?: unknown } | undefined)?.uid);
+  // On OpenShift the istio profile's proxy runs as the namespace's UID, not the configured one.
+  const platformIds = snapshot.meshConfig && proxyIds(snapshot.values, namespace.annotations);
+  const conflict = meshConflict(pod, rendered, platformIds ? platformIds.uid : (snapshot.values.proxy as { uid?: unknown } | undefined)?.uid);
   if (conflict) {
     const refused: Decision = { inject: false, reason: conflict.reason };
     if (conflict.reason === 'foreign-proxy' && snapshot.foreignProxy === 'skip') return skipped(refused, [...warnings, `not injected: ${conflict.message}`]);

@@ -40,6 +40,8 @@ export interface TemplateContext {
 export interface RenderEnvironment {
   cluster?: ClusterInfo;
   appProbers?: TemplateAppProbers;
+  /** The istio profile: env for the proxy from the webhook's URL path (istio/path-env.ts). */
+  proxyEnv?: Readonly<StringMap>;
 }
 
 /**
@@ -99,7 +101,7 @@ export function templateContext(
   // template is rendered (a render cache hit never needs it). Native sidecars as Istio
   // auto-detects them: undefined when the cluster's version is unknown.
   const versionKnown = clusterInfo.kubernetesVersion !== null || clusterInfo.oldestKubeletVersion !== null;
-  const inputs = istioPodInputs(pod, namespace, snapshot.values, versionKnown ? context.cluster.nativeSidecars : undefined);
+  const inputs = istioPodInputs(pod, namespace, snapshot.values, versionKnown ? context.cluster.nativeSidecars : undefined, env.proxyEnv);
   (context as BuiltContext)[LAZY_ISTIO] = { inputs, annotations: context.pod.annotations, values: snapshot.values, meshConfig };
   return Object.defineProperty(context, 'istio', LAZY_ISTIO_PROPERTY);
 }

@@ -63,6 +63,8 @@ export interface NamespaceSource {
 export interface RequestInfo {
   kind: string; // e.g. "Pod", "Deployment"
   operation: string; // CREATE | UPDATE | DELETE | CONNECT
+  /** The istio profile: env for the proxy from the webhook's URL path (istio/path-env.ts). */
+  proxyEnv?: Readonly<StringMap>;
 }
 
 /** Reason codes (INTERFACE.md §2). Stable: used in logs, metrics, explain and warnings. */

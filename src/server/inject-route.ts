@@ -58,15 +58,31 @@ export function injectRoute(opts: InjectRouteOptions) {
     done();
   };
   return async function injectRoutePlugin(app: FastifyInstance): Promise<void> {
-    app.post(INJECT_PATH, { bodyLimit: opts.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes, onResponse: observeDuration }, async (request, reply) => {
+    const options = { bodyLimit: opts.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes, onResponse: observeDuration };
+    const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
       const review = decodeReview(request.body); // ReviewError → 400 via the error handler
-      const admission = await admit(review.request, opts.admit);
+      const admission = await admit(review.request, opts.admit, pathBeyondInject(request.url));
       metrics.requests.inc({ result: admission.result });
       if (admission.result === 'skipped') metrics.skipped.inc({ reason: admission.reason });
       logAdmission(request, reply, review.request, admission);
       opts.admit.onAdmission?.(review.request, admission);
       reply.type('application/json; charset=utf-8');
       return responseJson(encodeResponse(review.apiVersion, review.request.uid, admission.verdict));
-    });
+    };
+    app.post(INJECT_PATH, options, handler);
+    // Istio's remote clusters call /inject/cluster/<id>/net/<network> (istio/path-env.ts).
+    app.post(`${INJECT_PATH}/*`, options, handler);
   };
+}
+
+/** Whether a route is the webhook's (errors there count as admissions). */
+export function isInjectRoute(url: string | undefined): boolean {
+  return url === INJECT_PATH || url === `${INJECT_PATH}/*`;
+}
+
+/** The request's path when it says more than INJECT_PATH (the apiserver adds `?timeout=`); else undefined. */
+function pathBeyondInject(url: string): string | undefined {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return path === INJECT_PATH ? undefined : path;
 }

@@ -8,7 +8,7 @@ import type { AdmitDeps } from '../admission/admit.js';
 import { limitConnectionsPerClient } from './connection-limit.js';
 import { answerProtocolErrors, clientErrorHandler, errorHandling, frameworkErrors } from './errors.js';
 import { inFlightLimit } from './in-flight.js';
-import { INJECT_PATH, injectRoute } from './inject-route.js';
+import { injectRoute, isInjectRoute } from './inject-route.js';
 import { depthLimitedJsonParser } from './json-body.js';
 import { DEFAULT_LIMITS, MAX_JSON_DEPTH } from './limit-defaults.js';
 import type { Metrics } from './metrics.js';
@@ -101,7 +101,7 @@ export function buildApp(deps: WebhookDeps): FastifyInstance {
   }
   app.register(errorHandling, {
     onError: (request) => {
-      if (request.routeOptions.url === INJECT_PATH) deps.metrics.requests.inc({ result: 'error' });
+      if (isInjectRoute(request.routeOptions.url)) deps.metrics.requests.inc({ result: 'error' });
     },
   });
   app.register(inFlightLimit, {

@@ -107,3 +107,16 @@ t.test('verdictFromOutcome: inject with an empty patch is a skip', async (t) => 
   const v = verdictFromOutcome(outcome({ inject: true, reason: 'namespace-enabled' }), 'ns', {});
   t.equal(v.result, 'skipped');
 });
+
+t.test('the webhook\'s path: env for the proxy with a meshConfig (the istio profile); a bad key denied; ignored otherwise', async (t) => {
+  const istio = { ...FAKE_SNAPSHOT, meshConfig: {} } as unknown as typeof FAKE_SNAPSHOT;
+  let seen: Parameters<PodEvaluator>[3] | undefined;
+  const capture: PodEvaluator = (...args) => { seen = args[3]; return injects(...args); };
+  await admit(requestOf('01-'), deps(capture, { snapshot: () => istio }), '/inject/cluster/c2/net/n2');
+  t.same({ ...seen?.proxyEnv }, { ISTIO_META_CLUSTER_ID: 'c2', ISTIO_META_NETWORK: 'n2' });
+  await admit(requestOf('01-'), deps(capture), '/inject/cluster/c2');
+  t.notOk(seen && 'proxyEnv' in seen, 'the default profile has no use for it');
+  const bad = await admit(requestOf('01-'), deps(mustNotRun, { snapshot: () => istio }), '/inject/no way/x');
+  t.match(bad, { result: 'error', reason: 'invalid-request', verdict: { allowed: false, status: { code: 400 } } });
+  t.match(bad.message, /"NO WAY", which is no env name/);
+});

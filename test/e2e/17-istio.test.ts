@@ -10,7 +10,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { canonicalQuantity } from '../../src/injection/quantity.js';
 import { runCli } from './support/day2.js';
-import { installLocalInjector } from './support/harness.js';
+import { installLocalInjector, WEBHOOK_CONFIGURATION } from './support/harness.js';
 import { noCluster, scenarioNamespace } from './support/scenario.js';
 import { applyObjects, kubectl, kubectlJson } from './support/kubectl.js';
 import type { KubeObject } from './support/manifests.js';
@@ -192,6 +192,25 @@ t.test('istio profile through deploy/istio', { skip: noCluster }, async (t) => {
     }) as KubeObject;
     const stored = (pod.spec?.containers as Array<{ resources: { limits: { cpu: string } } }>).map((c) => c.resources.limits.cpu);
     t.same(stored, written.map(canonicalQuantity));
+  });
+
+  t.test('a remote cluster\'s webhook URL (/inject/cluster/<id>/net/<network>): the apiserver calls it, the proxy gets that cluster and network', async (t) => {
+    const live = await kubectlJson(['get', 'mutatingwebhookconfiguration', WEBHOOK_CONFIGURATION]) as KubeObject & { webhooks: Array<{ clientConfig: { url: string } }> };
+    const { resourceVersion: _rv, uid: _uid, managedFields: _mf, creationTimestamp: _ct, generation: _g, ...metadata } = live.metadata as Record<string, unknown>;
+    const original = { ...live, metadata } as unknown as KubeObject;
+    t.teardown(() => applyObjects([original]));
+    const remote = structuredClone(original) as typeof live;
+    for (const webhook of remote.webhooks) webhook.clientConfig.url = `${webhook.clientConfig.url}/cluster/remote--slash--1/net/net-east`;
+    await applyObjects([remote]);
+    const pod = await waitFor('a pod injected through the remote path', async () => {
+      const p = await kubectlJson(['create', '-f', '-', '--dry-run=server'], {
+        input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'remote', namespace }, spec: probedSpec() }),
+      }) as KubeObject;
+      return p.metadata.labels?.['topology.istio.io/network'] ? p : undefined;
+    }, { timeoutMs: 60_000 });
+    const env = (container(pod, 'istio-proxy')?.env ?? []) as Array<{ name: string; value?: string }>;
+    t.same(env.slice(-2), [{ name: 'ISTIO_META_CLUSTER_ID', value: 'remote/1' }, { name: 'ISTIO_META_NETWORK', value: 'net-east' }], 'last in the proxy\'s env');
+    t.equal(pod.metadata.labels?.['topology.istio.io/network'], 'net-east', 'and the network on the pod');
   });
 
   // Last: it edits the served ConfigMap (put back when the scenario ends).

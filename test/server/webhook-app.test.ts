@@ -208,3 +208,26 @@ t.test('while shutting down every response asks for the connection to close', as
   t.equal(after.statusCode, 200, 'still served');
   t.equal(after.headers.connection, 'close');
 });
+
+t.test('POST /inject/...: the same route, the path\'s env reaching the engine (istio profile); its errors counted', async (t) => {
+  const logs = captureLogs();
+  const metrics = createMetrics({ processMetrics: false });
+  const seen: unknown[] = [];
+  const snapshot = { ...FAKE_SNAPSHOT, meshConfig: {} } as unknown as typeof FAKE_SNAPSHOT;
+  const app = buildApp({
+    logger: logs.logger, metrics, snapshot: () => snapshot, namespaces: enabledNamespaces(),
+    evaluate: (_pod, _ns, _snap, request) => { seen.push({ ...request.proxyEnv }); return outcome({ inject: true, reason: 'namespace-enabled', patch: LABEL_PATCH }); },
+  });
+  const res = await app.inject({ method: 'POST', url: '/inject/cluster/c2/net/n2?timeout=10s', headers: JSON_TYPE, payload: fixture('01-').text });
+  t.equal(res.statusCode, 200);
+  t.same(decodePatch(res.json()), LABEL_PATCH);
+  t.same(seen, [{ ISTIO_META_CLUSTER_ID: 'c2', ISTIO_META_NETWORK: 'n2' }]);
+  const plainRes = await app.inject({ method: 'POST', url: '/inject?timeout=10s', headers: JSON_TYPE, payload: fixture('01-').text });
+  t.equal(plainRes.statusCode, 200);
+  t.same(seen[1], {}, '/inject alone: no env');
+  const errors = await counter(metrics, 'sidecar_injector_requests_total', { result: 'error' });
+  const broken = await app.inject({ method: 'POST', url: '/inject/cluster/c2', headers: JSON_TYPE, payload: '{' });
+  t.equal(broken.statusCode, 400);
+  t.equal(await counter(metrics, 'sidecar_injector_requests_total', { result: 'error' }), (Number.isNaN(errors) ? 0 : errors) + 1, 'an error there is an admission error too');
+  t.equal((await app.inject({ method: 'POST', url: '/injected', headers: JSON_TYPE, payload: fixture('01-').text })).statusCode, 404, 'only /inject and below');
+});

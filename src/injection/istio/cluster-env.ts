@@ -1,8 +1,8 @@
 // The pod's cluster and network as Istio's injector sets them after its template: the
-// chart's multiCluster.clusterName and network, the pod's topology.istio.io/network label
-// winning over the latter. When set, each is taken out of istio-proxy's env and appended
-// at its end, sorted by name (Istio's updateClusterEnvs), and the network is written on the
-// pod as that label.
+// webhook path's env (path-env.ts), else the chart's multiCluster.clusterName and network,
+// the pod's topology.istio.io/network label winning for the network. With the path's other
+// env, each is taken out of istio-proxy's env and appended at its end, sorted by name
+// (Istio's updateClusterEnvs), and the network is written on the pod as that label.
 import type { Container, Fragment, StringMap } from '../types.js';
 import { at, str, type Json } from './json.js';
 
@@ -11,14 +11,19 @@ const PROXY_CONTAINER = 'istio-proxy';
 
 type EnvVar = { name: string; value: string };
 
-/** ISTIO_META_CLUSTER_ID and ISTIO_META_NETWORK, those that are set, in that (sorted) order. */
-export function clusterEnv(values: Readonly<Json>, labels: StringMap): EnvVar[] {
-  const cluster = str(at(values, 'global', 'multiCluster', 'clusterName'));
-  const network = Object.hasOwn(labels, NETWORK_LABEL) ? labels[NETWORK_LABEL] : str(at(values, 'global', 'network'));
-  const env: EnvVar[] = [];
-  if (cluster !== '') env.push({ name: 'ISTIO_META_CLUSTER_ID', value: cluster });
-  if (network !== '') env.push({ name: 'ISTIO_META_NETWORK', value: network });
-  return env;
+/**
+ * The env the webhook's path sets (path-env.ts) with ISTIO_META_CLUSTER_ID and
+ * ISTIO_META_NETWORK where set (the path's, else the chart's; the label's network first),
+ * sorted by name.
+ */
+export function clusterEnv(values: Readonly<Json>, labels: StringMap, pathEnv: Readonly<StringMap> = {}): EnvVar[] {
+  const env = new Map(Object.entries(pathEnv));
+  const cluster = pathEnv.ISTIO_META_CLUSTER_ID || str(at(values, 'global', 'multiCluster', 'clusterName'));
+  let network = pathEnv.ISTIO_META_NETWORK || str(at(values, 'global', 'network'));
+  if (Object.hasOwn(labels, NETWORK_LABEL)) network = labels[NETWORK_LABEL];
+  if (cluster !== '') env.set('ISTIO_META_CLUSTER_ID', cluster);
+  if (network !== '') env.set('ISTIO_META_NETWORK', network);
+  return [...env.keys()].sort().map((name) => ({ name, value: env.get(name)! }));
 }
 
 function withClusterEnv(container: Container, env: readonly EnvVar[]): Container {

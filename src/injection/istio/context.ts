@@ -173,6 +173,8 @@ export interface IstioPodInputs {
   proxy?: Json;
   init?: Json;
   clusterNativeSidecars?: boolean;
+  /** Env for the proxy from the webhook's URL path, when it sets some (path-env.ts). */
+  proxyEnv?: Readonly<StringMap>;
   /** On OpenShift, the proxy's UID and GID in the pod's namespace (proxy-ids.ts); else the defaults. */
   ids?: ProxyIds;
 }
@@ -186,6 +188,7 @@ const READ_LABELS = [WORKLOAD_NAME_LABEL, NETWORK_LABEL, ...CANONICAL_LABELS];
 
 export function istioPodInputs(
   pod: Pod, namespace: { name: string; annotations?: StringMap }, values: Readonly<Json>, clusterNativeSidecars: boolean | undefined,
+  proxyEnv?: Readonly<StringMap>,
 ): IstioPodInputs {
   const meta = pod.metadata ?? {};
   const labels: StringMap = meta.labels ?? {};
@@ -209,6 +212,7 @@ export function istioPodInputs(
     init: named('istio-init'),
     clusterNativeSidecars,
     ids: proxyIds(values, namespace.annotations),
+    ...(proxyEnv && Object.keys(proxyEnv).length > 0 ? { proxyEnv } : {}),
   };
 }
 
@@ -234,7 +238,7 @@ export function istioContextOf(
     proxyConfig: config,
     proxyConfigJSON: json,
     proxyMetadataEnv: metadataEnv,
-    clusterEnv: clusterEnv(values, labels),
+    clusterEnv: clusterEnv(values, labels, inputs.proxyEnv),
     complianceEnv: defaults.complianceEnv,
     otelResourceAttributes: defaults.otelSemanticConventions
       ? otelResourceAttributes(annotations, labels, workload.namespace, inputs.containers.map((c, i) => (i === 0 ? { ...c, image: inputs.soleImage } : c)))

@@ -13,10 +13,14 @@ import { readConfigFiles, TEMPLATES_DIR } from '../../support/config.js';
 
 const NAMESPACE = { name: 'shop', labels: { 'istio-injection': 'enabled' }, annotations: { 'openshift.io/sa.scc.uid-range': '5000/10' } };
 
-function inject(sets: string[], annotations: Record<string, string> = {}, containers: Container[] = []): Pod {
-  const snapshot = compileSnapshot(applySetFlags(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')), sets));
+const snapshots = new Map<string, ReturnType<typeof compileSnapshot>>();
+
+function inject(sets: string[], annotations: Record<string, string> = {}, containers: Container[] = [], proxyEnv?: Record<string, string>): Pod {
+  const key = JSON.stringify(sets);
+  if (!snapshots.has(key)) snapshots.set(key, compileSnapshot(applySetFlags(readConfigFiles(join(TEMPLATES_DIR, 'profiles', 'istio')), sets)));
   const pod: Pod = { metadata: { name: 'web', annotations }, spec: { containers: [{ name: 'web', image: 'web:1' }, ...containers] } };
-  const outcome = evaluatePod(pod, NAMESPACE, snapshot, { kind: 'Pod', operation: 'CREATE' }, { cluster: { kubernetesVersion: '1.28', oldestKubeletVersion: null } });
+  const request = { kind: 'Pod', operation: 'CREATE', ...(proxyEnv ? { proxyEnv } : {}) };
+  const outcome = evaluatePod(pod, NAMESPACE, snapshots.get(key)!, request, { cluster: { kubernetesVersion: '1.28', oldestKubeletVersion: null } });
   if (outcome.denial) throw new Error(outcome.denial);
   return applyOutcome(pod, outcome);
 }
@@ -81,6 +85,8 @@ t.test('OpenShift: the proxy runs with the namespace\'s IDs, in every template',
   t.equal(named(inject(openshift).spec!.initContainers, 'istio-init').args[6], '5009', 'the capture exempts it');
   const gateway = inject(openshift, { 'inject.istio.io/templates': 'gateway' }, [{ name: 'istio-proxy', image: 'auto' }]);
   t.match(proxyOf(gateway).securityContext, { runAsUser: 5009, runAsGroup: 5009 });
+  t.throws(() => inject(openshift, {}, [{ name: 'linkerd-proxy', image: 'l:1' }]), { message: /injected by Linkerd/ }, 'another mesh\'s proxy is still refused');
+  t.throws(() => inject(openshift, {}, [{ name: 'side', image: 's:1', securityContext: { runAsUser: 5009 } }]), { message: /runs as UID 5009, the proxy's/ }, 'and an app at the proxy\'s UID there');
   const same = inject(openshift, {}, [{ name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 0, readOnlyRootFilesystem: false } }]);
   t.match(proxyOf(same).securityContext, { runAsUser: 5009, runAsGroup: 5009, readOnlyRootFilesystem: false }, 'a declared proxy running as the app loses its user, not the rest');
 });
@@ -104,4 +110,15 @@ t.test('ISTIO_META_ENABLE_HBONE in the ProxyConfig: the networking.istio.io/tunn
   t.notOk('networking.istio.io/tunnel' in (inject([]).metadata!.labels ?? {}), 'not without it');
   const own = inject(['meshConfig.defaultConfig.proxyMetadata.ISTIO_META_ENABLE_HBONE="true"']);
   t.equal(own.metadata!.labels!['networking.istio.io/tunnel'], 'http', 'from the mesh\'s default ProxyConfig too');
+});
+
+t.test('the webhook path\'s env: last in istio-proxy\'s env, over the chart\'s cluster and network; rendered apart from the plain path', async (t) => {
+  const env = (pod: Pod): Array<{ name: string; value?: string }> => proxyOf(pod).env;
+  const sets = ['values.global.network=n1'];
+  t.same(env(inject(sets)).slice(-1), [{ name: 'ISTIO_META_NETWORK', value: 'n1' }], 'the chart\'s');
+  const remote = inject(sets, {}, [], { ISTIO_META_CLUSTER_ID: 'remote', ISTIO_META_NETWORK: 'n2', CUSTOM: 'x' });
+  t.same(env(remote).slice(-3), [{ name: 'CUSTOM', value: 'x' }, { name: 'ISTIO_META_CLUSTER_ID', value: 'remote' }, { name: 'ISTIO_META_NETWORK', value: 'n2' }]);
+  t.equal(env(remote).filter((e) => e.name === 'ISTIO_META_CLUSTER_ID').length, 1, 'the template\'s entry moved, not repeated');
+  t.equal(remote.metadata!.labels!['topology.istio.io/network'], 'n2');
+  t.same(env(inject(sets)).slice(-1), [{ name: 'ISTIO_META_NETWORK', value: 'n1' }], 'the same pod on the plain path again: not the cached remote render');
 });

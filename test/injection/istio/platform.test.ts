@@ -88,6 +88,10 @@ t.test('clusterEnv and withClusterInfo: set cluster and network move last in ist
   t.same(clusterEnv(values, { 'topology.istio.io/network': 'mine' })[1], { name: 'ISTIO_META_NETWORK', value: 'mine' }, 'the pod\'s label wins');
   t.same(clusterEnv(values, { 'topology.istio.io/network': '' }), [{ name: 'ISTIO_META_CLUSTER_ID', value: 'c1' }], 'even empty');
   t.same(clusterEnv({}, {}), []);
+  t.same(clusterEnv(values, {}, { ISTIO_META_CLUSTER_ID: 'p1', ISTIO_META_NETWORK: '', ZED: 'z', ALPHA: 'a' }), [
+    { name: 'ALPHA', value: 'a' }, { name: 'ISTIO_META_CLUSTER_ID', value: 'p1' }, { name: 'ISTIO_META_NETWORK', value: 'n1' }, { name: 'ZED', value: 'z' },
+  ], 'the path\'s env, sorted; an empty path value falls back to the chart\'s');
+  t.same(clusterEnv({}, {}, { ISTIO_META_NETWORK: '' }), [{ name: 'ISTIO_META_NETWORK', value: '' }], 'kept empty when nothing else sets it, as istiod');
   const fragment = { ...emptyFragment(), initContainers: [{ name: 'istio-proxy', env: [{ name: 'ISTIO_META_NETWORK', value: 'old' }, { name: 'A', value: '1' }] }] };
   const done = withClusterInfo(fragment, clusterEnv(values, {}));
   t.same((done.initContainers[0].env as Array<{ name: string }>).map((e) => e.name), ['A', 'ISTIO_META_CLUSTER_ID', 'ISTIO_META_NETWORK']);
