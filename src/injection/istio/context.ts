@@ -28,7 +28,7 @@ export interface IstioContext {
   proxyConfigJSON: string;
   /** The ProxyConfig's proxyMetadata as env entries, by key (added to both containers). */
   proxyMetadataEnv: Array<{ name: string; value: string }>;
-  /** ISTIO_META_CLUSTER_ID and ISTIO_META_NETWORK when set, sorted: moved last in istio-proxy's env after the render, as Istio does (cluster-env.ts). */
+  /** The webhook path's env, and ISTIO_META_CLUSTER_ID and ISTIO_META_NETWORK where set, sorted: moved last in istio-proxy's env after the render, as Istio does (cluster-env.ts). */
   clusterEnv: Array<{ name: string; value: string }>;
   /** With an OpenTelemetry provider that asks for them, the service's attributes (otel.ts); else ''. */
   otelResourceAttributes: string;
@@ -175,7 +175,7 @@ export interface IstioPodInputs {
   clusterNativeSidecars?: boolean;
   /** Env for the proxy from the webhook's URL path, when it sets some (path-env.ts). */
   proxyEnv?: Readonly<StringMap>;
-  /** On OpenShift, the proxy's UID and GID in the pod's namespace (proxy-ids.ts); else the defaults. */
+  /** On OpenShift, the proxy's UID and GID in the pod's namespace (proxy-ids.ts); absent elsewhere (1337). */
   ids?: ProxyIds;
 }
 
