@@ -195,12 +195,11 @@ export function evaluatePod(
   // A declared container the templates inject (or one with `image: auto`) is the injector's (an override), never the app.
   const injected = injectedNames(rendered);
   let placement = snapshot.meshConfig && tproxyOverridesUser(pod, rendered, snapshot.meshConfig) ? proxyAsRoot(placed) : placed;
-  if (snapshot.meshConfig && resetsProxyUser(snapshot.values, [...pod.spec!.containers, ...(pod.spec!.initContainers ?? [])])) {
-    placement = withRenderedUser(placement, rendered);
-  }
+  const declared = [...pod.spec!.containers, ...(pod.spec!.initContainers ?? [])];
+  if (snapshot.meshConfig && resetsProxyUser(snapshot.values, declared)) placement = withRenderedUser(placement, rendered);
   if (previous && probes) placement = withRenderedProbers(placement, rendered);
   // Only what the pod declared can be written otherwise: the rendered values are canonical already.
-  const overridden = [...pod.spec!.containers, ...(pod.spec!.initContainers ?? [])].filter((c) => injected.has(c.name));
+  const overridden = declared.filter((c) => injected.has(c.name));
   if (snapshot.meshConfig && overridden.length > 0) placement = withCanonicalResources(placement, new Set(overridden.map((c) => c.name)));
   const { relocated } = placement;
   const merged = probes ? {

@@ -9,6 +9,8 @@ import { DEFAULT_LIMITS } from './limit-defaults.js';
 import type { Metrics } from './metrics.js';
 
 export const INJECT_PATH = '/inject';
+/** Below it: Istio's remote clusters call /inject/cluster/<id>/net/<network> (istio/path-env.ts). */
+const INJECT_SUBPATHS = `${INJECT_PATH}/*`;
 
 /**
  * Longest uid or pod name written to a log line: a Kubernetes name is at most 253
@@ -70,14 +72,13 @@ export function injectRoute(opts: InjectRouteOptions) {
       return responseJson(encodeResponse(review.apiVersion, review.request.uid, admission.verdict));
     };
     app.post(INJECT_PATH, options, handler);
-    // Istio's remote clusters call /inject/cluster/<id>/net/<network> (istio/path-env.ts).
-    app.post(`${INJECT_PATH}/*`, options, handler);
+    app.post(INJECT_SUBPATHS, options, handler);
   };
 }
 
 /** Whether a route is the webhook's (errors there count as admissions). */
 export function isInjectRoute(url: string | undefined): boolean {
-  return url === INJECT_PATH || url === `${INJECT_PATH}/*`;
+  return url === INJECT_PATH || url === INJECT_SUBPATHS;
 }
 
 /** The request's path when it says more than INJECT_PATH (the apiserver adds `?timeout=`); else undefined. */

@@ -5,9 +5,9 @@
 // (Istio's updateClusterEnvs), and the network is written on the pod as that label.
 import type { Container, Fragment, StringMap } from '../types.js';
 import { at, str, type Json } from './json.js';
+import { PROXY_CONTAINER } from './names.js';
 
 export const NETWORK_LABEL = 'topology.istio.io/network';
-const PROXY_CONTAINER = 'istio-proxy';
 
 type EnvVar = { name: string; value: string };
 

@@ -11,6 +11,7 @@ import { canonicalQuantity } from '../quantity.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
 import { cniAnnotations } from './cni.js';
+import { INIT_CONTAINER, PROXY_CONTAINER } from './names.js';
 import { otelResourceAttributes } from './otel.js';
 import { clusterEnv, NETWORK_LABEL } from './cluster-env.js';
 import { previousInjection } from './previous-injection.js';
@@ -18,8 +19,6 @@ import { proxyIds, resetsProxyUser, withoutUser, DEFAULT_PROXY_ID, DEFAULT_PROXY
 import { prometheusMergeOf, securePortOf } from './prometheus-merge.js';
 import { PROXY_CONFIG_ANNOTATION } from './proxy-config.js';
 import { CANONICAL_LABELS, canonicalLabels, ownerURI, workloadMeta, type WorkloadMeta } from './workload.js';
-
-export const PROXY_CONTAINER = 'istio-proxy';
 
 export interface IstioContext {
   /** The effective ProxyConfig (mesh defaultConfig + proxy.istio.io/config). */
@@ -165,10 +164,8 @@ export interface IstioPodInputs {
   /** Only the labels the context reads (workload name, canonical name and revision). */
   labels: StringMap;
   workload: WorkloadMeta;
-  /** The app containers' names and ports, in order. */
-  containers: Array<{ name: unknown; ports: unknown }>;
-  /** The image of the only container, when there is one (OTel's service version). */
-  soleImage?: unknown;
+  /** The app containers' names and ports, in order; the image too when there is one container (OTel's service version). */
+  containers: Array<{ name: unknown; ports: unknown; image?: unknown }>;
   /** The pod's own istio-proxy and istio-init declarations (containers or init containers), as written. */
   proxy?: Json;
   init?: Json;
@@ -205,11 +202,10 @@ export function istioPodInputs(
   return {
     labels: read,
     workload: workloadMeta(pod, namespace.name),
-    containers: containers.map((c) => ({ name: c.name, ports: c.ports })),
-    ...(containers.length === 1 ? { soleImage: containers[0].image } : {}),
+    containers: containers.map((c) => (containers.length === 1 ? { name: c.name, ports: c.ports, image: c.image } : { name: c.name, ports: c.ports })),
     // On OpenShift a proxy with the app's user loses it (proxy-ids.ts).
     proxy: proxy && resetsProxyUser(values, [...containers, ...inits]) ? withoutUser(proxy) : proxy,
-    init: named('istio-init'),
+    init: named(INIT_CONTAINER),
     clusterNativeSidecars,
     ids: proxyIds(values, namespace.annotations),
     ...(proxyEnv && Object.keys(proxyEnv).length > 0 ? { proxyEnv } : {}),
@@ -241,7 +237,7 @@ export function istioContextOf(
     clusterEnv: clusterEnv(values, labels, inputs.proxyEnv),
     complianceEnv: defaults.complianceEnv,
     otelResourceAttributes: defaults.otelSemanticConventions
-      ? otelResourceAttributes(annotations, labels, workload.namespace, inputs.containers.map((c, i) => (i === 0 ? { ...c, image: inputs.soleImage } : c)))
+      ? otelResourceAttributes(annotations, labels, workload.namespace, inputs.containers)
       : '',
     cniAnnotations: cniAnnotations(annotations, values, interceptionMode, excludeInboundPorts),
     trustDomain: defaults.trustDomain,

@@ -5,6 +5,7 @@
 import type { StringMap } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { at, str, type Json } from './json.js';
+import { INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER } from './names.js';
 
 export const DEFAULT_PROXY_ID = 1337;
 const UID_RANGE = 'openshift.io/sa.scc.uid-range';
@@ -64,10 +65,10 @@ export function resetsProxyUser(values: Readonly<Json>, containers: readonly unk
   let declared = false;
   for (const c of containers) {
     if (!isPlainObject(c)) continue;
-    if (c.name === 'istio-proxy') {
+    if (c.name === PROXY_CONTAINER) {
       declared = isPlainObject(c.securityContext);
       proxy = runAsUser(c);
-    } else if (c.name !== 'istio-validation' && c.name !== 'istio-init' && isPlainObject(c.securityContext) && c.securityContext.runAsUser !== undefined) {
+    } else if (c.name !== VALIDATION_CONTAINER && c.name !== INIT_CONTAINER && isPlainObject(c.securityContext) && c.securityContext.runAsUser !== undefined) {
       app = c.securityContext.runAsUser;
     }
   }

@@ -7,7 +7,7 @@ import type { Placement } from '../plan.js';
 import type { Container, Fragment, Pod } from '../types.js';
 import { isPlainObject } from '../plain-object.js';
 import { canonicalQuantityOf } from '../quantity.js';
-import { PROXY_CONTAINER } from './context.js';
+import { PROXY_CONTAINER } from './names.js';
 
 export type Placed = Exclude<Placement, { problem: string }>;
 
